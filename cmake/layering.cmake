@@ -1,0 +1,37 @@
+# Fails when a module includes a header of a module it may not depend on (DESIGN.md, STYLE.md
+# §3.2). Linking cannot catch this: every header lives under the same include root.
+# Run as: cmake -DROOT=<source dir> -P cmake/layering.cmake
+set(allowed_core    core)
+set(allowed_net     core net)
+set(allowed_verify  core verify)
+set(allowed_inspect core net verify inspect)
+set(allowed_edge    core net inspect edge)
+set(allowed_agent   core net verify inspect agent)
+set(allowed_config  core verify edge agent config)
+
+set(violations "")
+foreach(module core net verify inspect edge agent config)
+  file(GLOB_RECURSE files ${ROOT}/src/${module}/*.cpp ${ROOT}/src/${module}/*.hpp
+                          ${ROOT}/include/relay/${module}/*.hpp)
+  foreach(f ${files})
+    file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<](relay/[a-z_]+/|cli/)")
+    foreach(line ${lines})
+      if(line MATCHES "cli/")
+        list(APPEND violations "${f}: includes the CLI (${line}); nothing includes cli")
+        continue()
+      endif()
+      string(REGEX MATCH "relay/([a-z_]+)/" _ ${line})
+      set(dep ${CMAKE_MATCH_1})
+      list(FIND allowed_${module} ${dep} found)
+      if(found EQUAL -1)
+        list(APPEND violations "${f}: module '${module}' may not include '${dep}' (${line})")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+
+if(violations)
+  list(JOIN violations "\n" text)
+  message(FATAL_ERROR "layering violations:\n${text}")
+endif()
+message(STATUS "layering: every include follows the module direction")

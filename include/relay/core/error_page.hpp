@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace relay::core {
+
+// Header on every response that relay itself generates. Stripped from upstream responses, so a
+// caller can trust it: present means relay answered, not the app.
+inline constexpr std::string_view kRelayErrorCodeHeader = "relay-error-code";
+
+// Stable codes a public caller may see (documented in docs/errors.md).
+namespace error_codes {
+inline constexpr std::string_view tunnel_not_found = "RELAY_TUNNEL_NOT_FOUND";
+inline constexpr std::string_view agent_session_lost = "RELAY_AGENT_SESSION_LOST";
+inline constexpr std::string_view upstream_refused = "RELAY_UPSTREAM_REFUSED";
+inline constexpr std::string_view upstream_timeout = "RELAY_UPSTREAM_TIMEOUT";
+inline constexpr std::string_view upstream_failed = "RELAY_UPSTREAM_FAILED";
+inline constexpr std::string_view body_too_large = "RELAY_BODY_TOO_LARGE";
+inline constexpr std::string_view headers_too_large = "RELAY_HEADERS_TOO_LARGE";
+inline constexpr std::string_view bad_request = "RELAY_BAD_REQUEST";
+inline constexpr std::string_view request_timeout = "RELAY_REQUEST_TIMEOUT";
+inline constexpr std::string_view signature_invalid = "RELAY_WEBHOOK_SIGNATURE_INVALID";
+inline constexpr std::string_view shutting_down = "RELAY_SHUTTING_DOWN";
+}  // namespace error_codes
+
+struct ErrorPage {
+  int status;
+  std::string_view code;  // one of error_codes
+  std::string message;    // what happened and what to do, one or two sentences
+};
+
+struct RenderedPage {
+  std::string content_type;
+  std::string body;
+};
+
+// JSON ({"error":{"code","status","message"}}) when the caller prefers application/json,
+// a small HTML page when it accepts text/html (a browser), plain text otherwise.
+RenderedPage render_error_page(const ErrorPage& page, std::string_view accept_header);
+
+std::string_view reason_phrase(int status);
+
+}  // namespace relay::core

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace relay::core {
+
+// An ordered list of header fields, as they came on the wire. Names compare case-insensitively;
+// repeated fields are kept (Set-Cookie, several signature headers).
+class Headers {
+ public:
+  struct Field {
+    std::string name;
+    std::string value;
+  };
+
+  Headers() = default;
+  Headers(std::initializer_list<Field> fields) : fields_(fields) {}
+
+  void add(std::string name, std::string value) {
+    fields_.push_back({std::move(name), std::move(value)});
+  }
+  // Replaces every field of that name with one.
+  void set(std::string_view name, std::string value);
+  // Removes every field of that name; returns how many were removed.
+  std::size_t erase(std::string_view name);
+
+  // The first value of that name.
+  [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const;
+  [[nodiscard]] std::vector<std::string_view> get_all(std::string_view name) const;
+  [[nodiscard]] bool contains(std::string_view name) const { return get(name).has_value(); }
+
+  [[nodiscard]] auto begin() const { return fields_.begin(); }
+  [[nodiscard]] auto end() const { return fields_.end(); }
+  [[nodiscard]] std::size_t size() const { return fields_.size(); }
+  [[nodiscard]] bool empty() const { return fields_.empty(); }
+  void clear() { fields_.clear(); }
+  void reserve(std::size_t n) { fields_.reserve(n); }
+
+ private:
+  std::vector<Field> fields_;
+};
+
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);
+
+}  // namespace relay::core

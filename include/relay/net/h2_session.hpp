@@ -1,0 +1,161 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "relay/core/headers.hpp"
+#include "relay/core/result.hpp"
+#include "relay/net/async_event.hpp"
+#include "relay/net/tls.hpp"
+
+struct nghttp2_session;
+
+namespace relay::net {
+
+struct H2Options {
+  std::chrono::milliseconds ping_interval{10'000};
+  int max_missed_pings = 2;  // silence for (max_missed_pings + 1) intervals = dead peer
+  // Per-stream receive window: how much one request body may run ahead of its reader. This
+  // is what bounds memory per stream; the connection window bounds the session.
+  std::uint32_t stream_window = 1u << 20;
+  std::uint32_t connection_window = 32u << 20;
+  std::uint32_t max_concurrent_streams = 1024;
+  // write() waits while this many bytes are queued on a stream and not yet framed.
+  std::size_t stream_send_buffer = 256u * 1024;
+  std::uint32_t max_header_list_bytes = 256u * 1024;
+};
+
+class H2Session;
+
+// One HTTP/2 stream: a request and its response. All members are called on the session's
+// executor (one thread owns the session and everything in it).
+class H2Stream {
+ public:
+  H2Stream(H2Session* session, const boost::asio::any_io_executor& ex);
+  H2Stream(const H2Stream&) = delete;
+  H2Stream& operator=(const H2Stream&) = delete;
+  ~H2Stream();
+
+  [[nodiscard]] std::int32_t id() const { return id_; }
+
+  // The header block received: the request in the server role (":method", ":path",
+  // ":authority", ":scheme" first), the final response in the client role (":status" first).
+  [[nodiscard]] const core::Headers& headers() const { return headers_; }
+  [[nodiscard]] int status() const { return status_; }
+
+  // Client role: waits for the final response headers. Fails if the stream is reset or the
+  // session dies first.
+  boost::asio::awaitable<core::error_code> wait_headers();
+
+  // Moves every buffered body byte into `out` (replacing its content), waiting for at least one.
+  // An empty `out` without error means the body is complete. Reading is what reopens the
+  // peer's flow-control window, so an unread body stops its sender: backpressure end to end.
+  boost::asio::awaitable<core::error_code> read(std::string& out);
+  [[nodiscard]] bool body_complete() const { return remote_closed_ && recv_buf_.empty(); }
+
+  // Server role: the response headers. `end_stream` when there is no body to follow.
+  core::error_code respond(int status, const core::Headers& headers, bool end_stream);
+
+  // Queues body bytes; `fin` ends the body. Waits while the queue is over its limit, which
+  // happens when the peer's window is closed (a slow reader on the other side).
+  boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
+
+  // Abandons the stream (RST_STREAM, CANCEL by default). Safe to call more than once.
+  void reset(std::uint32_t h2_error_code = 0x8);
+
+  [[nodiscard]] bool closed() const { return closed_; }
+  [[nodiscard]] core::error_code close_reason() const { return close_reason_; }
+
+ private:
+  friend class H2Session;
+
+  void on_closed(core::error_code reason);
+  bool has_send_space() const;
+
+  H2Session* session_;
+  std::int32_t id_ = -1;
+  core::Headers headers_;
+  int status_ = 0;
+  bool headers_complete_ = false;
+  bool remote_closed_ = false;   // END_STREAM received
+  bool local_fin_ = false;       // we queued our last byte
+  bool data_deferred_ = false;   // nghttp2 asked for data we did not have yet
+  bool closed_ = false;
+  core::error_code close_reason_;
+  std::string recv_buf_;
+  std::string send_buf_;
+  std::size_t send_offset_ = 0;
+  AsyncEvent recv_event_;
+  AsyncEvent send_event_;
+};
+
+// One HTTP/2 connection over TLS, in the client role (the edge) or the server role (the agent).
+// run() drives it: one read loop, one write loop that coalesces every pending frame into one
+// TLS write, and a PING loop. Streams are handed out as shared_ptr and outlive their session
+// safely (they fail with Errc::session_closed).
+class H2Session : public std::enable_shared_from_this<H2Session> {
+ public:
+  enum class Role { client, server };
+  using StreamHandler = std::function<void(std::shared_ptr<H2Stream>)>;
+
+  // `already_read`: bytes that arrived with the upgrade response, before HTTP/2 began.
+  H2Session(TlsStream stream, Role role, H2Options options, std::string already_read = {});
+  H2Session(const H2Session&) = delete;
+  H2Session& operator=(const H2Session&) = delete;
+  ~H2Session();
+
+  // Server role: called for every stream the peer opens, once its request headers are in.
+  void set_stream_handler(StreamHandler handler) { handler_ = std::move(handler); }
+
+  // Runs until the connection ends; returns why (eof after GOAWAY is success).
+  boost::asio::awaitable<core::error_code> run();
+
+  // Client role: a new request. `headers` start with the pseudo-headers; names in lower case;
+  // no connection-specific fields. `end_stream` when no body follows.
+  core::Result<std::shared_ptr<H2Stream>> open_stream(const core::Headers& headers, bool end_stream);
+
+  // GOAWAY: no new streams; run() returns once the streams in flight have finished.
+  void shutdown();
+  // Ends the connection now; every open stream fails with Errc::session_closed.
+  void close();
+
+  [[nodiscard]] bool is_open() const { return open_ && !going_away_; }
+  [[nodiscard]] std::size_t active_streams() const { return streams_.size(); }
+  [[nodiscard]] boost::asio::any_io_executor get_executor() { return executor_; }
+  TlsStream& transport() { return stream_; }
+
+ private:
+  friend class H2Stream;
+  struct Callbacks;
+
+  boost::asio::awaitable<core::error_code> read_loop();
+  boost::asio::awaitable<core::error_code> write_loop();
+  boost::asio::awaitable<core::error_code> ping_loop();
+  void wake_writer() { write_event_.notify(); }
+  void fail_all(core::error_code reason);
+  H2Stream* find(std::int32_t id);
+
+  boost::asio::any_io_executor executor_;
+  TlsStream stream_;
+  Role role_;
+  H2Options options_;
+  std::string already_read_;
+  nghttp2_session* session_ = nullptr;
+  StreamHandler handler_;
+  std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams_;
+  AsyncEvent write_event_;
+  std::chrono::steady_clock::time_point last_frame_;
+  bool open_ = true;
+  bool going_away_ = false;
+  core::error_code fatal_;
+};
+
+}  // namespace relay::net

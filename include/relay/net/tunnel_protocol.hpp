@@ -1,0 +1,87 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "relay/core/headers.hpp"
+
+// relay/1: the types both ends of the tunnel share (docs/protocol.md is the normative text).
+// The edge and the agent never include each other; this header is what they agree on.
+namespace relay::net::protocol {
+
+inline constexpr int kVersion = 1;
+inline constexpr std::string_view kAlpn = "relay/1";
+inline constexpr std::string_view kConnectPath = "/_relay/v1/connect";
+inline constexpr std::string_view kControlPath = "/_relay/v1/control";
+inline constexpr std::string_view kUpgradeToken = "relay-h2";
+
+// Headers the edge adds to every proxied request.
+inline constexpr std::string_view kTunnelHeader = "relay-tunnel";
+inline constexpr std::string_view kRequestIdHeader = "relay-request-id";
+inline constexpr std::string_view kRemoteAddrHeader = "relay-remote-addr";
+
+// HTTP/1.1 connection-specific fields, which HTTP/2 forbids and a proxy must not forward.
+bool is_hop_by_hop(std::string_view lower_case_name);
+
+struct TunnelRequest {
+  std::string name;          // requested name; empty: the edge picks a random one
+  std::string proto = "http";
+  std::string hostname;      // full host name, for edges that allow custom domains
+};
+
+struct ConnectRequest {
+  int version = kVersion;
+  std::string agent_version;
+  std::vector<TunnelRequest> tunnels;
+  std::optional<std::string> resume;  // session id of a previous connection
+};
+
+struct TunnelInfo {
+  std::string name;
+  std::string public_url;
+};
+
+// The edge's JSON error body for 400/401/403/409: {"error":{"code","message"}}.
+struct ErrorBody {
+  std::string code;
+  std::string message;
+};
+
+// Control stream messages (one JSON object per line).
+struct SessionMessage {   // edge → agent, first message
+  std::string id;
+  std::vector<TunnelInfo> tunnels;
+};
+struct BindMessage {      // agent → edge: add tunnels to the session
+  std::vector<TunnelRequest> tunnels;
+};
+struct UnbindMessage {    // agent → edge: remove tunnels
+  std::vector<std::string> names;
+};
+struct BoundMessage {     // edge → agent: answer to bind
+  std::vector<TunnelInfo> tunnels;
+};
+struct ErrorMessage {     // edge → agent: a bind failed, or any other report
+  std::string code;
+  std::string message;
+  std::string tunnel;
+};
+using ControlMessage = std::variant<SessionMessage, BindMessage, UnbindMessage, BoundMessage, ErrorMessage>;
+
+// Parsers return nullopt and set `error` (what was wrong, for the peer or the log).
+std::optional<ConnectRequest> parse_connect_request(std::string_view json, std::string& error);
+std::string serialize(const ConnectRequest& request);
+
+std::optional<ErrorBody> parse_error_body(std::string_view json);
+std::string serialize(const ErrorBody& body);
+
+std::optional<ControlMessage> parse_control_message(std::string_view line, std::string& error);
+std::string serialize(const ControlMessage& message);  // ends with '\n'
+
+// Tunnel names: 1-63 of [a-z0-9-], not starting or ending with '-' (a DNS label).
+bool is_valid_tunnel_name(std::string_view name);
+
+}  // namespace relay::net::protocol

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything relay needs to build, test and benchmark, from Debian 12 packages only.
+# Idempotent: packages already present are skipped, so a second run takes a second.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libboost1.81-dev libboost-url1.81-dev libssl-dev libnghttp2-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  curl openssl python3 python3-pytest systemd procps
+)
+# Extras for the end-to-end browser tests and the benchmark; skipped with RELAY_DEPS=build.
+if [[ "${RELAY_DEPS:-all}" != build ]]; then
+  packages+=(wrk nginx-light chromium nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

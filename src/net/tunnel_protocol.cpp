@@ -1,0 +1,238 @@
+#include "relay/net/tunnel_protocol.hpp"
+
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+namespace relay::net::protocol {
+
+using nlohmann::json;
+
+namespace {
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Reads an optional string member; false (and `error` set) if present with another type.
+bool read_string(const json& obj, const char* key, std::string& out, std::string& error) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    error = std::string("'") + key + "' must be a string";
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+bool parse_tunnels(const json& obj, std::vector<TunnelRequest>& out, std::string& error) {
+  auto it = obj.find("tunnels");
+  if (it == obj.end()) return true;
+  if (!it->is_array()) {
+    error = "'tunnels' must be an array";
+    return false;
+  }
+  for (const auto& t : *it) {
+    if (!t.is_object()) {
+      error = "each entry of 'tunnels' must be an object";
+      return false;
+    }
+    TunnelRequest r;
+    if (!read_string(t, "name", r.name, error) || !read_string(t, "proto", r.proto, error) ||
+        !read_string(t, "hostname", r.hostname, error)) {
+      return false;
+    }
+    if (r.proto.empty()) r.proto = "http";
+    out.push_back(std::move(r));
+  }
+  return true;
+}
+
+json tunnels_json(const std::vector<TunnelRequest>& tunnels) {
+  json arr = json::array();
+  for (const auto& t : tunnels) {
+    json o = {{"name", t.name}, {"proto", t.proto}};
+    if (!t.hostname.empty()) o["hostname"] = t.hostname;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+json infos_json(const std::vector<TunnelInfo>& tunnels) {
+  json arr = json::array();
+  for (const auto& t : tunnels) arr.push_back({{"name", t.name}, {"public_url", t.public_url}});
+  return arr;
+}
+
+bool parse_infos(const json& obj, std::vector<TunnelInfo>& out, std::string& error) {
+  auto it = obj.find("tunnels");
+  if (it == obj.end()) return true;
+  if (!it->is_array()) {
+    error = "'tunnels' must be an array";
+    return false;
+  }
+  for (const auto& t : *it) {
+    if (!t.is_object()) {
+      error = "each entry of 'tunnels' must be an object";
+      return false;
+    }
+    TunnelInfo info;
+    if (!read_string(t, "name", info.name, error) || !read_string(t, "public_url", info.public_url, error)) {
+      return false;
+    }
+    out.push_back(std::move(info));
+  }
+  return true;
+}
+
+std::optional<json> parse_object(std::string_view text, std::string& error) {
+  auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    error = "not valid JSON";
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    error = "expected a JSON object";
+    return std::nullopt;
+  }
+  return j;
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name) {
+  static constexpr std::array<std::string_view, 9> kNames = {
+      "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+      "trailer",    "upgrade",    "proxy-authorization", "proxy-authenticate"};
+  for (auto n : kNames) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+bool is_valid_tunnel_name(std::string_view name) {
+  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<ConnectRequest> parse_connect_request(std::string_view text, std::string& error) {
+  auto j = parse_object(text, error);
+  if (!j) return std::nullopt;
+  ConnectRequest r;
+  auto v = j->find("version");
+  if (v == j->end() || !v->is_number_integer()) {
+    error = "'version' must be an integer";
+    return std::nullopt;
+  }
+  r.version = v->get<int>();
+  if (!read_string(*j, "agent_version", r.agent_version, error) || !parse_tunnels(*j, r.tunnels, error)) {
+    return std::nullopt;
+  }
+  auto resume = j->find("resume");
+  if (resume != j->end() && !resume->is_null()) {
+    if (!resume->is_string()) {
+      error = "'resume' must be a string or null";
+      return std::nullopt;
+    }
+    r.resume = resume->get<std::string>();
+  }
+  return r;
+}
+
+std::string serialize(const ConnectRequest& r) {
+  json j = {{"version", r.version}, {"agent_version", r.agent_version}, {"tunnels", tunnels_json(r.tunnels)}};
+  j["resume"] = r.resume ? json(*r.resume) : json(nullptr);
+  return dump(j);
+}
+
+std::optional<ErrorBody> parse_error_body(std::string_view text) {
+  std::string ignored;
+  auto j = parse_object(text, ignored);
+  if (!j) return std::nullopt;
+  auto e = j->find("error");
+  if (e == j->end() || !e->is_object()) return std::nullopt;
+  ErrorBody body;
+  if (!read_string(*e, "code", body.code, ignored) || !read_string(*e, "message", body.message, ignored)) {
+    return std::nullopt;
+  }
+  return body;
+}
+
+std::string serialize(const ErrorBody& body) {
+  return dump({{"error", {{"code", body.code}, {"message", body.message}}}});
+}
+
+std::optional<ControlMessage> parse_control_message(std::string_view line, std::string& error) {
+  auto j = parse_object(line, error);
+  if (!j) return std::nullopt;
+  std::string type;
+  if (!read_string(*j, "type", type, error)) return std::nullopt;
+  if (type == "session") {
+    SessionMessage m;
+    if (!read_string(*j, "id", m.id, error) || !parse_infos(*j, m.tunnels, error)) return std::nullopt;
+    return m;
+  }
+  if (type == "bind") {
+    BindMessage m;
+    if (!parse_tunnels(*j, m.tunnels, error)) return std::nullopt;
+    return m;
+  }
+  if (type == "unbind") {
+    UnbindMessage m;
+    auto names = j->find("names");
+    if (names == j->end() || !names->is_array()) {
+      error = "'names' must be an array of strings";
+      return std::nullopt;
+    }
+    for (const auto& n : *names) {
+      if (!n.is_string()) {
+        error = "'names' must be an array of strings";
+        return std::nullopt;
+      }
+      m.names.push_back(n.get<std::string>());
+    }
+    return m;
+  }
+  if (type == "bound") {
+    BoundMessage m;
+    if (!parse_infos(*j, m.tunnels, error)) return std::nullopt;
+    return m;
+  }
+  if (type == "error") {
+    ErrorMessage m;
+    if (!read_string(*j, "code", m.code, error) || !read_string(*j, "message", m.message, error) ||
+        !read_string(*j, "tunnel", m.tunnel, error)) {
+      return std::nullopt;
+    }
+    return m;
+  }
+  error = type.empty() ? "missing 'type'" : "unknown message type '" + type + "'";
+  return std::nullopt;
+}
+
+std::string serialize(const ControlMessage& message) {
+  json j = std::visit(
+      [](const auto& m) -> json {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, SessionMessage>) {
+          return {{"type", "session"}, {"id", m.id}, {"tunnels", infos_json(m.tunnels)}};
+        } else if constexpr (std::is_same_v<T, BindMessage>) {
+          return {{"type", "bind"}, {"tunnels", tunnels_json(m.tunnels)}};
+        } else if constexpr (std::is_same_v<T, UnbindMessage>) {
+          return {{"type", "unbind"}, {"names", m.names}};
+        } else if constexpr (std::is_same_v<T, BoundMessage>) {
+          return {{"type", "bound"}, {"tunnels", infos_json(m.tunnels)}};
+        } else {
+          json o = {{"type", "error"}, {"code", m.code}, {"message", m.message}};
+          if (!m.tunnel.empty()) o["tunnel"] = m.tunnel;
+          return o;
+        }
+      },
+      message);
+  return dump(j) + "\n";
+}
+
+}  // namespace relay::net::protocol
