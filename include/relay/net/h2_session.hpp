@@ -39,7 +39,7 @@ class H2Session;
 // executor (one thread owns the session and everything in it).
 class H2Stream {
  public:
-  H2Stream(H2Session* session, const boost::asio::any_io_executor& ex);
+  H2Stream(std::weak_ptr<H2Session> session, const boost::asio::any_io_executor& ex);
   H2Stream(const H2Stream&) = delete;
   H2Stream& operator=(const H2Stream&) = delete;
   ~H2Stream();
@@ -71,16 +71,22 @@ class H2Stream {
   // Abandons the stream (RST_STREAM, CANCEL by default). Safe to call more than once.
   void reset(std::uint32_t h2_error_code = 0x8);
 
+  // Body bytes queued by write() and not yet framed.
+  [[nodiscard]] std::size_t send_pending() const { return send_buf_.size() - send_offset_; }
   [[nodiscard]] bool closed() const { return closed_; }
   [[nodiscard]] core::error_code close_reason() const { return close_reason_; }
 
  private:
   friend class H2Session;
+  friend struct H2StreamAccess;
 
   void on_closed(core::error_code reason);
-  bool has_send_space() const;
+  // Copies queued body bytes into an outgoing DATA frame (nghttp2's data source callback).
+  // Returns the byte count, or -1 when nothing is queued yet (the stream is deferred).
+  long frame_data(std::uint8_t* buf, std::size_t length, bool& eof);
+  [[nodiscard]] bool has_send_space() const;
 
-  H2Session* session_;
+  std::weak_ptr<H2Session> session_;
   std::int32_t id_ = -1;
   core::Headers headers_;
   int status_ = 0;
@@ -93,6 +99,7 @@ class H2Stream {
   std::string recv_buf_;
   std::string send_buf_;
   std::size_t send_offset_ = 0;
+  std::size_t send_limit_ = 256u * 1024;
   AsyncEvent recv_event_;
   AsyncEvent send_event_;
 };
@@ -122,7 +129,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // no connection-specific fields. `end_stream` when no body follows.
   core::Result<std::shared_ptr<H2Stream>> open_stream(const core::Headers& headers, bool end_stream);
 
-  // GOAWAY: no new streams; run() returns once the streams in flight have finished.
+  // GOAWAY: no new streams; run() returns once the streams in flight have finished. A
+  // long-lived stream (the control stream) counts as in flight: finish or reset it.
   void shutdown();
   // Ends the connection now; every open stream fails with Errc::session_closed.
   void close();
@@ -140,6 +148,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   boost::asio::awaitable<core::error_code> write_loop();
   boost::asio::awaitable<core::error_code> ping_loop();
   void wake_writer() { write_event_.notify(); }
+
   void fail_all(core::error_code reason);
   H2Stream* find(std::int32_t id);
 

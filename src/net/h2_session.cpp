@@ -1,0 +1,293 @@
+#include "relay/net/h2_session.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <array>
+#include <charconv>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "h2_detail.hpp"
+#include "relay/net/error.hpp"
+
+namespace relay::net {
+
+namespace asio = boost::asio;
+using core::error_code;
+
+namespace {
+// Frames are gathered into one TLS write up to this size: one syscall and one TLS record run
+// for many small frames (the coalescing that keeps tunnels off Nagle's path).
+constexpr std::size_t kWriteCoalesce = 64u * 1024;
+constexpr std::size_t kReadChunk = 64u * 1024;
+}  // namespace
+
+// nghttp2 callbacks: they only record state and wake the coroutine that waits for it.
+struct H2Session::Callbacks {
+  static H2Session& self(void* user) { return *static_cast<H2Session*>(user); }
+
+  static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    if (s.role_ != Role::server) return 0;
+    auto stream = std::make_shared<H2Stream>(s.weak_from_this(), s.executor_);
+    stream->id_ = frame->hd.stream_id;
+    stream->send_limit_ = s.options_.stream_send_buffer;
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
+    s.streams_.emplace(stream->id_, std::move(stream));
+    return 0;
+  }
+
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+                       std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
+                       std::uint8_t, void* user) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    H2Stream* stream = self(user).find(frame->hd.stream_id);
+    if (stream == nullptr || stream->headers_complete_) return 0;  // trailers are dropped
+    std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+    if (n == ":status") std::from_chars(v.data(), v.data() + v.size(), stream->status_);
+    stream->headers_.add(std::string(n), std::string(v));
+    return 0;
+  }
+
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    auto it = s.streams_.find(frame->hd.stream_id);
+    if (it == s.streams_.end()) return 0;
+    auto stream = it->second;
+    if (frame->hd.type == NGHTTP2_HEADERS && !stream->headers_complete_) {
+      if (s.role_ == Role::client && stream->status_ >= 100 && stream->status_ < 200) {
+        stream->headers_.clear();  // an interim response: the final one follows
+        stream->status_ = 0;
+      } else {
+        stream->headers_complete_ = true;
+        stream->recv_event_.notify();
+        if (s.role_ == Role::server && s.handler_) s.handler_(stream);
+      }
+    }
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+      stream->remote_closed_ = true;
+      stream->recv_event_.notify();
+    }
+    return 0;
+  }
+
+  static int on_data_chunk(nghttp2_session* session, std::uint8_t, std::int32_t stream_id,
+                           const std::uint8_t* data, std::size_t len, void* user) {
+    H2Stream* stream = self(user).find(stream_id);
+    if (stream == nullptr) {
+      nghttp2_session_consume_connection(session, len);  // nobody will read it
+      return 0;
+    }
+    stream->recv_buf_.append(reinterpret_cast<const char*>(data), len);
+    stream->recv_event_.notify();
+    return 0;
+  }
+
+  static int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
+                             void* user) {
+    auto& s = self(user);
+    auto it = s.streams_.find(stream_id);
+    if (it == s.streams_.end()) return 0;
+    auto stream = std::move(it->second);
+    s.streams_.erase(it);
+    error_code_t reason;
+    if (error_code != NGHTTP2_NO_ERROR) {
+      reason = make_error_code(error_code == NGHTTP2_REFUSED_STREAM ? Errc::refused : Errc::stream_reset);
+    } else if (!stream->remote_closed_) {
+      reason = make_error_code(Errc::stream_reset);
+    }
+    stream->on_closed(reason);
+    return 0;
+  }
+
+  using error_code_t = core::error_code;
+};
+
+H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string already_read)
+    : executor_(stream.get_executor()),
+      stream_(std::move(stream)),
+      role_(role),
+      options_(options),
+      already_read_(std::move(already_read)),
+      write_event_(executor_),
+      last_frame_(std::chrono::steady_clock::now()) {
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &Callbacks::on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, &Callbacks::on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Callbacks::on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Callbacks::on_data_chunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Callbacks::on_stream_close);
+
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  // We send WINDOW_UPDATE only when the application has read the data: flow control then
+  // reaches from the public client to the local app, and memory stays bounded.
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  nghttp2_option_set_max_send_header_block_length(opt, 1u << 20);
+  nghttp2_option_set_peer_max_concurrent_streams(opt, options_.max_concurrent_streams);
+
+  if (role_ == Role::client) {
+    nghttp2_session_client_new2(&session_, callbacks, this, opt);
+  } else {
+    nghttp2_session_server_new2(&session_, callbacks, this, opt);
+  }
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(callbacks);
+
+  std::array<nghttp2_settings_entry, 3> settings{{
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options_.stream_window},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, options_.max_header_list_bytes},
+  }};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings.data(), settings.size());
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                        static_cast<std::int32_t>(options_.connection_window));
+}
+
+H2Session::~H2Session() {
+  // Streams may outlive us; they see the session gone through their weak_ptr.
+  for (auto& [id, stream] : streams_) stream->on_closed(make_error_code(Errc::session_closed));
+  streams_.clear();
+  nghttp2_session_del(session_);
+  session_ = nullptr;
+}
+
+H2Stream* H2Session::find(std::int32_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+asio::awaitable<error_code> H2Session::run() {
+  using namespace asio::experimental::awaitable_operators;
+  auto self = shared_from_this();
+  error_code result;
+  if (!already_read_.empty()) {
+    auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(already_read_.data()),
+                                       already_read_.size());
+    already_read_.clear();
+    if (rv < 0) result = make_error_code(Errc::protocol_error);
+  }
+  if (!result) {
+    auto outcome = co_await (read_loop() || write_loop() || ping_loop());
+    result = std::visit([](error_code ec) { return ec; }, outcome);
+  }
+  open_ = false;
+  fatal_ = result;
+  fail_all(result ? result : make_error_code(Errc::session_closed));
+  error_code ignored;
+  stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.lowest_layer().close(ignored);
+  co_return result;
+}
+
+asio::awaitable<error_code> H2Session::read_loop() {
+  std::vector<std::uint8_t> buf(kReadChunk);
+  for (;;) {
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      // A peer that closes after GOAWAY with nothing in flight ended the session cleanly.
+      bool clean = going_away_ && streams_.empty();
+      co_return clean ? error_code{} : ec;
+    }
+    last_frame_ = std::chrono::steady_clock::now();
+    auto rv = nghttp2_session_mem_recv(session_, buf.data(), n);
+    if (rv < 0) co_return make_error_code(Errc::protocol_error);
+    wake_writer();
+    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+      co_return error_code{};
+    }
+  }
+}
+
+asio::awaitable<error_code> H2Session::write_loop() {
+  std::string out;
+  out.reserve(kWriteCoalesce + 16 * 1024);
+  for (;;) {
+    out.clear();
+    for (;;) {
+      const std::uint8_t* data = nullptr;
+      auto n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) co_return make_error_code(Errc::protocol_error);
+      if (n == 0) break;
+      out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+      if (out.size() >= kWriteCoalesce) break;
+    }
+    if (!out.empty()) {
+      auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return ec;
+      continue;
+    }
+    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+      co_return error_code{};  // GOAWAY exchanged and nothing in flight
+    }
+    co_await write_event_.wait();
+  }
+}
+
+asio::awaitable<error_code> H2Session::ping_loop() {
+  asio::steady_timer timer(executor_);
+  // Dead after max_missed_pings intervals without a single frame (our PINGs are answered at
+  // once by a live peer, so silence means the path or the peer is gone).
+  auto limit = options_.ping_interval * options_.max_missed_pings + options_.ping_interval / 2;
+  for (;;) {
+    timer.expires_after(options_.ping_interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return error_code{};
+    if (std::chrono::steady_clock::now() - last_frame_ > limit) co_return make_error_code(Errc::ping_timeout);
+    nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+    wake_writer();
+  }
+}
+
+core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(const core::Headers& headers, bool end_stream) {
+  if (!is_open()) return make_error_code(going_away_ ? Errc::refused : Errc::session_closed);
+  auto stream = std::make_shared<H2Stream>(weak_from_this(), executor_);
+  stream->send_limit_ = options_.stream_send_buffer;
+  stream->local_fin_ = end_stream;
+  detail::NvList nv;
+  for (const auto& f : headers) nv.add(f.name, f.value);
+  nghttp2_data_provider provider{};
+  provider.source.ptr = stream.get();
+  provider.read_callback = &H2StreamAccess::read_data;
+  auto id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(), end_stream ? nullptr : &provider,
+                                   stream.get());
+  if (id < 0) {
+    return make_error_code(id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE ? Errc::refused : Errc::protocol_error);
+  }
+  stream->id_ = id;
+  streams_.emplace(id, stream);
+  wake_writer();
+  return stream;
+}
+
+void H2Session::shutdown() {
+  if (going_away_ || !open_) return;
+  going_away_ = true;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+                        NGHTTP2_NO_ERROR, nullptr, 0);
+  wake_writer();
+}
+
+void H2Session::close() {
+  if (!open_) return;
+  open_ = false;
+  error_code ignored;
+  // Cancels the pending read and write: run() then returns and fails every stream.
+  stream_.lowest_layer().close(ignored);
+  wake_writer();
+}
+
+void H2Session::fail_all(error_code reason) {
+  auto streams = std::move(streams_);
+  streams_.clear();
+  for (auto& [id, stream] : streams) stream->on_closed(reason);
+}
+
+}  // namespace relay::net

@@ -1,0 +1,146 @@
+#include <nghttp2/nghttp2.h>
+
+#include <cstring>
+
+#include "h2_detail.hpp"
+#include "relay/net/error.hpp"
+#include "relay/net/h2_session.hpp"
+
+namespace relay::net {
+
+namespace asio = boost::asio;
+using core::error_code;
+
+H2Stream::H2Stream(std::weak_ptr<H2Session> session, const asio::any_io_executor& ex)
+    : session_(std::move(session)), recv_event_(ex), send_event_(ex) {}
+
+H2Stream::~H2Stream() {
+  // Bytes that arrived but were never read still hold the connection's window open.
+  if (!recv_buf_.empty()) {
+    if (auto s = session_.lock(); s && s->session_) {
+      nghttp2_session_consume_connection(s->session_, recv_buf_.size());
+      s->wake_writer();
+    }
+  }
+}
+
+asio::awaitable<error_code> H2Stream::wait_headers() {
+  while (!headers_complete_) {
+    if (closed_) co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+    co_await recv_event_.wait();
+  }
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> H2Stream::read(std::string& out) {
+  out.clear();
+  for (;;) {
+    if (!recv_buf_.empty()) {
+      std::swap(out, recv_buf_);
+      recv_buf_.clear();
+      if (auto s = session_.lock(); s && s->session_) {
+        // Only now may the peer send more: this is the backpressure of the whole tunnel.
+        nghttp2_session_consume(s->session_, id_, out.size());
+        s->wake_writer();
+      }
+      co_return error_code{};
+    }
+    if (remote_closed_) co_return error_code{};
+    if (closed_) co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+    co_await recv_event_.wait();
+  }
+}
+
+error_code H2Stream::respond(int status, const core::Headers& headers, bool end_stream) {
+  auto s = session_.lock();
+  if (closed_ || !s || !s->session_) return close_reason_ ? close_reason_ : make_error_code(Errc::session_closed);
+  detail::NvList nv;
+  nv.add(":status", std::to_string(status));
+  for (const auto& f : headers) nv.add(f.name, f.value);
+  nghttp2_data_provider provider{};
+  provider.source.ptr = this;
+  provider.read_callback = &H2StreamAccess::read_data;
+  local_fin_ = end_stream;
+  int rv = nghttp2_submit_response(s->session_, id_, nv.data(), nv.size(), end_stream ? nullptr : &provider);
+  if (rv != 0) return make_error_code(Errc::protocol_error);
+  s->wake_writer();
+  return {};
+}
+
+asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
+  if (closed_) co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+  auto s = session_.lock();
+  if (!s || !s->session_) co_return make_error_code(Errc::session_closed);
+  if (local_fin_) co_return make_error_code(Errc::protocol_error);  // body already ended
+  if (send_offset_ > 0 && send_offset_ == send_buf_.size()) {
+    send_buf_.clear();
+    send_offset_ = 0;
+  }
+  send_buf_.append(data);
+  local_fin_ = fin;
+  if (data_deferred_) {
+    data_deferred_ = false;
+    nghttp2_session_resume_data(s->session_, id_);
+  }
+  s->wake_writer();
+  s.reset();  // do not keep the session alive while parked
+  while (!has_send_space() && !closed_) co_await send_event_.wait();
+  if (closed_ && send_pending() > 0) {
+    co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+  }
+  co_return error_code{};
+}
+
+void H2Stream::reset(std::uint32_t h2_error_code) {
+  if (closed_) return;
+  auto s = session_.lock();
+  if (!s || !s->session_) return;
+  nghttp2_submit_rst_stream(s->session_, NGHTTP2_FLAG_NONE, id_, h2_error_code);
+  s->wake_writer();
+}
+
+void H2Stream::on_closed(error_code reason) {
+  if (closed_) return;
+  closed_ = true;
+  close_reason_ = reason;
+  recv_event_.notify();
+  send_event_.notify();
+}
+
+bool H2Stream::has_send_space() const { return send_pending() < send_limit_; }
+
+long H2Stream::frame_data(std::uint8_t* buf, std::size_t length, bool& eof) {
+  std::size_t avail = send_pending();
+  if (avail == 0) {
+    if (local_fin_) {
+      eof = true;
+      return 0;
+    }
+    data_deferred_ = true;
+    return -1;
+  }
+  std::size_t n = std::min(avail, length);
+  std::memcpy(buf, send_buf_.data() + send_offset_, n);
+  send_offset_ += n;
+  if (send_offset_ == send_buf_.size()) {
+    send_buf_.clear();
+    send_offset_ = 0;
+    eof = local_fin_;
+  } else if (send_offset_ > (64u << 10) && send_offset_ * 2 > send_buf_.size()) {
+    send_buf_.erase(0, send_offset_);  // keep the queue from growing at the front
+    send_offset_ = 0;
+  }
+  if (has_send_space()) send_event_.notify();
+  return static_cast<long>(n);
+}
+
+ssize_t H2StreamAccess::read_data(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
+                                  std::uint32_t* data_flags, nghttp2_data_source* source, void*) {
+  bool eof = false;
+  long n = static_cast<H2Stream*>(source->ptr)->frame_data(buf, length, eof);
+  if (n < 0) return NGHTTP2_ERR_DEFERRED;
+  if (eof) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  return n;
+}
+
+}  // namespace relay::net

@@ -1,0 +1,255 @@
+// H2Session over real TLS sockets on loopback: both roles, flow control, resets, PING, GOAWAY.
+#include "relay/net/h2_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "relay/net/error.hpp"
+
+namespace relay::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using core::error_code;
+using namespace std::chrono_literals;
+
+// Two TLS streams connected over 127.0.0.1.
+class H2SessionTest : public ::testing::Test {
+ protected:
+  H2SessionTest() {
+    auto pem = make_self_signed_certificate({"127.0.0.1"});
+    server_ctx_ = make_server_tls_context(pem, {"relay/1"});
+    TlsClientOptions client;
+    client.pinned_pem = pem.cert;
+    client_ctx_ = make_client_tls_context(client);
+  }
+
+  std::pair<TlsStream, TlsStream> connect_tls() {
+    tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
+    TlsStream server(io_, *server_ctx_);
+    TlsStream client(io_, *client_ctx_);
+    client.next_layer().connect(acceptor.local_endpoint());
+    acceptor.accept(server.next_layer());
+    prepare_client_stream(client, "127.0.0.1", true);
+    int done = 0;
+    server.async_handshake(asio::ssl::stream_base::server, [&](error_code ec) {
+      EXPECT_FALSE(ec) << ec.message();
+      ++done;
+    });
+    client.async_handshake(asio::ssl::stream_base::client, [&](error_code ec) {
+      EXPECT_FALSE(ec) << ec.message();
+      ++done;
+    });
+    while (done < 2) io_.run_one();
+    return {std::move(server), std::move(client)};
+  }
+
+  // Starts both sessions; run() results land in server_result_/client_result_.
+  void start_sessions(H2Options server_options = {}, H2Options client_options = {}) {
+    auto [s, c] = connect_tls();
+    server_ = std::make_shared<H2Session>(std::move(s), H2Session::Role::server, server_options);
+    client_ = std::make_shared<H2Session>(std::move(c), H2Session::Role::client, client_options);
+    server_->set_stream_handler([this](std::shared_ptr<H2Stream> stream) {
+      asio::co_spawn(io_, handler_(std::move(stream)), asio::detached);
+    });
+    asio::co_spawn(io_, server_->run(), [this](std::exception_ptr, error_code ec) { server_result_ = ec; server_done_ = true; });
+    asio::co_spawn(io_, client_->run(), [this](std::exception_ptr, error_code ec) { client_result_ = ec; client_done_ = true; });
+  }
+
+  template <class F>
+  void run_until(F done, std::chrono::seconds limit = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();  // run_for() leaves the context stopped whenever it ran out of work
+      io_.run_for(10ms);
+    }
+    ASSERT_TRUE(done()) << "timed out";
+  }
+
+  static core::Headers request(std::string_view method = "POST") {
+    return {{":method", std::string(method)}, {":scheme", "http"}, {":authority", "t.localhost"}, {":path", "/hook"}};
+  }
+
+  asio::io_context io_;
+  TlsContextPtr server_ctx_, client_ctx_;
+  std::shared_ptr<H2Session> server_, client_;
+  std::function<asio::awaitable<void>(std::shared_ptr<H2Stream>)> handler_;
+  error_code server_result_, client_result_;
+  bool server_done_ = false, client_done_ = false;
+};
+
+// Server handler that echoes the request body and reports the largest read it saw.
+asio::awaitable<void> echo(std::shared_ptr<H2Stream> stream, std::size_t* max_chunk, std::chrono::milliseconds delay) {
+  std::string body, chunk;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    auto ec = co_await stream->read(chunk);
+    if (ec || chunk.empty()) break;
+    if (max_chunk) *max_chunk = std::max(*max_chunk, chunk.size());
+    body += chunk;
+    if (delay.count() > 0) {
+      timer.expires_after(delay);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+  core::Headers headers{{"content-type", "text/plain"}, {"X-Mixed-Case", "kept"}};
+  stream->respond(200, headers, false);
+  co_await stream->write(body, true);
+}
+
+TEST_F(H2SessionTest, RequestAndResponseBodiesCrossBothWays) {
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  start_sessions();
+  std::string received;
+  int status = 0;
+  bool done = false;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    auto stream = client_->open_stream(request(), false).value();
+    co_await stream->write("hello ", false);
+    co_await stream->write("tunnel", true);
+    EXPECT_FALSE(co_await stream->wait_headers());
+    status = stream->status();
+    EXPECT_EQ(stream->headers().get("x-mixed-case"), "kept");
+    std::string chunk;
+    while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
+    done = true;
+  }, asio::detached);
+  run_until([&] { return done; });
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(received, "hello tunnel");
+}
+
+TEST_F(H2SessionTest, ManyConcurrentStreams) {
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  start_sessions();
+  int ok = 0;
+  for (int i = 0; i < 200; ++i) {
+    asio::co_spawn(io_, [&, i]() -> asio::awaitable<void> {
+      auto stream = client_->open_stream(request(), false).value();
+      auto body = "request " + std::to_string(i);
+      co_await stream->write(body, true);
+      if (co_await stream->wait_headers()) co_return;
+      std::string all, chunk;
+      while (!(co_await stream->read(chunk)) && !chunk.empty()) all += chunk;
+      if (all == body) ++ok;
+    }, asio::detached);
+  }
+  run_until([&] { return ok == 200; });
+}
+
+TEST_F(H2SessionTest, SlowReaderBoundsBufferingThroughFlowControl) {
+  H2Options server_options;
+  server_options.stream_window = 64 * 1024;
+  std::size_t max_chunk = 0;
+  handler_ = [&](std::shared_ptr<H2Stream> s) { return echo(std::move(s), &max_chunk, 2ms); };
+  start_sessions(server_options, {});
+  const std::string piece(16 * 1024, 'x');
+  const int pieces = 256;  // 4 MiB
+  std::size_t max_pending = 0;
+  std::size_t total = 0;
+  bool done = false;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    auto stream = client_->open_stream(request(), false).value();
+    for (int i = 0; i < pieces; ++i) {
+      EXPECT_FALSE(co_await stream->write(piece, i + 1 == pieces));
+      max_pending = std::max(max_pending, stream->send_pending());
+    }
+    EXPECT_FALSE(co_await stream->wait_headers());
+    std::string chunk;
+    while (!(co_await stream->read(chunk)) && !chunk.empty()) total += chunk.size();
+    done = true;
+  }, asio::detached);
+  run_until([&] { return done; }, 60s);
+  EXPECT_EQ(total, piece.size() * pieces);
+  EXPECT_LE(max_chunk, 64u * 1024) << "the reader never holds more than the stream window";
+  EXPECT_LE(max_pending, H2Options{}.stream_send_buffer + piece.size()) << "writer blocked at its limit";
+}
+
+TEST_F(H2SessionTest, ResetReachesThePeer) {
+  handler_ = [](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    s->reset();
+    co_return;
+  };
+  start_sessions();
+  error_code result;
+  bool done = false;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    auto stream = client_->open_stream(request("GET"), true).value();
+    result = co_await stream->wait_headers();
+    done = true;
+  }, asio::detached);
+  run_until([&] { return done; });
+  EXPECT_EQ(result, make_error_code(Errc::stream_reset));
+}
+
+TEST_F(H2SessionTest, ClosedSessionFailsOpenStreamsAtOnce) {
+  handler_ = [](std::shared_ptr<H2Stream>) -> asio::awaitable<void> { co_return; };  // never answers
+  start_sessions();
+  error_code result;
+  bool done = false;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    auto stream = client_->open_stream(request("GET"), true).value();
+    result = co_await stream->wait_headers();
+    done = true;
+  }, asio::detached);
+  run_until([&] { return server_->active_streams() == 1; });
+  server_->close();
+  run_until([&] { return done && client_done_ && server_done_; });
+  EXPECT_TRUE(result);
+  EXPECT_FALSE(client_->open_stream(request("GET"), true).has_value());
+}
+
+TEST_F(H2SessionTest, SilentPeerIsDetectedByPing) {
+  auto [server_stream, client_stream] = connect_tls();  // the server side never speaks HTTP/2
+  H2Options options;
+  options.ping_interval = 50ms;
+  client_ = std::make_shared<H2Session>(std::move(client_stream), H2Session::Role::client, options);
+  asio::co_spawn(io_, client_->run(), [this](std::exception_ptr, error_code ec) { client_result_ = ec; client_done_ = true; });
+  auto start = std::chrono::steady_clock::now();
+  run_until([&] { return client_done_; }, 5s);
+  EXPECT_EQ(client_result_, make_error_code(Errc::ping_timeout));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
+TEST_F(H2SessionTest, LivePeerSurvivesIdlePeriodsThanksToPing) {
+  H2Options options;
+  options.ping_interval = 20ms;
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  start_sessions(options, options);
+  io_.restart();
+  io_.run_for(300ms);  // fifteen intervals with no traffic but PINGs
+  EXPECT_FALSE(client_done_);
+  EXPECT_FALSE(server_done_);
+  EXPECT_TRUE(client_->is_open());
+}
+
+TEST_F(H2SessionTest, GoawayLetsStreamsInFlightFinish) {
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  start_sessions();
+  std::string received;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    auto stream = client_->open_stream(request(), false).value();
+    co_await stream->write("first", false);
+    client_->shutdown();  // GOAWAY while the request is still open
+    EXPECT_FALSE(client_->open_stream(request(), true).has_value()) << "no new streams after GOAWAY";
+    co_await stream->write(" and last", true);
+    if (co_await stream->wait_headers()) co_return;
+    std::string chunk;
+    while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
+  }, asio::detached);
+  run_until([&] { return client_done_ && server_done_; });
+  EXPECT_EQ(received, "first and last");
+  EXPECT_FALSE(client_result_) << client_result_.message();
+}
+
+}  // namespace
+}  // namespace relay::net
