@@ -1,10 +1,235 @@
-// PLACEHOLDER: replaced by the owner of `relay edge`.
+#include "cli/edge_command.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
 #include "cli/commands.hpp"
+#include "cli/edge_config_flags.hpp"
+#include "cli/sd_notify.hpp"
+#include "relay/core/headers.hpp"
+#include "relay/edge/edge_server.hpp"
 
 namespace relay::cli {
 
+namespace asio = boost::asio;
+
+namespace {
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+edge::AuthToken token_from_text(std::string_view token, std::string_view where) {
+  edge::AuthToken t;
+  constexpr std::string_view kHashPrefix = "sha256:";
+  if (token.substr(0, kHashPrefix.size()) == kHashPrefix) {
+    std::string hash = core::to_lower(token.substr(kHashPrefix.size()));
+    bool hex = hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) {
+      throw CLI::ValidationError(
+          std::string(where),
+          "'sha256:' must be followed by 64 hex digits (the SHA-256 of the token)");
+    }
+    t.sha256_hex = std::move(hash);
+  } else {
+    t.sha256_hex = sha256_hex(token);
+  }
+  t.label = "tok-" + t.sha256_hex.substr(0, 8);  // never the token itself
+  return t;
+}
+
+bool readable(const std::string& path) { return std::ifstream(path).good(); }
+
+// HOST:PORT, [V6]:PORT or :PORT; the edge resolves the host when it binds.
+void check_address(const std::string& address, const char* flag) {
+  auto colon = address.rfind(':');
+  std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  bool ok = !port.empty() && port.size() <= 5 &&
+            port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
+  if (ok && address.front() == '[') ok = colon > 0 && address[colon - 1] == ']';
+  if (!ok) {
+    throw CLI::ValidationError(
+        flag, "'" + address + "' is not HOST:PORT; use e.g. 0.0.0.0:8080 or [::1]:8080");
+  }
+}
+
+}  // namespace
+
+void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
+  cmd.add_option("--listen", f.listen,
+                 "Public HTTP listener HOST:PORT (repeatable; default 0.0.0.0:80)");
+  cmd.add_option("--listen-tls", f.listen_tls,
+                 "Public HTTPS listener HOST:PORT (repeatable; same certificate)");
+  cmd.add_option("--agent-listen", f.agent_listen, "Where agents connect (TLS) HOST:PORT")
+      ->default_str("0.0.0.0:4443");
+  cmd.add_option("--domain", f.domain, "Tunnels are served as NAME.DOMAIN")
+      ->default_str("localhost");
+  cmd.add_option("--tls-cert", f.tls_cert,
+                 "TLS certificate chain (PEM) for the agent port and --listen-tls (required)");
+  cmd.add_option("--tls-key", f.tls_key, "TLS private key (PEM) for --tls-cert (required)");
+  cmd.add_option("--authtoken", f.authtokens, "An authtoken agents may use (repeatable)");
+  cmd.add_option("--authtokens-file", f.authtokens_file,
+                 "File with one authtoken per line ('sha256:HEX' for a hashed one; '#' comments)");
+  cmd.add_option("--public-port", f.public_port,
+                 "Port shown in public URLs (default: the listener's)");
+  cmd.add_option("--resume-grace", f.resume_grace_seconds,
+                 "Seconds a disconnected agent keeps its tunnel names")
+      ->default_str("60");
+  cmd.add_option("--max-body-bytes", f.max_body_bytes,
+                 "Largest request body accepted, 0 = unlimited (→ 413)")
+      ->default_str("0");
+  cmd.add_flag("--allow-anonymous", f.allow_anonymous,
+               "INSECURE: let any agent connect without an authtoken");
+}
+
+std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw CLI::ValidationError("--authtokens-file",
+                               "'" + path + "' cannot be read; check the path and its permissions");
+  }
+  std::vector<edge::AuthToken> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    auto last = line.find_last_not_of(" \t\r");
+    out.push_back(token_from_text(std::string_view(line).substr(first, last - first + 1),
+                                  fmt::format("--authtokens-file {}:{}", path, number)));
+  }
+  return out;
+}
+
+edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
+  edge::EdgeOptions o;
+  o.listen = f.listen;
+  o.listen_tls = f.listen_tls;
+  if (o.listen.empty() && o.listen_tls.empty()) o.listen.push_back("0.0.0.0:80");
+  o.agent_listen = f.agent_listen;
+  for (const auto& a : o.listen) check_address(a, "--listen");
+  for (const auto& a : o.listen_tls) check_address(a, "--listen-tls");
+  check_address(o.agent_listen, "--agent-listen");
+  if (f.domain.empty() || f.domain.find_first_of("/: ") != std::string::npos) {
+    throw CLI::ValidationError(
+        "--domain", "'" + f.domain + "' is not a domain; pass e.g. --domain relay.example.com");
+  }
+  o.domain = f.domain;
+  if (f.tls_cert.empty() || f.tls_key.empty()) {
+    throw CLI::ValidationError(
+        "--tls-cert",
+        "the agent port is always TLS: pass --tls-cert FILE and --tls-key FILE (for a test, make a "
+        "pair with "
+        "'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "
+        "/CN=localhost "
+        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem')");
+  }
+  if (!readable(f.tls_cert))
+    throw CLI::ValidationError("--tls-cert", "'" + f.tls_cert + "' cannot be read; check the path");
+  if (!readable(f.tls_key))
+    throw CLI::ValidationError("--tls-key", "'" + f.tls_key + "' cannot be read; check the path");
+  o.tls_cert_file = f.tls_cert;
+  o.tls_key_file = f.tls_key;
+  for (const auto& t : f.authtokens) {
+    if (t.empty()) throw CLI::ValidationError("--authtoken", "an authtoken cannot be empty");
+    o.authtokens.push_back(token_from_text(t, "--authtoken"));
+  }
+  if (!f.authtokens_file.empty()) {
+    auto tokens = read_authtokens_file(f.authtokens_file);
+    if (tokens.empty()) {
+      throw CLI::ValidationError("--authtokens-file",
+                                 "'" + f.authtokens_file + "' holds no authtoken");
+    }
+    o.authtokens.insert(o.authtokens.end(), tokens.begin(), tokens.end());
+  }
+  o.allow_anonymous = f.allow_anonymous;
+  if (o.authtokens.empty() && !o.allow_anonymous) {
+    throw CLI::ValidationError("--authtoken",
+                               "no authtoken: pass --authtoken TOKEN or --authtokens-file FILE (or "
+                               "--allow-anonymous, which lets anyone open tunnels on this edge)");
+  }
+  if (f.public_port > 65535)
+    throw CLI::ValidationError("--public-port", "must be a port from 1 to 65535");
+  o.public_port = static_cast<unsigned short>(f.public_port);
+  if (f.resume_grace_seconds < 0 || f.resume_grace_seconds > 86400) {
+    throw CLI::ValidationError("--resume-grace", "must be from 0 to 86400 seconds");
+  }
+  o.resume_grace = std::chrono::seconds(f.resume_grace_seconds);
+  o.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
+  return o;
+}
+
+int run_edge(edge::EdgeOptions options) {
+  asio::io_context io(1);
+  edge::EdgeServer server(io, std::move(options));
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "relay edge: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "relay edge is running\n";
+  for (const auto& ep : server.public_endpoints()) {
+    std::cout << "  public   " << ep.address().to_string() << ":" << ep.port() << "\n";
+  }
+  auto agents = server.agent_endpoint();
+  std::cout << "  agents   " << agents.address().to_string() << ":" << agents.port() << " (TLS)\n";
+  std::cout << "  tunnels  " << server.public_url("NAME") << "\n" << std::flush;
+  SdNotifier notifier;  // systemd Type=notify: ready once every listener is bound
+  notifier.ready("listening");
+  notifier.start_watchdog(io);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::
+                                                                                 error_code& ec,
+                                                                             int) {
+    if (ec) return;
+    if (stopping) {  // a second signal: stop now
+      io.stop();
+      return;
+    }
+    stopping = true;
+    notifier.stopping();
+    notifier.stop_watchdog();
+    std::cerr
+        << "relay edge: stopping (in-flight requests get up to 10 s; signal again to stop now)\n";
+    signals.async_wait(on_signal);
+    asio::co_spawn(io, server.stop(std::chrono::seconds(10)),
+                   [&](std::exception_ptr) { io.stop(); });
+  };
+  signals.async_wait(on_signal);
+  io.run();
+  return 0;
+}
+
 void add_edge_command(CLI::App& app, CliContext& ctx) {
-  app.add_subcommand("edge", "(not built yet)")->callback([&ctx] { ctx.exit_code = kExitFailure; });
+  auto flags = std::make_shared<EdgeFlags>();
+  auto* cmd = app.add_subcommand(
+      "edge", "Run the public side: public listeners, the agent port, tunnel routing");
+  add_edge_flags(*cmd, *flags);
+  auto config = add_edge_config_flag(*cmd);  // --config edge.yml (src/cli/edge_config_flags.cpp)
+  add_edge_token_command(*cmd, ctx);         // relay edge token add|list|revoke
+  cmd->callback([&ctx, flags, cmd, config] {
+    if (edge_token_invoked(*cmd)) return;
+    ctx.apply_logging();
+    auto options = edge_options_for(*cmd, *flags, *config, ctx);
+    ctx.exit_code = options ? run_edge(std::move(*options)) : kExitFailure;
+  });
 }
 
 }  // namespace relay::cli

@@ -9,10 +9,10 @@
 namespace relay::agent {
 
 struct WebhookVerification {
-  std::string provider;                  // a name from `relay providers`
-  std::string secret;                    // resolved already (env:/file: expanded by config)
+  std::string provider;  // a name from `relay providers`
+  std::string secret;    // resolved already (env:/file: expanded by config)
   std::optional<std::chrono::seconds> tolerance;  // default: the provider's
-  bool enforce = true;                   // false: log and capture the verdict, deliver anyway
+  bool enforce = true;  // false: log and capture the verdict, deliver anyway
 };
 
 struct BasicAuth {
@@ -21,11 +21,11 @@ struct BasicAuth {
 };
 
 struct TunnelOptions {
-  std::string name;          // local name (config key); for `relay http` the requested name or "http"
+  std::string name;  // local name (config key); for `relay http` the requested name or "http"
   std::string proto = "http";
-  std::string addr;          // upstream: "3000", "host:port", "http://…", "https://…"
-  std::string url;           // requested public name or URL; empty: random
-  std::string host_header;   // empty: keep; "rewrite": the upstream's host; else this value
+  std::string addr;         // upstream: "3000", "host:port", "http://…", "https://…"
+  std::string url;          // requested public name or URL; empty: random
+  std::string host_header;  // empty: keep; "rewrite": the upstream's host; else this value
   std::optional<WebhookVerification> verify_webhook;
   std::optional<BasicAuth> basic_auth;
   std::vector<std::pair<std::string, std::string>> request_header_add;
@@ -36,20 +36,20 @@ struct TunnelOptions {
 struct AgentLimits {
   std::size_t max_verified_body_bytes = 10 * 1024 * 1024;  // verified bodies are buffered → 413
   std::chrono::seconds upstream_connect_timeout{10};
-  std::chrono::seconds upstream_response_timeout{60};       // → 504
-  std::size_t upstream_pool_size = 64;                      // idle keep-alive connections kept
+  std::chrono::seconds upstream_response_timeout{60};  // → 504
+  std::size_t upstream_pool_size = 64;                 // idle keep-alive connections kept
 };
 
 struct AgentOptions {
-  std::string edge;                // "host:port" of the edge's agent listener
-  std::string authtoken;           // never logged
-  std::string edge_ca_file;        // trust this CA instead of the system store
-  std::string edge_pinned_pem;     // embedded edge: trust exactly this certificate
-  bool edge_insecure = false;      // tests only
+  std::string edge;             // "host:port" of the edge's agent listener
+  std::string authtoken;        // never logged
+  std::string edge_ca_file;     // trust this CA instead of the system store
+  std::string edge_pinned_pem;  // embedded edge: trust exactly this certificate
+  bool edge_insecure = false;   // tests only
   std::vector<TunnelOptions> tunnels;
   std::string inspect_addr = "127.0.0.1:4040";  // empty: no inspector
   std::size_t capture_body_bytes = 64 * 1024;
-  std::string state_dir;           // captures database; empty: ~/.local/state/relay
+  std::string state_dir;  // captures database; empty: ~/.local/state/relay
   std::chrono::milliseconds ping_interval{10'000};
   std::chrono::milliseconds backoff_initial{250};
   std::chrono::milliseconds backoff_max{30'000};

@@ -1,0 +1,176 @@
+#include "agent/agent_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+#include "agent/exchange.hpp"
+#include "agent/pipeline.hpp"
+#include "agent/tunnel_runtime.hpp"
+#include "relay/core/error_page.hpp"
+#include "relay/core/log.hpp"
+
+namespace relay::agent {
+
+namespace asio = boost::asio;
+namespace protocol = net::protocol;
+
+namespace {
+
+constexpr std::size_t kMaxControlLine = 1024 * 1024;
+
+// Logs what escaped a request or control coroutine; such an escape is a bug, not a condition.
+auto log_escape(std::string_view what) {
+  return [what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      core::logger("relay.agent")->error("{} failed: {}", what, ex.what());
+    }
+  };
+}
+
+asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
+                                    std::shared_ptr<TunnelRuntime> tunnel) {
+  Exchange x;
+  x.started = std::chrono::steady_clock::now();
+  x.stream = std::move(stream);
+  const auto& h = x.stream->headers();
+  x.method = std::string(h.get(":method").value_or("GET"));
+  x.path = std::string(h.get(":path").value_or("/"));
+  x.authority = std::string(h.get(":authority").value_or(h.get("host").value_or("")));
+  x.scheme = std::string(h.get(":scheme").value_or("http"));
+  x.request_id = std::string(h.get(protocol::kRequestIdHeader).value_or(""));
+  x.tunnel = std::move(tunnel);
+  co_await x.tunnel->pipeline->run(x);
+}
+
+asio::awaitable<void> answer_unknown_tunnel(std::shared_ptr<net::H2Stream> stream) {
+  Exchange x;
+  x.stream = std::move(stream);
+  x.method = std::string(x.stream->headers().get(":method").value_or("GET"));
+  auto name = x.stream->headers().get(protocol::kTunnelHeader).value_or("");
+  {
+    std::string message = "Tunnel '" + std::string(name) +
+                          "' is not served by this agent any more. Restart it with "
+                          "`relay http` or check the URL.";
+    co_await respond_error(x, 404, core::error_codes::tunnel_not_found, std::move(message));
+  }
+}
+
+}  // namespace
+
+AgentSession::AgentSession(std::shared_ptr<net::H2Session> h2, SessionHost& host)
+    : h2_(std::move(h2)), host_(host), drain_timer_(h2_->get_executor()) {}
+
+AgentSession::~AgentSession() { h2_->set_stream_handler({}); }
+
+asio::awaitable<core::error_code> AgentSession::run() {
+  // The handler lives inside h2_: a weak reference avoids a cycle.
+  h2_->set_stream_handler([weak = weak_from_this()](std::shared_ptr<net::H2Stream> s) {
+    if (auto self = weak.lock()) self->on_stream(std::move(s));
+  });
+  auto reason = co_await h2_->run();
+  control_.reset();
+  drain_timer_.cancel();
+  co_return reason;
+}
+
+void AgentSession::on_stream(std::shared_ptr<net::H2Stream> stream) {
+  auto ex = h2_->get_executor();
+  auto path = stream->headers().get(":path").value_or("");
+  if (path == protocol::kControlPath) {
+    asio::co_spawn(ex, control_loop(std::move(stream)), log_escape("control stream"));
+    return;
+  }
+  auto name = stream->headers().get(protocol::kTunnelHeader).value_or("");
+  auto tunnel = host_.find_by_public_name(name);
+  if (!tunnel) {
+    asio::co_spawn(ex, answer_unknown_tunnel(std::move(stream)), log_escape("request"));
+    return;
+  }
+  asio::co_spawn(ex, serve_request(std::move(stream), std::move(tunnel)), log_escape("request"));
+}
+
+asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> stream) {
+  static const auto log = core::logger("relay.agent.session");
+  auto self = shared_from_this();
+  if (stream->respond(200, {{"content-type", "application/x-ndjson"}}, false)) co_return;
+  control_ = stream;
+  if (!outbox_.empty() && !writing_) {
+    asio::co_spawn(h2_->get_executor(), write_loop(), log_escape("control stream"));
+  }
+  std::string pending, chunk;
+  for (;;) {
+    auto ec = co_await stream->read(chunk);
+    if (ec || chunk.empty()) {
+      if (!stopping_) {
+        log->warn("the edge closed the control stream{}; reconnecting",
+                  ec ? ": " + ec.message() : std::string());
+        h2_->close();
+      }
+      break;
+    }
+    pending += chunk;
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (line.empty() || line == "\r") continue;
+      std::string error;
+      auto message = protocol::parse_control_message(line, error);
+      if (!message) {
+        log->warn("ignoring a control message from the edge: {}", error);
+        continue;
+      }
+      host_.on_control(*message);
+    }
+    if (pending.size() > kMaxControlLine) {
+      log->error("the edge sent a control line over {} bytes; closing the session",
+                 kMaxControlLine);
+      h2_->close();
+      break;
+    }
+  }
+  if (control_ == stream) control_.reset();
+}
+
+void AgentSession::send(const protocol::ControlMessage& message) {
+  outbox_ += protocol::serialize(message);
+  if (control_ && !writing_) {
+    asio::co_spawn(h2_->get_executor(), write_loop(), log_escape("control stream"));
+  }
+}
+
+asio::awaitable<void> AgentSession::write_loop() {
+  auto self = shared_from_this();
+  writing_ = true;  // one writer per stream
+  while (control_ && !outbox_.empty()) {
+    std::string out = std::move(outbox_);
+    outbox_.clear();
+    auto stream = control_;
+    if (auto ec = co_await stream->write(out, false)) break;
+  }
+  writing_ = false;
+}
+
+void AgentSession::shutdown(std::chrono::steady_clock::duration drain) {
+  stopping_ = true;
+  h2_->shutdown();
+  // The control stream lives as long as the session: end it so that only requests remain
+  // for GOAWAY to wait for.
+  if (control_) {
+    auto control = std::move(control_);
+    control->reset(0x0 /* NO_ERROR */);
+  }
+  drain_timer_.expires_after(drain);
+  drain_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->h2_->close();
+  });
+}
+
+void AgentSession::close() {
+  stopping_ = true;
+  h2_->close();
+}
+
+}  // namespace relay::agent

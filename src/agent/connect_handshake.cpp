@@ -1,0 +1,92 @@
+#include "agent/connect_handshake.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "agent/socket_deadline.hpp"
+#include "relay/agent/agent_error.hpp"
+
+namespace relay::agent {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace protocol = net::protocol;
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kTimeout = std::chrono::seconds{15};
+}  // namespace
+
+DialFailure classify_connect_refusal(int status, std::string_view body) {
+  auto parsed = protocol::parse_error_body(body);
+  std::string message = parsed && !parsed->message.empty()
+                            ? parsed->message
+                            : "the edge answered " + std::to_string(status);
+  switch (status) {
+    case 401:
+    case 403:
+      return {AgentErrc::authentication_failed,
+              "authentication failed: " + message +
+                  " (check --authtoken or RELAY_AUTHTOKEN against the edge's tokens)",
+              true};
+    case 409:
+      return {AgentErrc::name_taken, message, true};
+    case 400:
+      return {AgentErrc::rejected, "the edge rejected the connection: " + message, true};
+    default:
+      return {AgentErrc::edge_unreachable,
+              "the edge answered " + std::to_string(status) + " to the connect request: " + message,
+              false};
+  }
+}
+
+asio::awaitable<core::Result<std::string>> connect_handshake(
+    net::TlsStream& stream, const std::string& host, const std::string& authtoken,
+    const protocol::ConnectRequest& request, DialFailure& failure) {
+  SocketDeadline deadline(stream.next_layer(), kTimeout);
+  http::request<http::string_body> req{http::verb::post, std::string(protocol::kConnectPath), 11};
+  req.set(http::field::host, host);
+  if (!authtoken.empty()) req.set(http::field::authorization, "Bearer " + authtoken);
+  req.set(http::field::connection, "Upgrade");
+  req.set(http::field::upgrade, protocol::kUpgradeToken);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::user_agent, "relay-agent/" + request.agent_version);
+  req.body() = protocol::serialize(request);
+  req.prepare_payload();
+
+  auto [wec, wn] = co_await http::async_write(stream, req, kUseTuple);
+  if (wec) {
+    failure = {deadline.expired() ? core::error_code(asio::error::timed_out) : wec,
+               "sending the connect request failed: " +
+                   (deadline.expired() ? std::string("timed out") : wec.message()),
+               false};
+    co_return failure.ec;
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024);
+  auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  if (rec) {
+    failure = {deadline.expired() ? core::error_code(asio::error::timed_out) : rec,
+               "reading the edge's answer to the connect request failed: " +
+                   (deadline.expired() ? std::string("timed out") : rec.message()) + " (is " +
+                   host + " a relay edge's agent listener?)",
+               false};
+    co_return failure.ec;
+  }
+  const auto& res = parser.get();
+  if (res.result() != http::status::switching_protocols) {
+    failure = classify_connect_refusal(static_cast<int>(res.result_int()), res.body());
+    co_return failure.ec;
+  }
+  // HTTP/2 begins right after the 101 head; whatever arrived with it belongs to the session.
+  co_return beast::buffers_to_string(buffer.data());
+}
+
+}  // namespace relay::agent

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "relay/agent/agent_options.hpp"
+#include "relay/core/result.hpp"
+#include "relay/net/tls.hpp"
+
+namespace relay::agent {
+
+struct EdgeEndpoint {
+  std::string host;
+  std::string port;
+};
+
+// "host:port", "[::1]:4443", or "host" (port 4443). nullopt and `error` set when malformed.
+std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::string& error);
+
+// The outcome of an attempt to reach the edge: a message for the user and whether retrying
+// can help.
+struct DialFailure {
+  core::error_code ec;
+  std::string message;
+  bool permanent = false;
+};
+
+// TCP to every resolved address of the edge in turn, TCP_NODELAY, then TLS (ALPN relay/1)
+// verified against the system store, --edge-ca, or the pinned certificate of the embedded
+// edge. Construction throws std::runtime_error on an unusable CA file.
+class EdgeDialer {
+ public:
+  EdgeDialer(boost::asio::any_io_executor ex, const AgentOptions& options);
+
+  boost::asio::awaitable<core::Result<net::TlsStream>> dial(DialFailure& failure);
+  [[nodiscard]] const EdgeEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  boost::asio::any_io_executor executor_;
+  EdgeEndpoint endpoint_;
+  net::TlsContextPtr context_;
+  bool verify_host_;
+  std::chrono::seconds timeout_{10};
+};
+
+}  // namespace relay::agent

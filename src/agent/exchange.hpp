@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "relay/core/headers.hpp"
+#include "relay/net/h2_session.hpp"
+
+namespace relay::agent {
+
+struct TunnelRuntime;
+
+// One public request travelling through the agent's pipeline: the HTTP/2 stream it came on
+// and what the steps learned about it.
+struct Exchange {
+  std::shared_ptr<net::H2Stream> stream;
+  std::shared_ptr<TunnelRuntime> tunnel;
+  std::string method;
+  std::string path;
+  std::string authority;
+  std::string scheme;
+  std::string request_id;
+  std::chrono::steady_clock::time_point started;
+
+  // A step that needs the whole body (verification) reads it here; the forwarder then sends
+  // this instead of reading the stream.
+  std::string body;
+  bool body_buffered = false;
+
+  int status = 0;               // what the caller got; 0 while nothing was sent
+  std::string_view relay_code;  // set when relay generated the answer
+  std::string detail;           // for the log line (why it failed)
+
+  [[nodiscard]] const core::Headers& headers() const { return stream->headers(); }
+  [[nodiscard]] std::string url() const { return scheme + "://" + authority + path; }
+};
+
+// Reads the whole request body into `exchange.body`, up to `limit` bytes. false when the
+// body is over the limit (`exchange.body` then holds a prefix) or the stream failed (`ec`).
+boost::asio::awaitable<bool> buffer_body(Exchange& exchange, std::size_t limit,
+                                         core::error_code& ec);
+
+// Answers with a page relay generated (HTML, JSON or text after the request's Accept), with
+// relay-error-code set. Ignores a stream that is already gone.
+boost::asio::awaitable<void> respond_error(Exchange& exchange, int status, std::string_view code,
+                                           std::string message);
+
+// Answers with a body relay built itself (a handshake reply, a JSON error).
+boost::asio::awaitable<void> respond_with(Exchange& exchange, int status, core::Headers headers,
+                                          std::string body);
+
+}  // namespace relay::agent

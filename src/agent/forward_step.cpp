@@ -1,0 +1,248 @@
+#include "agent/forward_step.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "agent/header_mapping.hpp"
+#include "agent/tunnel_runtime.hpp"
+#include "relay/core/error_page.hpp"
+
+namespace relay::agent {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kChunk = 64 * 1024;
+
+enum class Where {
+  none,
+  caller,
+  upstream_before_response,
+  upstream_timeout,
+  upstream_after_response
+};
+
+struct Failure {
+  Where where = Where::none;
+  core::error_code ec;
+};
+
+void append_chunk(std::string& out, std::string_view data, BodyFraming framing) {
+  if (framing == BodyFraming::chunked) {
+    if (data.empty()) return;  // an empty chunk would end the body
+    out += fmt::format("{:x}\r\n", data.size());
+    out.append(data);
+    out += "\r\n";
+  } else {
+    out.append(data);
+  }
+}
+
+bool is_timeout(const core::error_code& ec) {
+  return ec == beast::error::timeout || ec == asio::error::timed_out;
+}
+
+// The exchange on one connection; `Stream` is beast::tcp_stream or an ssl::stream over it.
+template <class Stream>
+asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
+                                  const UpstreamRequestHead& head, const AgentLimits& limits,
+                                  bool& keep_alive) {
+  keep_alive = false;
+  auto& lowest = c.lowest();
+  auto& h2 = *x.stream;
+
+  // Request: the head and the first body bytes (or all of a buffered body) in one write.
+  std::string out = head.text;
+  bool request_done = head.framing == BodyFraming::none;
+  if (x.body_buffered) {
+    append_chunk(out, x.body, head.framing);
+    if (head.framing == BodyFraming::chunked) out += "0\r\n\r\n";
+    request_done = true;
+  }
+  std::string chunk;
+  while (true) {
+    if (!request_done) {
+      if (h2.body_complete()) {
+        request_done = true;
+        if (head.framing == BodyFraming::chunked) out += "0\r\n\r\n";
+      } else {
+        auto ec = co_await h2.read(chunk);
+        if (ec) co_return Failure{Where::caller, ec};
+        if (chunk.empty()) {
+          request_done = true;
+          if (head.framing == BodyFraming::chunked) out += "0\r\n\r\n";
+        } else {
+          append_chunk(out, chunk, head.framing);
+          // Coalesce what has already arrived, up to a bound, before writing.
+          if (!h2.body_complete() && out.size() < kChunk) continue;
+        }
+      }
+    }
+    if (!out.empty()) {
+      lowest.expires_after(limits.upstream_response_timeout);
+      auto [ec, n] = co_await asio::async_write(s, asio::buffer(out), kUseTuple);
+      if (ec) {
+        co_return Failure{
+            is_timeout(ec) ? Where::upstream_timeout : Where::upstream_before_response, ec};
+      }
+      out.clear();
+    }
+    if (request_done) break;
+  }
+
+  // Response head; interim 1xx responses (100 Continue) are skipped.
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  for (;;) {
+    parser.emplace();
+    parser->header_limit(64 * 1024);
+    parser->body_limit(boost::none);
+    if (x.method == "HEAD") parser->skip(true);
+    lowest.expires_after(limits.upstream_response_timeout);
+    auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
+    if (ec) {
+      co_return Failure{is_timeout(ec) ? Where::upstream_timeout : Where::upstream_before_response,
+                        ec};
+    }
+    auto status = parser->get().result_int();
+    if (status >= 200 || status == 101) break;
+  }
+  auto& response = parser->get();
+  core::Headers upstream_headers;
+  for (const auto& f : response) {
+    upstream_headers.add(std::string(f.name_string()), std::string(f.value()));
+  }
+  auto headers = map_response_headers(upstream_headers);
+  x.status = static_cast<int>(response.result_int());
+  bool fin = parser->is_done();
+  if (auto ec = h2.respond(x.status, headers, fin)) co_return Failure{Where::caller, ec};
+
+  // Response body, one buffer at a time: write() waits while the edge's window is closed.
+  std::string buf(kChunk, '\0');
+  while (!fin) {
+    response.body().data = buf.data();
+    response.body().size = buf.size();
+    lowest.expires_after(limits.upstream_response_timeout);
+    auto [ec, n] = co_await http::async_read(s, c.buffer, *parser, kUseTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return Failure{Where::upstream_after_response, ec};
+    std::size_t got = buf.size() - response.body().size;
+    fin = parser->is_done();
+    if (got == 0 && !fin) continue;
+    if (auto wec = co_await h2.write(std::string_view(buf.data(), got), fin)) {
+      co_return Failure{Where::caller, wec};
+    }
+  }
+  keep_alive = parser->keep_alive();
+  co_return Failure{};
+}
+
+std::string what_to_check(const UpstreamAddress& upstream) {
+  return "Is your app listening on " + upstream.host_port() + "?";
+}
+
+}  // namespace
+
+asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
+  const auto& upstream = pool_->address();
+  RequestMappingOptions mapping;
+  mapping.upstream = &upstream;
+  mapping.host_header = options_.host_header;
+  mapping.body_follows = x.body_buffered ? !x.body.empty() : !x.stream->body_complete();
+  mapping.add = &options_.request_header_add;
+  mapping.remove = &options_.request_header_remove;
+  auto head = map_request(x.headers(), mapping);
+
+  std::string error;
+  auto acquired = co_await pool_->acquire(error);
+  Failure failure;
+  for (int attempt = 0;; ++attempt) {
+    if (!acquired) {
+      auto ec = acquired.error();
+      x.detail = error;
+      if (ec == asio::error::connection_refused) {
+        {
+          std::string message = "relay could not connect to your app at " + upstream.url() +
+                                ": connection refused. " + what_to_check(upstream);
+          co_await respond_error(x, 502, core::error_codes::upstream_refused, std::move(message));
+        }
+      } else if (is_timeout(ec)) {
+        {
+          std::string message = "relay could not connect to your app at " + upstream.url() +
+                                " within " +
+                                std::to_string(limits_.upstream_connect_timeout.count()) + " s. " +
+                                what_to_check(upstream);
+          co_await respond_error(x, 504, core::error_codes::upstream_timeout, std::move(message));
+        }
+      } else {
+        {
+          std::string message =
+              "relay could not reach your app: " + error + ". " + what_to_check(upstream);
+          co_await respond_error(x, 502, core::error_codes::upstream_failed, std::move(message));
+        }
+      }
+      co_return Outcome::answered;
+    }
+    auto connection = std::move(acquired.value());
+    bool keep_alive = false;
+    if (connection->tls) {
+      failure = co_await exchange(*connection->tls, *connection, x, head, limits_, keep_alive);
+    } else {
+      failure = co_await exchange(*connection->tcp, *connection, x, head, limits_, keep_alive);
+    }
+    if (failure.where == Where::none) {
+      if (keep_alive) pool_->release(std::move(connection));
+      co_return Outcome::answered;
+    }
+    // A kept-alive connection the app closed while we picked it: retry once on a fresh one,
+    // which is safe only when no body byte was consumed from the caller.
+    bool replayable = x.body_buffered || head.framing == BodyFraming::none;
+    if (connection->reused && attempt == 0 && replayable &&
+        failure.where == Where::upstream_before_response) {
+      acquired = co_await pool_->connect(error);
+      continue;
+    }
+    break;
+  }
+
+  x.detail = failure.ec.message();
+  switch (failure.where) {
+    case Where::caller:  // the edge or the public caller went away: nobody to answer
+      x.detail = "the caller went away: " + failure.ec.message();
+      x.stream->reset();
+      break;
+    case Where::upstream_timeout: {
+      std::string message = "Your app at " + upstream.url() + " did not answer within " +
+                            std::to_string(limits_.upstream_response_timeout.count()) +
+                            " s. Check that it responds to " + x.method + " " + x.path + ".";
+      co_await respond_error(x, 504, core::error_codes::upstream_timeout, std::move(message));
+    } break;
+    case Where::upstream_before_response: {
+      std::string message = "The connection to your app at " + upstream.url() +
+                            " failed before it answered: " + failure.ec.message() +
+                            ". Check your app's logs.";
+      co_await respond_error(x, 502, core::error_codes::upstream_failed, std::move(message));
+    } break;
+    case Where::upstream_after_response:
+      // Headers are gone already: the only honest signal left is to reset the stream.
+      x.detail = "the app's response broke off: " + failure.ec.message();
+      x.relay_code = core::error_codes::upstream_failed;
+      x.stream->reset(0x2 /* INTERNAL_ERROR */);
+      break;
+    case Where::none:
+      break;
+  }
+  co_return Outcome::answered;
+}
+
+}  // namespace relay::agent

@@ -1,0 +1,151 @@
+#include "agent/header_mapping.hpp"
+
+#include <algorithm>
+
+#include "agent/upstream_address.hpp"
+#include "relay/core/error_page.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::agent {
+
+namespace {
+
+namespace protocol = net::protocol;
+
+// Field names listed in Connection: also connection-specific (RFC 9110 §7.6.1).
+std::vector<std::string> connection_tokens(const core::Headers& headers) {
+  std::vector<std::string> out;
+  for (auto value : headers.get_all("connection")) {
+    while (!value.empty()) {
+      auto comma = value.find(',');
+      auto token = value.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+        token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
+      if (!token.empty()) out.push_back(core::to_lower(token));
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+bool listed(const std::vector<std::string>& names, std::string_view lower) {
+  return std::find(names.begin(), names.end(), lower) != names.end();
+}
+
+bool safe_value(std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; }
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+bool starts_with_relay(std::string_view lower) { return lower.starts_with("relay-"); }
+
+}  // namespace
+
+UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOptions& options) {
+  UpstreamRequestHead head;
+  head.method = std::string(in.get(":method").value_or("GET"));
+  head.path = std::string(in.get(":path").value_or("/"));
+  if (head.path.empty()) head.path = "/";
+  const auto authority = in.get(":authority").value_or(in.get("host").value_or(""));
+  const auto scheme = in.get(":scheme").value_or("http");
+
+  std::string host;
+  if (options.host_header.empty()) {
+    host = std::string(authority);
+  } else if (options.host_header == "rewrite") {
+    host = options.upstream ? options.upstream->host_port() : std::string(authority);
+  } else {
+    host = std::string(options.host_header);
+  }
+  if (host.empty() && options.upstream) host = options.upstream->host_port();
+
+  const auto hop = connection_tokens(in);
+  std::vector<std::string> removed;
+  if (options.remove) {
+    for (const auto& r : *options.remove) removed.push_back(core::to_lower(r));
+  }
+
+  std::string& out = head.text;
+  out.reserve(512);
+  out.append(head.method).append(" ").append(head.path).append(" HTTP/1.1\r\n");
+  append_field(out, "Host", host);
+
+  std::string cookies;
+  std::string forwarded_for;
+  bool has_length = false;
+  for (const auto& f : in) {
+    if (f.name.empty() || f.name.front() == ':') continue;
+    const auto lower = core::to_lower(f.name);
+    if (!safe_value(f.value) || !safe_value(f.name)) continue;  // never inject a line
+    if (protocol::is_hop_by_hop(lower) || listed(hop, lower) || lower == "host" ||
+        lower == "expect" || lower == "http2-settings" || listed(removed, lower)) {
+      continue;
+    }
+    if (starts_with_relay(lower) && lower != protocol::kRequestIdHeader) continue;
+    if (lower == "x-forwarded-proto" || lower == "x-forwarded-host") continue;  // ours win
+    if (lower == "x-forwarded-for") {
+      if (!forwarded_for.empty()) forwarded_for += ", ";
+      forwarded_for += f.value;
+      continue;
+    }
+    if (lower == "cookie") {
+      if (!cookies.empty()) cookies += "; ";
+      cookies += f.value;
+      continue;
+    }
+    if (lower == "content-length") {
+      if (has_length) continue;  // HTTP/2 already checked that repeated values agree
+      has_length = true;
+    }
+    append_field(out, f.name, f.value);
+  }
+  if (!cookies.empty()) append_field(out, "Cookie", cookies);
+  if (auto remote = in.get(protocol::kRemoteAddrHeader); remote && safe_value(*remote)) {
+    if (!forwarded_for.empty()) forwarded_for += ", ";
+    forwarded_for += *remote;
+  }
+  if (!forwarded_for.empty()) append_field(out, "X-Forwarded-For", forwarded_for);
+  if (safe_value(scheme)) append_field(out, "X-Forwarded-Proto", scheme);
+  if (!authority.empty() && safe_value(authority)) append_field(out, "X-Forwarded-Host", authority);
+  if (options.add) {
+    for (const auto& [name, value] : *options.add) {
+      if (safe_value(name) && safe_value(value)) append_field(out, name, value);
+    }
+  }
+
+  if (has_length) {
+    head.framing = BodyFraming::content_length;
+  } else if (options.body_follows) {
+    head.framing = BodyFraming::chunked;
+    append_field(out, "Transfer-Encoding", "chunked");
+  } else {
+    head.framing = BodyFraming::none;
+    // Servers reject a bodiless POST without a length (411); say it explicitly.
+    if (head.method == "POST" || head.method == "PUT" || head.method == "PATCH") {
+      append_field(out, "Content-Length", "0");
+    }
+  }
+  out.append("\r\n");
+  return head;
+}
+
+core::Headers map_response_headers(const core::Headers& in) {
+  const auto hop = connection_tokens(in);
+  core::Headers out;
+  out.reserve(in.size());
+  for (const auto& f : in) {
+    auto lower = core::to_lower(f.name);
+    if (protocol::is_hop_by_hop(lower) || listed(hop, lower) ||
+        lower == core::kRelayErrorCodeHeader || lower.empty() || lower.front() == ':') {
+      continue;
+    }
+    out.add(std::move(lower), f.value);
+  }
+  return out;
+}
+
+}  // namespace relay::agent

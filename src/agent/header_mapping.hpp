@@ -1,0 +1,48 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "relay/core/headers.hpp"
+
+namespace relay::agent {
+
+struct UpstreamAddress;
+
+// How a forwarded request's body is framed on the HTTP/1.1 connection to the app.
+enum class BodyFraming { none, content_length, chunked };
+
+struct RequestMappingOptions {
+  const UpstreamAddress* upstream = nullptr;
+  std::string_view
+      host_header;  // "": keep the public host; "rewrite": upstream host:port; else literal
+  bool body_follows = false;  // the HTTP/2 request did not end with its headers
+  const std::vector<std::pair<std::string, std::string>>* add = nullptr;
+  const std::vector<std::string>* remove = nullptr;
+};
+
+struct UpstreamRequestHead {
+  std::string text;  // "POST /hook HTTP/1.1\r\n...\r\n\r\n"
+  BodyFraming framing = BodyFraming::none;
+  std::string method;
+  std::string path;
+};
+
+// The HTTP/1.1 request the app receives for one HTTP/2 request from the edge (pure):
+// - pseudo-headers become the request line and Host (kept, rewritten, or a literal);
+// - hop-by-hop fields (and those named by Connection), Expect and the edge's relay-* fields are
+//   dropped, except relay-request-id, which is kept so app logs can be matched with relay's;
+// - X-Forwarded-For (appended to any the caller sent), X-Forwarded-Proto and X-Forwarded-Host
+//   are set from relay-remote-addr, :scheme and :authority;
+// - split Cookie fields are joined again (RFC 9113 §8.2.3);
+// - the body is framed by the caller's Content-Length, or chunked when its length is unknown.
+UpstreamRequestHead map_request(const core::Headers& h2_request,
+                                const RequestMappingOptions& options);
+
+// The response fields relay passes back (pure): lower-case names (HTTP/2), without hop-by-hop
+// fields, the fields named by Connection, or a relay-error-code the app tried to set.
+core::Headers map_response_headers(const core::Headers& upstream_response);
+
+}  // namespace relay::agent

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "agent/exchange.hpp"
+
+namespace relay::agent {
+
+// One job in the order DESIGN.md gives: capture → handshake → verify → forward → capture.
+class Step {
+ public:
+  enum class Outcome {
+    next,      // pass the exchange on
+    answered,  // this step responded (or the caller left): later steps do not run
+  };
+  virtual ~Step() = default;
+  virtual boost::asio::awaitable<Outcome> run(Exchange& exchange) = 0;
+  // Called once the exchange is over, however it ended (capture of the response, metrics).
+  virtual void finished(const Exchange& /*exchange*/) {}
+};
+
+// A tunnel's steps, run in order for each request, then one log line per request.
+class Pipeline {
+ public:
+  void append(std::unique_ptr<Step> step) { steps_.push_back(std::move(step)); }
+  boost::asio::awaitable<void> run(Exchange& exchange);
+
+ private:
+  std::vector<std::unique_ptr<Step>> steps_;
+};
+
+}  // namespace relay::agent

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "agent/upstream_address.hpp"
+#include "relay/agent/agent.hpp"
+#include "relay/agent/agent_options.hpp"
+
+namespace relay::agent {
+
+class UpstreamPool;
+class Pipeline;
+
+// One tunnel's live state. Shared by the agent and the requests in flight (which may outlive
+// a session); touched only on the io thread.
+struct TunnelRuntime {
+  TunnelOptions options;
+  UpstreamAddress upstream;
+  std::string requested_name;  // what the next connect asks for ("": the edge picks)
+  std::string public_name;     // what the edge assigned (relay-tunnel on each stream)
+  std::string public_url;
+  bool online = false;
+  bool announced = false;  // tunnel_started fired for the current public_url
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+  std::shared_ptr<UpstreamPool> pool;
+  std::shared_ptr<Pipeline> pipeline;
+
+  [[nodiscard]] TunnelStatus status() const {
+    return {options.name, public_url, options.proto, upstream.url(), online, requests, errors};
+  }
+};
+
+// The tunnel name a `--url` value asks for: "myhook", "myhook.relay.example.com" or
+// "https://myhook.relay.example.com" all ask for "myhook". Empty input: empty (random name).
+// nullopt (and `error` set) when the name is not a valid DNS label.
+std::optional<std::string> requested_tunnel_name(std::string_view url, std::string& error);
+
+}  // namespace relay::agent

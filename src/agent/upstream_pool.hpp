@@ -1,0 +1,54 @@
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "agent/upstream_address.hpp"
+#include "agent/upstream_connection.hpp"
+#include "relay/agent/agent_options.hpp"
+#include "relay/core/result.hpp"
+#include "relay/net/tls.hpp"
+
+namespace relay::agent {
+
+// Keep-alive connections to one upstream. acquire() hands out an idle connection that is still
+// open, or dials a new one: every resolved address in turn (localhost is ::1 and 127.0.0.1, and
+// the app may listen on either), remembering the one that answered. Runs on the session's one
+// thread: no locks.
+class UpstreamPool {
+ public:
+  UpstreamPool(boost::asio::any_io_executor ex, UpstreamAddress address, AgentLimits limits,
+               bool tls_verify);
+
+  // On failure `error` says what was tried and why it failed; the code tells refused
+  // (connection_refused) from timed out (timed_out) from anything else.
+  boost::asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> acquire(
+      std::string& error);
+  // A fresh connection, never an idle one (the retry after a stale keep-alive connection).
+  boost::asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> connect(
+      std::string& error);
+  // Returns a connection whose last exchange completed cleanly and may be reused.
+  void release(std::unique_ptr<UpstreamConnection> connection);
+
+  [[nodiscard]] const UpstreamAddress& address() const { return address_; }
+  [[nodiscard]] std::size_t idle() const { return idle_.size(); }
+
+ private:
+  static bool still_open(UpstreamConnection& connection);
+
+  boost::asio::any_io_executor executor_;
+  UpstreamAddress address_;
+  AgentLimits limits_;
+  net::TlsContextPtr tls_context_;
+  bool tls_verify_ = false;
+  std::optional<boost::asio::ip::tcp::endpoint> preferred_;
+  std::deque<std::unique_ptr<UpstreamConnection>> idle_;
+};
+
+}  // namespace relay::agent

@@ -1,0 +1,19 @@
+#include "agent/verifier_factory.hpp"
+
+#include <stdexcept>
+
+#include "relay/verify/registry.hpp"
+
+namespace relay::agent {
+
+verify::VerifierPtr make_verifier(const WebhookVerification& options) {
+  verify::VerifierOptions vo;
+  vo.secret = options.secret;
+  vo.tolerance = options.tolerance;
+  std::string error;
+  auto verifier = verify::builtin_registry().create(options.provider, vo, error);
+  if (!verifier) throw std::runtime_error(error);
+  return verifier;
+}
+
+}  // namespace relay::agent

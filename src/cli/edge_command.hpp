@@ -1,0 +1,42 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "relay/edge/edge_options.hpp"
+
+namespace relay::cli {
+
+// The flags of `relay edge`, as given. Kept apart from EdgeOptions so that `--config edge.yml`
+// and `relay edge token ...` can reuse the same parsing and validation.
+struct EdgeFlags {
+  std::vector<std::string> listen;
+  std::vector<std::string> listen_tls;
+  std::string agent_listen = "0.0.0.0:4443";
+  std::string domain = "localhost";
+  std::string tls_cert;
+  std::string tls_key;
+  std::vector<std::string> authtokens;
+  std::string authtokens_file;
+  unsigned public_port = 0;
+  long long resume_grace_seconds = 60;
+  unsigned long long max_body_bytes = 0;
+  bool allow_anonymous = false;
+};
+
+void add_edge_flags(CLI::App& command, EdgeFlags& flags);
+
+// Validates the flags and builds the options: tokens hashed at once, files checked. Throws
+// CLI::ValidationError with a message that names the flag and says what to pass.
+edge::EdgeOptions edge_options_from_flags(const EdgeFlags& flags);
+
+// Reads an authtokens file: one token per line ("sha256:<hex>" for a stored hash), blank lines
+// and '#' comments ignored. Throws CLI::ValidationError.
+std::vector<edge::AuthToken> read_authtokens_file(const std::string& path);
+
+// Runs an edge until SIGINT/SIGTERM, then drains for up to 10 s. Returns the exit code.
+int run_edge(edge::EdgeOptions options);
+
+}  // namespace relay::cli

@@ -1,0 +1,210 @@
+#include "cli/start_runtime.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "cli/embedded_edge.hpp"
+#include "cli/sd_notify.hpp"
+#include "cli/tunnel_reload.hpp"
+#include "relay/agent/agent.hpp"
+#include "relay/core/log.hpp"
+
+namespace relay::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Everything here runs on the io_context's one thread: the agent, the signal handlers and the
+// reload coroutine, so `running` needs no lock.
+class StartRuntime {
+ public:
+  StartRuntime(asio::io_context& io, agent::AgentOptions options, StartRequest request,
+               EmbeddedEdge* embedded)
+      : io_(io),
+        embedded_(embedded),
+        request_(std::move(request)),
+        running_(options.tunnels),
+        agent_(io, std::move(options)),
+        signals_(io, SIGINT, SIGTERM),
+        hangup_(io, SIGHUP) {}
+
+  int run() {
+    agent_.set_events({
+        .tunnel_started =
+            [](const agent::TunnelStatus& status) {
+              std::cout << "tunnel " << status.name << ": " << status.public_url << " → "
+                        << status.addr << std::endl;
+            },
+        .session_state =
+            [this](std::string_view state, std::string_view detail) {
+              core::log_event(*log_, spdlog::level::info, "session",
+                              {{"state", std::string{state}}, {"detail", std::string{detail}}});
+              if (state == "online" && !ready_sent_) {
+                ready_sent_ = true;
+                notifier_.ready("online, " + std::to_string(running_.size()) + " tunnel(s)");
+                notifier_.start_watchdog(io_);
+              } else if (state == "online" || state == "reconnecting") {
+                notifier_.status(std::string{state});
+              }
+            },
+    });
+    wait_stop();
+    wait_hangup();
+    int exit_code = 0;
+    auto main = [&]() -> asio::awaitable<void> {
+      if (const auto ec = co_await agent_.run()) {
+        std::cerr << "relay start: " << agent_.last_error_message() << '\n';
+        exit_code = kFailure;
+      }
+      if (embedded_ != nullptr) co_await embedded_->stop(std::chrono::seconds{5});
+    };
+    asio::co_spawn(io_, main(), [&](std::exception_ptr error) {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          std::cerr << "relay start: " << e.what() << '\n';
+        }
+        exit_code = kFailure;
+      }
+      notifier_.stop_watchdog();
+      signals_.cancel();
+      hangup_.cancel();
+    });
+    io_.run();
+    return exit_code;
+  }
+
+ private:
+  static constexpr int kFailure = 1;
+
+  void wait_stop() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (stopping_) {  // a second signal: stop now
+        io_.stop();
+        return;
+      }
+      stopping_ = true;
+      notifier_.stopping();
+      std::cerr << "relay start: stopping (signal again to stop now)\n";
+      agent_.stop();
+      wait_stop();
+    });
+  }
+
+  void wait_hangup() {
+    hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (!reloading_) {
+        reloading_ = true;
+        asio::co_spawn(io_, reload(), [this](std::exception_ptr error) {
+          reloading_ = false;
+          if (error) {
+            try {
+              std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+              core::log_event(*log_, spdlog::level::err, "reload failed", {{"error", e.what()}});
+            }
+          }
+        });
+      }
+      wait_hangup();
+    });
+  }
+
+  asio::awaitable<void> reload() {
+    notifier_.reloading();
+    auto load = config::load_agent_config(request_.paths, config::builtin_provider_check());
+    config::Diagnostics diagnostics = load.diagnostics;
+    agent::AgentOptions wanted;
+    if (load.ok()) wanted = config::to_agent_options(load.config, request_.selection, diagnostics);
+    for (const auto& d : diagnostics.all()) {
+      core::log_event(
+          *log_, d.severity == config::Severity::error ? spdlog::level::err : spdlog::level::warn,
+          "config", {{"problem", d.to_string()}});
+    }
+    if (diagnostics.has_errors()) {
+      core::log_event(*log_, spdlog::level::err,
+                      "reload rejected: the config has problems; the running tunnels are kept",
+                      {{"problems", std::to_string(diagnostics.error_count())}});
+      notifier_.ready("reload rejected; fix the config");
+      co_return;
+    }
+    if (wanted.edge != request_.config_edge || wanted.authtoken != request_.config_authtoken) {
+      core::log_event(*log_, spdlog::level::warn,
+                      "edge or authtoken changed in the config; restart relay to apply them");
+    }
+    const auto plan = plan_tunnel_reload(running_, wanted.tunnels);
+    for (const auto& name : plan.remove) {
+      const auto ec = co_await agent_.remove_tunnel(name);
+      std::erase_if(running_, [&](const auto& t) { return t.name == name; });
+      core::log_event(*log_, ec ? spdlog::level::warn : spdlog::level::info, "tunnel removed",
+                      {{"tunnel", name}, {"result", ec ? ec.message() : "ok"}});
+    }
+    for (const auto& tunnel : plan.add) {
+      auto result = co_await agent_.add_tunnel(tunnel);
+      if (result) {
+        running_.push_back(tunnel);
+        std::cout << "tunnel " << result->name << ": " << result->public_url << " → "
+                  << result->addr << std::endl;
+      } else {
+        core::log_event(
+            *log_, spdlog::level::err, "tunnel not added",
+            {{"tunnel", tunnel.name},
+             {"error", agent_.last_error_message().empty() ? result.error().message()
+                                                           : agent_.last_error_message()}});
+      }
+    }
+    core::log_event(*log_, spdlog::level::info, "config reloaded",
+                    {{"removed", std::to_string(plan.remove.size() - plan.changed.size())},
+                     {"changed", std::to_string(plan.changed.size())},
+                     {"added", std::to_string(plan.add.size() - plan.changed.size())},
+                     {"tunnels", std::to_string(running_.size())}});
+    notifier_.ready("online, " + std::to_string(running_.size()) + " tunnel(s)");
+  }
+
+  asio::io_context& io_;
+  EmbeddedEdge* embedded_;  // nullptr when an edge is configured
+  StartRequest request_;
+  std::vector<agent::TunnelOptions> running_;
+  agent::Agent agent_;
+  asio::signal_set signals_;
+  asio::signal_set hangup_;
+  SdNotifier notifier_;
+  std::shared_ptr<spdlog::logger> log_ = core::logger("relay.start");
+  bool stopping_ = false;
+  bool reloading_ = false;
+  bool ready_sent_ = false;
+};
+
+}  // namespace
+
+int run_agent_with_reload(agent::AgentOptions options, StartRequest request) {
+  asio::io_context io{1};
+  try {
+    // No edge configured: one on loopback in this process, as `relay http` does.
+    std::optional<EmbeddedEdge> embedded;
+    if (options.edge.empty()) {
+      embedded.emplace(io);
+      embedded->start();
+      options.edge = embedded->agent_address();
+      options.edge_pinned_pem = embedded->certificate_pem();
+    }
+    StartRuntime runtime{io, std::move(options), std::move(request),
+                         embedded ? &*embedded : nullptr};
+    return runtime.run();
+  } catch (const std::exception& e) {
+    std::cerr << "relay start: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace relay::cli

@@ -1,0 +1,255 @@
+#include "relay/config/edge_config.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "address_check.hpp"
+#include "value_reader.hpp"
+#include "yaml_tree.hpp"
+
+namespace relay::config {
+
+using detail::join_key;
+using detail::TreeNode;
+using detail::ValueReader;
+
+namespace {
+
+template <class Duration>
+void read_duration(ValueReader& reader, const TreeNode& map, std::string_view path,
+                   std::string_view key, Duration& out) {
+  if (const auto* node = map.find(key)) {
+    if (auto value = reader.duration(*node, join_key(path, key))) {
+      out = std::chrono::duration_cast<Duration>(*value);
+    }
+  }
+}
+
+void read_count(ValueReader& reader, const TreeNode& map, std::string_view path,
+                std::string_view key, std::size_t& out, std::int64_t min) {
+  if (const auto* node = map.find(key)) {
+    if (auto value = reader.integer(*node, join_key(path, key), min, 1'000'000'000)) {
+      out = static_cast<std::size_t>(*value);
+    }
+  }
+}
+
+void read_size(ValueReader& reader, const TreeNode& map, std::string_view path,
+               std::string_view key, std::size_t& out) {
+  if (const auto* node = map.find(key)) {
+    if (auto value = reader.size(*node, join_key(path, key)))
+      out = static_cast<std::size_t>(*value);
+  }
+}
+
+void read_listeners(ValueReader& reader, const TreeNode& root, std::string_view key,
+                    std::vector<std::string>& out) {
+  const auto* node = root.find(key);
+  if (node == nullptr) return;
+  auto list = reader.string_list(*node, key);
+  if (!list) return;
+  for (const auto& address : *list) {
+    if (auto problem = detail::check_host_port(address)) {
+      reader.error(*node, key, *problem + ", got '" + address + "'");
+    }
+  }
+  out = std::move(*list);
+}
+
+void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& limits) {
+  constexpr std::string_view path = "limits";
+  if (!reader.expect_map(node, path, "a map of limits")) return;
+  reader.check_keys(node, path,
+                    {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
+                     "response_timeout", "max_sessions", "max_tunnels_per_session"});
+  read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
+  read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
+  read_duration(reader, node, path, "header_timeout", limits.header_timeout);
+  read_duration(reader, node, path, "idle_timeout", limits.idle_timeout);
+  read_duration(reader, node, path, "response_timeout", limits.response_timeout);
+  read_count(reader, node, path, "max_sessions", limits.max_sessions, 1);
+  read_count(reader, node, path, "max_tunnels_per_session", limits.max_tunnels_per_session, 1);
+}
+
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+void read_authtokens(ValueReader& reader, const TreeNode& node, Diagnostics& diagnostics,
+                     std::vector<edge::AuthToken>& out) {
+  if (node.yaml.IsNull()) return;
+  if (!node.yaml.IsSequence()) {
+    reader.error(node, "authtokens",
+                 "expected a list of tokens (- label: …, sha256: …), got " +
+                     detail::describe(node.yaml) + "; add tokens with `relay edge token add`");
+    return;
+  }
+  std::map<std::string, int> labels;         // label → line
+  std::map<std::string, std::string> names;  // reserved name → label
+  std::size_t index = 0;
+  for (const auto& item : node.yaml) {
+    const std::string path = "authtokens[" + std::to_string(index++) + "]";
+    const TreeNode entry = detail::make_tree(item, node.source, path, diagnostics);
+    if (!reader.expect_map(entry, path, "a map with label and sha256")) continue;
+    reader.check_keys(entry, path, {"label", "sha256", "reserved"});
+    edge::AuthToken token;
+    bool ok = true;
+    if (const auto* label = entry.find("label")) {
+      if (auto value = reader.string(*label, join_key(path, "label"))) {
+        token.label = *value;
+        if (auto [first, inserted] = labels.emplace(*value, label->at().line); !inserted) {
+          reader.error(*label, join_key(path, "label"),
+                       "duplicate label '" + *value + "' (first at line " +
+                           std::to_string(first->second) + "); labels name tokens for revoke");
+        }
+      }
+    }
+    if (const auto* hash = entry.find("sha256")) {
+      if (auto value = reader.string(*hash, join_key(path, "sha256"))) {
+        if (is_sha256_hex(*value)) {
+          token.sha256_hex = *value;
+        } else {
+          reader.error(*hash, join_key(path, "sha256"),
+                       "expected the token's SHA-256 as 64 lower-case hex digits (never the token "
+                       "itself); `relay edge token add` writes it");
+          ok = false;
+        }
+      }
+    } else {
+      reader.error(entry, path, "missing 'sha256': the token's SHA-256 in hex");
+      ok = false;
+    }
+    if (const auto* reserved = entry.find("reserved")) {
+      const auto key = join_key(path, "reserved");
+      if (auto list = reader.string_list(*reserved, key)) {
+        for (const auto& name : *list) {
+          if (!detail::is_valid_tunnel_name(name)) {
+            reader.error(*reserved, key,
+                         "'" + name + "' is not a tunnel name (lower-case letters, digits, '-')");
+          } else if (auto [holder, inserted] = names.emplace(name, token.label); !inserted) {
+            reader.error(*reserved, key,
+                         "the name '" + name + "' is already reserved by token '" + holder->second +
+                             "'; a name belongs to one token");
+          }
+        }
+        token.reserved_names = std::move(*list);
+      }
+    }
+    if (ok) {
+      if (token.label.empty()) token.label = "tok-" + token.sha256_hex.substr(0, 8);
+      out.push_back(std::move(token));
+    }
+  }
+}
+
+void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnostics,
+               EdgeConfigLoad& load) {
+  auto& options = load.options;
+  reader.check_keys(root, "",
+                    {"version", "listen", "listen_tls", "agent_listen", "domain", "public_port",
+                     "tls_cert", "tls_key", "authtokens", "resume_grace", "ping_interval", "limits",
+                     "log", "log_level", "log_format"});
+  if (const auto* version = root.find("version")) {
+    if (auto value = reader.string(*version, "version"); value && *value != "1") {
+      reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
+    }
+  }
+  read_listeners(reader, root, "listen", options.listen);
+  read_listeners(reader, root, "listen_tls", options.listen_tls);
+  if (const auto* node = root.find("agent_listen")) {
+    if (auto value = reader.string(*node, "agent_listen")) {
+      if (auto problem = detail::check_host_port(*value)) {
+        reader.error(*node, "agent_listen", *problem + ", got '" + *value + "'");
+      } else {
+        options.agent_listen = *value;
+      }
+    }
+  }
+  if (const auto* node = root.find("domain")) {
+    if (auto value = reader.string(*node, "domain")) {
+      if (value->empty() || value->front() == '.' || value->find("://") != std::string::npos ||
+          value->find('*') != std::string::npos) {
+        reader.error(*node, "domain",
+                     "expected a bare domain such as relay.example.com (tunnels become "
+                     "<name>.relay.example.com), got '" +
+                         *value + "'");
+      } else {
+        options.domain = *value;
+      }
+    }
+  }
+  if (const auto* node = root.find("public_port")) {
+    if (auto value = reader.integer(*node, "public_port", 0, 65535)) {
+      options.public_port = static_cast<unsigned short>(*value);
+    }
+  }
+  const TreeNode* cert = root.find("tls_cert");
+  const TreeNode* key = root.find("tls_key");
+  if (cert) {
+    if (auto value = reader.string(*cert, "tls_cert")) options.tls_cert_file = *value;
+  }
+  if (key) {
+    if (auto value = reader.string(*key, "tls_key")) options.tls_key_file = *value;
+  }
+  if ((cert == nullptr) != (key == nullptr)) {
+    const TreeNode& present = cert ? *cert : *key;
+    reader.error(
+        present, cert ? "tls_cert" : "tls_key",
+        std::string{"tls_cert and tls_key go together; add "} + (cert ? "tls_key" : "tls_cert"));
+  }
+  if (!options.listen_tls.empty() && cert == nullptr && key == nullptr) {
+    reader.error(*root.find("listen_tls"), "listen_tls",
+                 "HTTPS listeners need a certificate; add tls_cert and tls_key (a wildcard "
+                 "certificate for *.<domain>)");
+  }
+  if (const auto* node = root.find("authtokens")) {
+    read_authtokens(reader, *node, diagnostics, options.authtokens);
+  }
+  read_duration(reader, root, "", "resume_grace", options.resume_grace);
+  read_duration(reader, root, "", "ping_interval", options.ping_interval);
+  if (const auto* node = root.find("limits")) read_limits(reader, *node, options.limits);
+  for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},
+                               {"log_level", &load.log_level},
+                               {"log_format", &load.log_format}}) {
+    if (const auto* node = root.find(key_name)) {
+      if (auto value = reader.string(*node, key_name)) *out = *value;
+    }
+  }
+}
+
+}  // namespace
+
+EdgeConfigLoad parse_edge_config(const std::vector<std::shared_ptr<const ConfigSource>>& sources) {
+  EdgeConfigLoad load;
+  std::optional<TreeNode> merged;
+  for (const auto& source : sources) {
+    auto tree = detail::parse_tree(source, load.diagnostics);
+    if (!tree) continue;
+    if (!merged) {
+      merged = std::move(*tree);
+    } else {
+      detail::merge_into(*merged, *tree);
+    }
+  }
+  if (merged) {
+    ValueReader reader{load.diagnostics};
+    read_root(reader, *merged, load.diagnostics, load);
+  }
+  std::vector<std::string> names;
+  for (const auto& source : sources) names.push_back(source->name);
+  load.diagnostics.sort_by_location(names);
+  return load;
+}
+
+EdgeConfigLoad load_edge_config(const std::vector<std::string>& paths) {
+  Diagnostics read_problems;
+  auto sources = read_sources(paths, read_problems);
+  auto load = parse_edge_config(sources);
+  read_problems.append(load.diagnostics);
+  load.diagnostics = std::move(read_problems);
+  return load;
+}
+
+}  // namespace relay::config

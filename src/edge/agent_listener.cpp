@@ -1,0 +1,227 @@
+#include "edge/agent_listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "edge/agent_session.hpp"
+#include "edge/connect_check.hpp"
+#include "edge/deadline.hpp"
+#include "edge/listen_socket.hpp"
+#include "relay/core/error_page.hpp"
+#include "relay/core/log.hpp"
+#include "relay/net/socket_options.hpp"
+
+namespace relay::edge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace protocol = net::protocol;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::uint32_t kConnectHeaderLimit = 16 * 1024;
+constexpr std::uint64_t kConnectBodyLimit = 64 * 1024;
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+
+asio::awaitable<void> write_refusal(net::TlsStream& stream, const Refusal& refusal) {
+  std::string body = protocol::serialize(protocol::ErrorBody{refusal.code, refusal.message});
+  std::string head = fmt::format(
+      "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: "
+      "close\r\n\r\n",
+      refusal.status, core::reason_phrase(refusal.status), body.size());
+  head += body;
+  co_await asio::async_write(stream, asio::buffer(head), kAwaitable);
+  co_await stream.async_shutdown(kAwaitable);
+}
+
+// Hostnames ("myhook.relay.example.com") become names; a hostname outside the edge's domain is
+// refused: this edge serves only <name>.<domain>.
+std::optional<Refusal> resolve_hostnames(const HostRouter& router,
+                                         std::vector<protocol::TunnelRequest>& tunnels) {
+  for (auto& t : tunnels) {
+    if (t.hostname.empty()) continue;
+    auto name = router.route(t.hostname);
+    if (!name || (!t.name.empty() && core::to_lower(t.name) != *name)) {
+      return Refusal{400, "bad_hostname",
+                     fmt::format("hostname '{}' is not served by this edge; use NAME.{}",
+                                 t.hostname, router.domain())};
+    }
+    t.name = *name;
+    t.hostname.clear();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+AgentListener::AgentListener(std::shared_ptr<EdgeState> state, const tcp::endpoint& endpoint,
+                             net::TlsContextPtr tls)
+    : state_(std::move(state)), tls_(std::move(tls)) {
+  acceptor_ = open_acceptor(state_->executor, endpoint, "--agent-listen");
+  endpoint_ = acceptor_->local_endpoint();
+}
+
+void AgentListener::start() {
+  asio::co_spawn(state_->executor, accept_loop(), [log = state_->log](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log->error("agent listener stopped: {}", ex.what());
+    }
+  });
+}
+
+void AgentListener::close() {
+  boost::system::error_code ignored;
+  acceptor_->close(ignored);
+}
+
+asio::awaitable<void> AgentListener::accept_loop() {
+  auto acceptor = acceptor_;  // the coroutine may outlive this listener object
+  auto state = state_;
+  auto tls = tls_;
+  asio::steady_timer pause(state->executor);
+  for (;;) {
+    auto [ec, socket] = co_await acceptor->async_accept(kAwaitable);
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;  // close()
+    if (ec) {  // EMFILE and friends: the listener keeps serving once descriptors free up
+      state->log->warn("agent accept failed: {}", ec.message());
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(kAwaitable);
+      continue;
+    }
+    asio::co_spawn(state->executor, serve_agent(state, tls, std::move(socket)),
+                   [log = state->log](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log->error("agent connection failed: {}", ex.what());
+                     }
+                   });
+  }
+}
+
+asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
+                                  tcp::socket socket) {
+  net::tune_socket(socket);
+  boost::system::error_code ec;
+  auto remote_ep = socket.remote_endpoint(ec);
+  const std::string remote = ec ? "unknown" : to_string(remote_ep);
+  net::TlsStream stream(std::move(socket), *tls);
+  auto close_socket = [&stream] {
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+  };
+  auto tracked = state->agent_connections.add({close_socket, close_socket});
+  // The whole handshake (TLS + connect request) must arrive in time: a slow-loris guard.
+  Deadline deadline(state->executor);
+  deadline.arm(state->options.limits.header_timeout, close_socket);
+
+  auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwaitable);
+  if (hs_ec) {
+    core::log_event(*state->log, spdlog::level::debug, "agent TLS handshake failed",
+                    {{"agent", remote}, {"error", hs_ec.message()}});
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(kConnectHeaderLimit);
+  parser.body_limit(kConnectBodyLimit);
+  auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kAwaitable);
+  if (read_ec) {
+    if (read_ec == http::error::body_limit || read_ec == http::error::header_limit) {
+      Refusal refusal{413, "too_large", "the connect request is too large"};
+      co_await write_refusal(stream, refusal);
+    } else if (read_ec != http::error::end_of_stream && read_ec != asio::error::operation_aborted &&
+               read_ec != asio::error::bad_descriptor) {
+      Refusal refusal{400, "bad_request", "the connect request is not valid HTTP/1.1"};
+      co_await write_refusal(stream, refusal);
+    }
+    co_return;
+  }
+  auto& request = parser.get();
+  ConnectHead head{request.method_string(), request.target(), request[http::field::authorization],
+                   request[http::field::upgrade]};
+  auto checked = check_connect(head, request.body(), state->tokens, state->options.allow_anonymous);
+  std::optional<Refusal> refusal;
+  std::optional<SessionRegistry::Grant> grant;
+  std::string label = "anonymous";
+  if (auto* r = std::get_if<Refusal>(&checked)) {
+    refusal = std::move(*r);
+  } else if (state->stopping) {
+    refusal = Refusal{503, "shutting_down", "the edge is shutting down; retry in a moment"};
+  } else {
+    auto& accepted = std::get<ConnectAccepted>(checked);
+    if (accepted.token) label = accepted.token->label;
+    refusal = resolve_hostnames(state->router, accepted.request.tunnels);
+    if (!refusal) {
+      auto opened = state->registry.open(
+          {accepted.token, std::move(accepted.request.tunnels), accepted.request.resume},
+          std::chrono::steady_clock::now(), state->names);
+      if (auto* r = std::get_if<Refusal>(&opened)) {
+        refusal = std::move(*r);
+      } else {
+        grant = std::move(std::get<SessionRegistry::Grant>(opened));
+      }
+    }
+  }
+  if (refusal) {
+    // The token itself is never logged: only its label (a prefix of its hash).
+    core::log_event(*state->log, spdlog::level::warn, "agent refused",
+                    {{"agent", remote},
+                     {"token", label},
+                     {"status", std::to_string(refusal->status)},
+                     {"code", refusal->code},
+                     {"reason", refusal->message}});
+    co_await write_refusal(stream, *refusal);
+    co_return;
+  }
+
+  static constexpr std::string_view kSwitching =
+      "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: relay-h2\r\n\r\n";
+  auto [write_ec, written] =
+      co_await asio::async_write(stream, asio::buffer(kSwitching), kAwaitable);
+  deadline.disarm();
+  if (write_ec) {
+    state->registry.detach(grant->session_id, nullptr, std::chrono::steady_clock::now());
+    co_return;
+  }
+  // Bytes the agent sent right behind its request belong to HTTP/2 already.
+  auto data = buffer.data();
+  std::string already_read(static_cast<const char*>(data.data()), data.size());
+  tracked.reset();
+  auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::client,
+                                             state->h2_options, std::move(already_read));
+  auto session = std::make_shared<AgentSession>(state, h2, grant->session_id, label, remote);
+  state->registry.attach(grant->session_id, session);
+  if (grant->replaced) grant->replaced->close();  // the agent is back before the old link died
+  auto live = state->agent_connections.add(
+      {[session] { session->shutdown(); }, [session] { session->close(); }});
+
+  core::log_event(*state->log, spdlog::level::info,
+                  grant->resumed ? "agent resumed" : "agent connected",
+                  {{"session", grant->session_id}, {"agent", remote}, {"token", label}});
+  for (const auto& n : grant->names) {
+    core::log_event(*state->log, spdlog::level::info, "tunnel bound",
+                    {{"tunnel", n}, {"url", state->public_url(n)}, {"session", grant->session_id}});
+  }
+  auto end = co_await session->run(grant->names);
+  state->registry.detach(grant->session_id, session.get(), std::chrono::steady_clock::now());
+  core::log_event(*state->log, spdlog::level::info, "agent disconnected",
+                  {{"session", grant->session_id},
+                   {"agent", remote},
+                   {"reason", end ? end.message() : std::string("closed")}});
+}
+
+}  // namespace relay::edge

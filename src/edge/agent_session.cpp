@@ -1,0 +1,159 @@
+#include "edge/agent_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "relay/core/log.hpp"
+
+namespace relay::edge {
+
+namespace asio = boost::asio;
+namespace protocol = net::protocol;
+
+namespace {
+// A control line longer than this is not something the protocol produces: the agent is broken.
+constexpr std::size_t kMaxControlLine = 64 * 1024;
+}  // namespace
+
+AgentSession::AgentSession(std::shared_ptr<EdgeState> state, std::shared_ptr<net::H2Session> h2,
+                           std::string id, std::string token_label, std::string remote)
+    : state_(std::move(state)),
+      h2_(std::move(h2)),
+      id_(std::move(id)),
+      label_(std::move(token_label)),
+      remote_(std::move(remote)) {}
+
+asio::awaitable<core::error_code> AgentSession::run(std::vector<std::string> names) {
+  using namespace asio::experimental::awaitable_operators;
+  auto self = shared_from_this();
+  auto h2 = h2_;
+  // Both halves end together: the control loop ends when the connection does, and closes the
+  // connection when the agent ends the control stream.
+  co_return co_await (h2->run() && control_loop(std::move(names)));
+}
+
+asio::awaitable<void> AgentSession::control_loop(std::vector<std::string> names) {
+  core::Headers headers{{":method", "POST"},
+                        {":scheme", "https"},
+                        {":authority", state_->router.domain()},
+                        {":path", std::string(protocol::kControlPath)},
+                        {"content-type", "application/x-ndjson"}};
+  auto opened = h2_->open_stream(headers, false);
+  if (!opened) {
+    h2_->close();
+    co_return;
+  }
+  control_ = *opened;
+  // Named, not a temporary: GCC 12 destroys some temporaries of a co_await expression twice.
+  protocol::ControlMessage hello = protocol::SessionMessage{id_, infos(names)};
+  if (!co_await send(hello)) co_return;
+
+  std::string pending;
+  std::string chunk;
+  for (;;) {
+    auto ec = co_await control_->read(chunk);
+    if (ec || chunk.empty()) break;  // the agent ended the control stream, or the session died
+    pending += chunk;
+    std::size_t start = 0;
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
+      std::string_view line(pending.data() + start, nl - start);
+      start = nl + 1;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!line.empty() && !co_await handle_line(line)) {
+        h2_->close();
+        co_return;
+      }
+    }
+    pending.erase(0, start);
+    if (pending.size() > kMaxControlLine) {
+      core::log_event(*state_->log, spdlog::level::warn, "control line too long; closing session",
+                      {{"session", id_}, {"agent", remote_}});
+      break;
+    }
+  }
+  // Without its control stream the agent cannot be told anything: the session is over, but the
+  // streams in flight may finish (GOAWAY, not a hard close).
+  if (!state_->stopping) h2_->shutdown();
+  control_->reset(0);
+}
+
+asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
+  std::string error;
+  auto message = protocol::parse_control_message(line, error);
+  if (!message) {
+    core::log_event(*state_->log, spdlog::level::warn, "bad control message from agent",
+                    {{"session", id_}, {"error", error}});
+    protocol::ControlMessage reply =
+        protocol::ErrorMessage{"bad_message", "control message refused: " + error, ""};
+    co_return co_await send(reply);
+  }
+  if (auto* bind = std::get_if<protocol::BindMessage>(&*message)) {
+    auto outcome =
+        state_->registry.bind(id_, bind->tunnels, std::chrono::steady_clock::now(), state_->names);
+    if (auto* refusal = std::get_if<Refusal>(&outcome)) {
+      std::string tunnel = bind->tunnels.size() == 1 ? bind->tunnels.front().name : "";
+      protocol::ControlMessage reply =
+          protocol::ErrorMessage{refusal->code, refusal->message, tunnel};
+      co_return co_await send(reply);
+    }
+    auto& names = std::get<std::vector<std::string>>(outcome);
+    for (const auto& n : names) {
+      core::log_event(*state_->log, spdlog::level::info, "tunnel bound",
+                      {{"tunnel", n}, {"url", state_->public_url(n)}, {"session", id_}});
+    }
+    protocol::ControlMessage reply = protocol::BoundMessage{infos(names)};
+    co_return co_await send(reply);
+  }
+  if (auto* unbind = std::get_if<protocol::UnbindMessage>(&*message)) {
+    state_->registry.unbind(id_, unbind->names);
+    co_return true;  // no answer: unbinding cannot fail
+  }
+  // session/bound/error flow edge → agent only; one coming back is ignored, not fatal.
+  co_return true;
+}
+
+asio::awaitable<bool> AgentSession::send(const protocol::ControlMessage& message) {
+  auto ec = co_await control_->write(protocol::serialize(message), false);
+  co_return !ec;
+}
+
+std::vector<protocol::TunnelInfo> AgentSession::infos(const std::vector<std::string>& names) const {
+  std::vector<protocol::TunnelInfo> out;
+  out.reserve(names.size());
+  for (const auto& n : names) out.push_back({n, state_->public_url(n)});
+  return out;
+}
+
+core::Result<std::shared_ptr<net::H2Stream>> AgentSession::open_stream(const core::Headers& headers,
+                                                                       bool end_stream) {
+  return h2_->open_stream(headers, end_stream);
+}
+
+void AgentSession::shutdown() {
+  if (draining_) return;
+  draining_ = true;
+  h2_->shutdown();
+  // Owns no socket or buffer, only a timer; it ends with the session at the latest.
+  asio::co_spawn(h2_->get_executor(), end_control_when_idle(shared_from_this()), asio::detached);
+}
+
+// The control stream would keep the session "in flight" forever, and an agent takes its end as
+// the end of the session: so it ends only once the public requests in flight are done.
+// `self` keeps the session alive while this runs.
+asio::awaitable<void> AgentSession::end_control_when_idle(
+    [[maybe_unused]] std::shared_ptr<AgentSession> self) {
+  asio::steady_timer timer(h2_->get_executor());
+  while (h2_->active_streams() > (control_ && !control_->closed() ? 1u : 0u)) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (control_) control_->reset(0);
+}
+
+void AgentSession::close() { h2_->close(); }
+
+}  // namespace relay::edge

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string_view>
+#include <variant>
+
+#include "edge/auth_tokens.hpp"
+#include "edge/session_registry.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::edge {
+
+// What the agent listener read of the connect request (HTTP/1.1, relay/1 step 2).
+struct ConnectHead {
+  std::string_view method;
+  std::string_view target;
+  std::string_view authorization;  // "Bearer <token>"
+  std::string_view upgrade;
+};
+
+struct ConnectAccepted {
+  net::protocol::ConnectRequest request;
+  const AuthToken* token = nullptr;  // nullptr: anonymous (allow_anonymous)
+};
+
+// Validates a connect request: path, method, Upgrade, authtoken, JSON body and version. Pure;
+// the refusal carries the HTTP status and the JSON error of docs/protocol.md.
+std::variant<ConnectAccepted, Refusal> check_connect(const ConnectHead& head, std::string_view body,
+                                                     const AuthTokens& tokens,
+                                                     bool allow_anonymous);
+
+}  // namespace relay::edge

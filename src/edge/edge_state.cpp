@@ -1,0 +1,18 @@
+#include "edge/edge_state.hpp"
+
+#include "relay/core/log.hpp"
+
+namespace relay::edge {
+
+EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
+    : executor(std::move(ex)),
+      options(std::move(opts)),
+      tokens(options.authtokens),
+      router(options.domain),
+      registry(options.authtokens, options.resume_grace, options.limits.max_tunnels_per_session,
+               options.limits.max_sessions),
+      log(core::logger("relay.edge")) {
+  h2_options.ping_interval = options.ping_interval;
+}
+
+}  // namespace relay::edge

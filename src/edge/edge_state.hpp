@@ -1,0 +1,46 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <spdlog/logger.h>
+#include <boost/asio/any_io_executor.hpp>
+
+#include "edge/auth_tokens.hpp"
+#include "edge/host_router.hpp"
+#include "edge/name_generator.hpp"
+#include "edge/session_registry.hpp"
+#include "edge/task_tracker.hpp"
+#include "relay/edge/edge_options.hpp"
+#include "relay/net/h2_session.hpp"
+
+namespace relay::edge {
+
+// What every part of one edge shares. Held by shared_ptr from each coroutine, so a connection
+// still winding down after EdgeServer is gone touches valid memory. Single-threaded: the edge
+// runs on one io_context thread, so no field needs a lock.
+struct EdgeState {
+  EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts);
+
+  boost::asio::any_io_executor executor;
+  EdgeOptions options;
+  AuthTokens tokens;
+  HostRouter router;
+  SessionRegistry registry;
+  NameGenerator names;
+  net::H2Options h2_options;
+  TaskTracker public_connections;
+  TaskTracker agent_connections;  // handshakes in progress and live sessions
+  std::shared_ptr<spdlog::logger> log;
+  bool stopping = false;
+  // Filled in by EdgeServer::start() once the listeners are bound.
+  std::string url_scheme = "http";
+  unsigned short url_port = 0;
+
+  [[nodiscard]] std::string public_url(std::string_view name) const {
+    return make_public_url(url_scheme, router.domain(), url_port, name);
+  }
+};
+
+}  // namespace relay::edge

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace relay::edge {
+
+// "host:port", "[v6]:port" or ":port" → endpoint; throws std::runtime_error for the user,
+// naming `flag`. Host names are resolved (blocking: start-up only).
+boost::asio::ip::tcp::endpoint parse_listen_address(std::string_view address,
+                                                    std::string_view flag);
+
+// A listening acceptor on `endpoint`; throws std::runtime_error naming the address and what to
+// do when it is in use or not allowed.
+std::shared_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(
+    const boost::asio::any_io_executor& ex, const boost::asio::ip::tcp::endpoint& endpoint,
+    std::string_view flag);
+
+std::string to_string(const boost::asio::ip::tcp::endpoint& endpoint);
+
+}  // namespace relay::edge

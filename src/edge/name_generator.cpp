@@ -1,0 +1,47 @@
+#include "edge/name_generator.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include <openssl/rand.h>
+
+namespace relay::edge {
+
+namespace {
+void fill_random(unsigned char* out, std::size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) {
+    // The CSPRNG failing is a broken invariant of the process, not bad input.
+    throw std::runtime_error("the OpenSSL random generator failed");
+  }
+}
+}  // namespace
+
+std::string NameGenerator::next() {
+  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string name;
+  name.reserve(kLength);
+  while (name.size() < kLength) {
+    std::array<unsigned char, 16> bytes{};
+    fill_random(bytes.data(), bytes.size());
+    for (unsigned char b : bytes) {
+      // 252 = 7 * 36: rejecting the rest keeps the distribution uniform.
+      if (b < 252 && name.size() < kLength) name.push_back(kAlphabet[b % kAlphabet.size()]);
+    }
+  }
+  return name;
+}
+
+std::string random_hex(std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string bytes(n, '\0');
+  fill_random(reinterpret_cast<unsigned char*>(bytes.data()), n);
+  std::string out;
+  out.reserve(n * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace relay::edge

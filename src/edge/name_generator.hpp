@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace relay::edge {
+
+// Random tunnel names: 8 characters of [a-z0-9] from the OpenSSL CSPRNG (36^8 ≈ 2.8e12, so a
+// name cannot be guessed to reach someone else's tunnel).
+class NameGenerator {
+ public:
+  static constexpr std::size_t kLength = 8;
+  std::string next();
+};
+
+// 2 * bytes hex characters from the CSPRNG: session ids and request ids.
+std::string random_hex(std::size_t bytes);
+
+}  // namespace relay::edge

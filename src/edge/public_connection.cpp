@@ -1,0 +1,208 @@
+#include "edge/public_connection.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "edge/agent_session.hpp"
+#include "edge/request_head.hpp"
+#include "edge/response_head.hpp"
+#include "edge/stream_proxy.hpp"
+#include "relay/core/log.hpp"
+
+namespace relay::edge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace codes = core::error_codes;
+
+namespace {
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+
+bool is_benign_end(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::error::bad_descriptor || ec == beast::error::timeout ||
+         ec == asio::ssl::error::stream_truncated;
+}
+}  // namespace
+
+template <class Stream>
+PublicConnection<Stream>::PublicConnection(std::shared_ptr<EdgeState> state, Stream stream,
+                                           std::string remote, bool tls)
+    : state_(std::move(state)), stream_(std::move(stream)), remote_(std::move(remote)), tls_(tls) {}
+
+template <class Stream>
+void PublicConnection<Stream>::close_socket() {
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+template <class Stream>
+asio::awaitable<void> PublicConnection<Stream>::run() {
+  auto tracked = state_->public_connections.add({[this] {
+                                                   draining_ = true;
+                                                   if (idle_) close_socket();
+                                                 },
+                                                 [this] { close_socket(); }});
+  if constexpr (std::is_same_v<Stream, SecureStream>) {
+    beast::get_lowest_layer(stream_).expires_after(state_->options.limits.header_timeout);
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kAwaitable);
+    if (ec) co_return;
+  }
+  while (!draining_ && co_await wait_for_request()) {
+    idle_ = false;
+    bool again = co_await serve_one();
+    idle_ = true;
+    if (!again) break;
+  }
+  boost::system::error_code ignored;
+  if constexpr (std::is_same_v<Stream, SecureStream>) {
+    // close_notify, bounded: a caller that never answers it must not hold the connection.
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    co_await stream_.async_shutdown(kAwaitable);
+  } else {
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+  close_socket();
+}
+
+// Idle keep-alive time ends when the first byte of the next request arrives; from there the
+// whole head must arrive within header_timeout (slow-loris guard).
+template <class Stream>
+asio::awaitable<bool> PublicConnection<Stream>::wait_for_request() {
+  if (buffer_.size() > 0) co_return true;
+  beast::get_lowest_layer(stream_).expires_after(state_->options.limits.idle_timeout);
+  auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kAwaitable);
+  if (ec) co_return false;
+  buffer_.commit(n);
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
+  const auto started = std::chrono::steady_clock::now();
+  const auto& limits = state_->options.limits;
+  PublicRequestParser parser;
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+  if (limits.max_body_bytes > 0) {
+    parser.body_limit(limits.max_body_bytes);
+  } else {
+    parser.body_limit(boost::none);  // bodies stream: no limit but the app's
+  }
+  beast::get_lowest_layer(stream_).expires_after(limits.header_timeout);
+  auto [read_ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kAwaitable);
+
+  std::string tunnel = "-";
+  ProxyOutcome outcome;
+  auto log_request = [&] {
+    const auto& req = parser.get();
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                  .count();
+    core::log_event(*state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info,
+                    "request",
+                    {{"method", std::string(req.method_string())},
+                     {"path", std::string(req.target())},
+                     {"status", std::to_string(outcome.status)},
+                     {"duration_ms", fmt::format("{:.1f}", ms)},
+                     {"tunnel", tunnel},
+                     {"remote", remote_},
+                     {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
+  };
+  auto answer = [&](int status, std::string_view code, std::string message,
+                    bool keep_alive) -> asio::awaitable<bool> {
+    outcome.status = status;
+    outcome.error_code = code;
+    keep_alive = keep_alive && !draining_ && !state_->stopping;
+    auto bytes =
+        render_error_response({status, code, std::move(message)}, parser.get()[http::field::accept],
+                              keep_alive, parser.get().method() == http::verb::head);
+    beast::get_lowest_layer(stream_).expires_after(limits.idle_timeout);
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
+    log_request();
+    co_return keep_alive && !ec;
+  };
+
+  if (read_ec) {
+    if (is_benign_end(read_ec)) co_return false;
+    if (read_ec == http::error::header_limit) {
+      co_return co_await answer(
+          431, codes::headers_too_large,
+          fmt::format("the request head is larger than this edge accepts ({} bytes); "
+                      "send fewer or smaller headers",
+                      limits.max_header_bytes),
+          false);
+    }
+    if (read_ec == http::error::body_limit) {
+      co_return co_await answer(
+          413, codes::body_too_large,
+          fmt::format("the request body is larger than this edge accepts ({} bytes)",
+                      limits.max_body_bytes),
+          false);
+    }
+    co_return co_await answer(400, codes::bad_request,
+                              "the request is not valid HTTP/1.1 (" + read_ec.message() + ")",
+                              false);
+  }
+
+  auto& request = parser.get();
+  // An error page may keep the connection only when no request body is left unread.
+  const bool reusable = request.keep_alive() && parser.is_done();
+  if (auto why = request_target_error(request); !why.empty()) {
+    co_return co_await answer(request.method() == http::verb::connect ? 405 : 400,
+                              codes::bad_request, why, false);
+  }
+  auto host = request[http::field::host];
+  if (host.empty()) {
+    co_return co_await answer(400, codes::bad_request,
+                              "the request has no Host header; relay routes by host name (NAME." +
+                                  state_->router.domain() + ")",
+                              false);
+  }
+  auto name = state_->router.route(host);
+  if (!name) {
+    co_return co_await answer(
+        404, codes::tunnel_not_found,
+        fmt::format("no tunnel serves the host '{}'. Tunnels are NAME.{}; start one with "
+                    "'relay http 3000 --url NAME' and check the URL it prints",
+                    host, state_->router.domain()),
+        reusable);
+  }
+  tunnel = *name;
+  auto found = state_->registry.lookup(*name, std::chrono::steady_clock::now());
+  if (found.state == SessionRegistry::State::not_found) {
+    co_return co_await answer(
+        404, codes::tunnel_not_found,
+        fmt::format("tunnel '{}' is not online. Start it with 'relay http 3000 --url {}' (or check "
+                    "the URL the agent printed)",
+                    *name, *name),
+        reusable);
+  }
+  if (found.state == SessionRegistry::State::lost || !found.session) {
+    co_return co_await answer(
+        502, codes::agent_session_lost,
+        fmt::format(
+            "the agent serving tunnel '{}' is disconnected; it keeps its URL if it reconnects "
+            "within {} s",
+            *name, state_->options.resume_grace.count()),
+        reusable);
+  }
+
+  const std::string request_id = random_hex(8);
+  StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, found.session,
+                            {*name, request_id, remote_, tls_, request.keep_alive() && !draining_});
+  outcome = co_await proxy.run();
+  log_request();
+  co_return outcome.keep_alive && !draining_ && !state_->stopping;
+}
+
+template class PublicConnection<PlainStream>;
+template class PublicConnection<SecureStream>;
+
+}  // namespace relay::edge

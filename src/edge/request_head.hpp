@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include "relay/core/headers.hpp"
+
+namespace relay::edge {
+
+// What the edge adds to a proxied request (relay/1 step 5).
+struct ForwardContext {
+  std::string_view scheme;  // "http" or "https", as the public request arrived
+  std::string_view tunnel;
+  std::string_view request_id;
+  std::string_view remote_addr;  // "ip:port"
+};
+
+// An HTTP/1.1 request head → the HTTP/2 header block of its stream: pseudo-headers first, then
+// the fields in lower case without hop-by-hop fields (and those named by Connection), Host
+// (now :authority) and Expect (the edge answers 100-continue itself). Fields a caller could use
+// to spoof the edge's own (relay-tunnel, ...) are dropped before the edge adds its values.
+// Pure; nullopt-free: the caller has already refused what HTTP/2 cannot carry (see
+// request_target_error).
+core::Headers make_stream_headers(const boost::beast::http::request_header<>& request,
+                                  const ForwardContext& context);
+
+// Empty when the request can be forwarded; otherwise why not (→ 400), for a user.
+std::string request_target_error(const boost::beast::http::request_header<>& request);
+
+// The path part of the target ("/a?b" from "http://host/a?b").
+std::string_view origin_form(std::string_view target);
+
+}  // namespace relay::edge

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "edge/name_generator.hpp"
+#include "relay/edge/edge_options.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::edge {
+
+class AgentSession;
+
+// Why a connect or bind was refused: the HTTP status of the connect answer and the JSON error.
+struct Refusal {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+// Which agent session holds which tunnel name, and which names are reserved for a session that
+// may resume. Pure bookkeeping: time comes in as a parameter (tests inject it), the live session
+// object is only carried. Synchronisation: owned by the EdgeServer's state and touched only on
+// the io thread, like everything else in the edge.
+class SessionRegistry {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  SessionRegistry(const std::vector<AuthToken>& tokens, std::chrono::seconds resume_grace,
+                  std::size_t max_tunnels_per_session, std::size_t max_sessions);
+
+  struct Claim {
+    const AuthToken* token = nullptr;  // nullptr: anonymous
+    std::vector<net::protocol::TunnelRequest> tunnels;
+    std::optional<std::string> resume;
+  };
+  struct Grant {
+    std::string session_id;
+    std::vector<std::string> names;
+    bool resumed = false;
+    // A still-connected session this one replaced (its agent reconnected before the edge saw
+    // the old connection die): the caller closes it.
+    std::shared_ptr<AgentSession> replaced;
+  };
+  // Claims every requested name for a connecting agent, all or none.
+  std::variant<Grant, Refusal> open(const Claim& claim, TimePoint now, NameGenerator& names);
+  // The session's live object, once the HTTP/2 session runs.
+  void attach(const std::string& session_id, std::shared_ptr<AgentSession> session);
+  // The agent is gone: its names stay reserved for the resume grace period. Ignored when
+  // `session` no longer owns the id (a resume replaced it).
+  void detach(const std::string& session_id, const AgentSession* session, TimePoint now);
+
+  // Later tunnels of a live session (control stream "bind"/"unbind").
+  std::variant<std::vector<std::string>, Refusal> bind(
+      const std::string& session_id, const std::vector<net::protocol::TunnelRequest>& tunnels,
+      TimePoint now, NameGenerator& names);
+  void unbind(const std::string& session_id, const std::vector<std::string>& names);
+
+  enum class State { not_found, live, lost };
+  struct Lookup {
+    State state = State::not_found;
+    std::shared_ptr<AgentSession> session;  // set when live (null until attached)
+    std::string session_id;
+  };
+  Lookup lookup(std::string_view name, TimePoint now);
+
+  [[nodiscard]] std::size_t session_count() const { return sessions_.size(); }
+  [[nodiscard]] std::vector<std::shared_ptr<AgentSession>> live_sessions() const;
+  // Drops sessions whose grace period is over.
+  void expire(TimePoint now);
+
+ private:
+  struct Session {
+    std::string token_hash;
+    std::vector<std::string> names;
+    bool connected = true;
+    TimePoint lost_at{};
+    std::shared_ptr<AgentSession> live;
+  };
+
+  std::optional<Refusal> check_name(const std::string& name, const std::string& session_id,
+                                    const std::string& token_hash, TimePoint now) const;
+  std::variant<std::vector<std::string>, Refusal> assign(
+      const std::string& session_id, const std::string& token_hash,
+      const std::vector<net::protocol::TunnelRequest>& tunnels, std::vector<std::string> recycled,
+      std::size_t already_held, TimePoint now, NameGenerator& names) const;
+  void erase_session(const std::string& session_id);
+  // Records the name for the session, taking it from a disconnected session of the same token.
+  void claim_name(const std::string& name, const std::string& session_id);
+
+  std::unordered_map<std::string, std::string> reserved_by_token_;  // name → token hash
+  std::chrono::seconds grace_;
+  std::size_t max_tunnels_;
+  std::size_t max_sessions_;
+  std::unordered_map<std::string, Session> sessions_;   // id → session
+  std::unordered_map<std::string, std::string> names_;  // tunnel name → session id
+};
+
+}  // namespace relay::edge

@@ -1,0 +1,274 @@
+#include "edge/stream_proxy.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "edge/agent_session.hpp"
+#include "edge/public_connection.hpp"
+#include "edge/request_head.hpp"
+#include "edge/response_head.hpp"
+#include "relay/net/error.hpp"
+
+namespace relay::edge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace codes = core::error_codes;
+
+namespace {
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kUploadChunk = 64 * 1024;
+
+bool expects_continue(const http::request_header<>& request) {
+  return request.version() >= 11 && core::iequals(request[http::field::expect], "100-continue");
+}
+}  // namespace
+
+template <class Stream>
+StreamProxy<Stream>::StreamProxy(EdgeState& state, Stream& stream, beast::flat_buffer& buffer,
+                                 PublicRequestParser& parser, std::shared_ptr<AgentSession> session,
+                                 Request request)
+    : state_(state),
+      stream_(stream),
+      buffer_(buffer),
+      parser_(parser),
+      session_(std::move(session)),
+      request_(request),
+      response_deadline_(state.executor) {
+  outcome_.keep_alive = request.keep_alive;
+}
+
+template <class Stream>
+asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
+  using namespace asio::experimental::awaitable_operators;
+  const auto& request = parser_.get();
+  const bool has_body = !parser_.is_done();
+  ForwardContext context{request_.tls ? "https" : "http", request_.tunnel, request_.request_id,
+                         request_.remote};
+  auto opened = session_->open_stream(make_stream_headers(request, context), !has_body);
+  if (!opened) {
+    if (opened.error() == net::Errc::refused) {
+      co_await respond_error(
+          503, codes::shutting_down,
+          fmt::format(
+              "the agent for tunnel '{}' is reconnecting or shutting down; retry in a moment",
+              request_.tunnel));
+    } else {
+      co_await respond_error(
+          502, codes::agent_session_lost,
+          fmt::format(
+              "the agent for tunnel '{}' is disconnected; restart it or wait for it to reconnect",
+              request_.tunnel));
+    }
+    if (has_body) outcome_.keep_alive = false;
+    co_return outcome_;
+  }
+  h2_ = *opened;
+  if (has_body && expects_continue(request)) {
+    // The edge answers for the app: routing worked, so the client may send the body. Expect
+    // itself is not forwarded (HTTP/2 has no 100-continue handshake on our side).
+    if (!co_await write("HTTP/1.1 100 Continue\r\n\r\n")) {
+      h2_->reset();
+      outcome_.keep_alive = false;
+      co_return outcome_;
+    }
+  }
+  if (has_body) {
+    upload_buffer_.resize(kUploadChunk);
+    co_await (upload() && respond());
+  } else {
+    upload_done_ = true;
+    arm_response_deadline();
+    co_await respond();
+  }
+  if (!upload_done_) outcome_.keep_alive = false;  // unread body bytes: the connection is unusable
+  co_return outcome_;
+}
+
+template <class Stream>
+asio::awaitable<void> StreamProxy<Stream>::upload() {
+  auto& lowest = beast::get_lowest_layer(stream_);
+  while (!parser_.is_done()) {
+    auto& body = parser_.get().body();
+    body.data = upload_buffer_.data();
+    body.size = upload_buffer_.size();
+    lowest.expires_after(state_.options.limits.idle_timeout);
+    auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kAwaitable);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      // Too large, malformed, or the caller went away: the app must not see a partial body as
+      // a complete one, so the stream is reset.
+      upload_error_ =
+          ec == http::error::body_limit ? UploadError::too_large : UploadError::caller_gone;
+      h2_->reset();
+      co_return;
+    }
+    const std::size_t got = upload_buffer_.size() - parser_.get().body().size;
+    if (got == 0 && !parser_.is_done()) continue;
+    // write() waits while the agent's window is closed: a slow app slows the caller's upload.
+    if (co_await h2_->write({upload_buffer_.data(), got}, parser_.is_done())) co_return;
+  }
+  upload_done_ = true;
+  arm_response_deadline();
+}
+
+template <class Stream>
+void StreamProxy<Stream>::arm_response_deadline() {
+  // From the moment the app has the whole request: a long upload to a slow app is progress,
+  // not a timeout.
+  if (h2_->closed() || h2_->status() != 0) return;
+  response_deadline_.arm(state_.options.limits.response_timeout, [this] {
+    timed_out_ = true;
+    h2_->reset();
+  });
+}
+
+template <class Stream>
+asio::awaitable<void> StreamProxy<Stream>::respond() {
+  auto ec = co_await h2_->wait_headers();
+  response_deadline_.disarm();
+  if (ec) {
+    if (upload_error_ == UploadError::too_large) {
+      co_await respond_error(
+          413, codes::body_too_large,
+          fmt::format("the request body is larger than this edge accepts ({} bytes)",
+                      state_.options.limits.max_body_bytes));
+    } else if (timed_out_) {
+      co_await respond_error(
+          504, codes::upstream_timeout,
+          fmt::format("the app behind tunnel '{}' did not answer within {} s", request_.tunnel,
+                      state_.options.limits.response_timeout.count()));
+    } else if (upload_error_ == UploadError::caller_gone) {
+      outcome_.keep_alive = false;  // the caller went away mid-upload: nobody to answer
+    } else if (ec == net::Errc::stream_reset || ec == net::Errc::refused) {
+      co_await respond_error(
+          502, codes::upstream_failed,
+          fmt::format("the agent for tunnel '{}' abandoned the request; check the agent's log",
+                      request_.tunnel));
+    } else {
+      co_await respond_error(
+          502, codes::agent_session_lost,
+          fmt::format("the agent for tunnel '{}' disconnected while handling the request; "
+                      "retry once it reconnects",
+                      request_.tunnel));
+    }
+    co_return;
+  }
+
+  const auto& request = parser_.get();
+  const int status = h2_->status();
+  const auto& headers = h2_->headers();
+  auto plan = plan_response(status, headers, request.method() == http::verb::head,
+                            request.version(), outcome_.keep_alive && !state_.stopping);
+  std::string out = render_response_head(status, headers, plan, request.version());
+  outcome_.status = status;
+  outcome_.keep_alive = plan.keep_alive;
+  if (auto code = headers.get(core::kRelayErrorCodeHeader)) {
+    // The agent's own errors (upstream refused, ...): keep the code for the log line.
+    for (auto known : {codes::upstream_refused, codes::upstream_timeout, codes::upstream_failed,
+                       codes::signature_invalid, codes::body_too_large}) {
+      if (*code == known) outcome_.error_code = known;
+    }
+  }
+
+  if (plan.framing == Framing::none) {
+    if (!h2_->body_complete()) h2_->reset();  // a body the caller must not get
+    responded_ = true;
+    if (!co_await write(out)) outcome_.keep_alive = false;
+    co_return;
+  }
+
+  std::optional<std::uint64_t> expected;
+  if (plan.framing == Framing::content_length) {
+    auto text = *headers.get("content-length");
+    std::uint64_t n = 0;
+    auto [end, perr] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (perr == std::errc{} && end == text.data() + text.size()) expected = n;
+  }
+  std::uint64_t sent = 0;
+  std::string chunk;
+  bool first = true;
+  for (;;) {
+    auto read_ec = co_await h2_->read(chunk);
+    if (read_ec) {
+      if (first) {  // nothing reached the caller yet: it still gets a proper answer
+        outcome_.status = 0;
+        co_await respond_error(
+            502, codes::agent_session_lost,
+            fmt::format("the agent for tunnel '{}' disconnected while sending the response",
+                        request_.tunnel));
+      } else {
+        outcome_.keep_alive = false;  // the body is cut: only closing tells the caller
+      }
+      co_return;
+    }
+    const bool complete = chunk.empty();
+    sent += chunk.size();
+    if (plan.framing == Framing::chunked) {
+      append_chunk(out, chunk);
+      if (complete) out += kLastChunk;
+    } else {
+      out += chunk;
+    }
+    // The first write carries the head and the first body bytes together: one TLS record,
+    // one syscall for a typical small webhook answer.
+    responded_ = true;
+    if (!out.empty() && !co_await write(out)) {
+      outcome_.keep_alive = false;
+      h2_->reset();
+      co_return;
+    }
+    out.clear();
+    first = false;
+    if (complete) break;
+  }
+  if (expected && sent != *expected) outcome_.keep_alive = false;
+  if (!outcome_.keep_alive && !upload_done_) {
+    // Let the caller see the end of the response; its unread upload ends with the connection.
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send,
+                                                       ignored);
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> StreamProxy<Stream>::respond_error(int status, std::string_view code,
+                                                         std::string message) {
+  outcome_.status = status;
+  outcome_.error_code = code;
+  if (responded_) {
+    outcome_.keep_alive = false;
+    co_return;
+  }
+  if (!upload_done_ && !parser_.is_done()) outcome_.keep_alive = false;
+  auto accept = parser_.get()[http::field::accept];
+  auto bytes =
+      render_error_response({status, code, std::move(message)}, accept, outcome_.keep_alive,
+                            parser_.get().method() == http::verb::head);
+  responded_ = true;
+  if (!co_await write(bytes)) outcome_.keep_alive = false;
+  if (!outcome_.keep_alive && !upload_done_) {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send,
+                                                       ignored);
+  }
+}
+
+template <class Stream>
+asio::awaitable<bool> StreamProxy<Stream>::write(std::string_view bytes) {
+  beast::get_lowest_layer(stream_).expires_after(state_.options.limits.idle_timeout);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
+  co_return !ec;
+}
+
+template class StreamProxy<PlainStream>;
+template class StreamProxy<SecureStream>;
+
+}  // namespace relay::edge

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "edge/deadline.hpp"
+#include "edge/edge_state.hpp"
+#include "relay/core/error_page.hpp"
+#include "relay/net/h2_session.hpp"
+
+namespace relay::edge {
+
+class AgentSession;
+
+using PublicRequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
+// What happened to one proxied request, for the log line and the connection's next step.
+struct ProxyOutcome {
+  int status = 0;               // 0: nothing could be sent
+  std::string_view error_code;  // set when relay answered instead of the app
+  bool keep_alive = false;
+};
+
+// One public request ↔ one HTTP/2 stream to the agent: streams the request body up (under the
+// stream's flow control), waits for the response head (response_timeout), and writes the
+// HTTP/1.1 response, streaming its body down. Upload and response run together, so an app that
+// answers before reading the whole body works. Instantiated for both public stream types.
+template <class Stream>
+class StreamProxy {
+ public:
+  struct Request {
+    std::string_view tunnel;
+    std::string_view request_id;
+    std::string_view remote;
+    bool tls = false;
+    bool keep_alive = true;
+  };
+
+  StreamProxy(EdgeState& state, Stream& stream, boost::beast::flat_buffer& buffer,
+              PublicRequestParser& parser, std::shared_ptr<AgentSession> session, Request request);
+
+  boost::asio::awaitable<ProxyOutcome> run();
+
+ private:
+  boost::asio::awaitable<void> upload();
+  boost::asio::awaitable<void> respond();
+  boost::asio::awaitable<void> respond_error(int status, std::string_view code,
+                                             std::string message);
+  boost::asio::awaitable<bool> write(std::string_view bytes);
+  void arm_response_deadline();
+
+  EdgeState& state_;
+  Stream& stream_;
+  boost::beast::flat_buffer& buffer_;
+  PublicRequestParser& parser_;
+  std::shared_ptr<AgentSession> session_;
+  Request request_;
+  std::shared_ptr<net::H2Stream> h2_;
+  Deadline response_deadline_;
+  ProxyOutcome outcome_;
+  std::vector<char> upload_buffer_;
+  bool upload_done_ = false;
+  enum class UploadError { none, too_large, caller_gone };
+  UploadError upload_error_ = UploadError::none;
+  bool timed_out_ = false;
+  bool responded_ = false;  // response bytes reached the public connection
+};
+
+}  // namespace relay::edge

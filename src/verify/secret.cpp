@@ -1,0 +1,52 @@
+#include "relay/verify/secret.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "relay/verify/error.hpp"
+
+namespace relay::verify {
+
+core::Result<std::string> resolve_secret(std::string_view spec, std::string& error) {
+  if (spec.starts_with("env:")) {
+    const std::string name{spec.substr(4)};
+    const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+    if (value == nullptr) {
+      error = "secret 'env:" + name + "': environment variable " + name +
+              " is not set; export it or pass the secret another way";
+      return VerifyErrc::secret_unavailable;
+    }
+    return std::string{value};
+  }
+  if (spec.starts_with("file:")) {
+    const std::string path{spec.substr(5)};
+    std::ifstream in{path, std::ios::binary};
+    if (!in) {
+      error = "secret 'file:" + path + "': cannot read " + path +
+              "; check the path and its permissions";
+      return VerifyErrc::secret_unavailable;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string value = content.str();
+    // Files written by editors and `echo` end with a newline that is not part of the secret.
+    if (value.ends_with("\r\n")) {
+      value.resize(value.size() - 2);
+    } else if (value.ends_with('\n')) {
+      value.pop_back();
+    }
+    return value;
+  }
+  return std::string{spec};
+}
+
+std::string resolve_secret_or_throw(std::string_view spec) {
+  std::string error;
+  auto result = resolve_secret(spec, error);
+  if (!result) throw std::runtime_error(error);
+  return std::move(*result);
+}
+
+}  // namespace relay::verify

@@ -1,0 +1,510 @@
+"""End-to-end harness for relay: real processes on loopback, real curl, a throwaway PKI.
+
+Everything here is plain Python (no pytest import), so bench/ and ad-hoc scripts can use it too.
+The pytest fixtures that wrap it live in conftest.py; README.md shows how to write a test.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional, TypeVar
+
+T = TypeVar("T")
+
+SOURCE_DIR = Path(os.environ.get("RELAY_SOURCE_DIR") or Path(__file__).resolve().parents[2])
+DOMAIN = "relay.test"  # the edge's domain in tests: tunnels are http://<name>.relay.test:<port>
+LOCALHOST = "127.0.0.1"
+
+
+def relay_bin() -> str:
+    """The relay binary under test: $RELAY_BIN (ctest sets it), else the newest build-*/relay."""
+    env = os.environ.get("RELAY_BIN")
+    if env:
+        return env
+    builds = sorted(SOURCE_DIR.glob("build*/relay"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if not builds:
+        raise RuntimeError("set RELAY_BIN to the relay binary (no build*/relay found)")
+    return str(builds[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Waiting, ports
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
+    """Polls `predicate` until it returns something truthy (returned) or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"timed out after {timeout:.1f}s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port(host: str = LOCALHOST) -> int:
+    """A port that was free a moment ago (bind to 0, read it back, close)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def listening_ports() -> set[int]:
+    """Ports in LISTEN state on this host, read from /proc (no connection made, nothing logged)."""
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    if parts[3] == "0A":  # TCP_LISTEN
+                        ports.add(int(parts[1].rsplit(":", 1)[1], 16))
+        except FileNotFoundError:
+            pass
+    return ports
+
+
+def is_listening(port: int) -> bool:
+    return port in listening_ports()
+
+
+# --------------------------------------------------------------------------------------------
+# A throwaway PKI made with the openssl CLI
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)} failed: {r.stderr}")
+
+
+class Pki:
+    """A CA, an edge certificate it signed (SAN IP:127.0.0.1, DNS:localhost, DNS:*.relay.test),
+    a second CA that signed nothing (for wrong-certificate tests) and a self-signed certificate
+    for an https upstream app. All files live in `directory`."""
+
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        d = self.dir
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        ca_ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                 "-subj", "/CN=relay e2e test CA", *ca_ext, cwd=d)
+        _openssl("req", "-x509", *ec, "-keyout", "wrong-ca.key", "-out", "wrong-ca.pem", "-days", "2",
+                 "-subj", "/CN=relay e2e unrelated CA", *ca_ext, cwd=d)
+        _openssl("req", *ec, "-keyout", "edge.key", "-out", "edge.csr", "-subj", "/CN=localhost", cwd=d)
+        (d / "edge.ext").write_text(
+            f"subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:{DOMAIN},DNS:*.{DOMAIN}\n"
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+            "extendedKeyUsage=serverAuth\n")
+        _openssl("x509", "-req", "-in", "edge.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-out", "edge.pem", "-days", "2", "-extfile", "edge.ext", cwd=d)
+        _openssl("req", "-x509", *ec, "-keyout", "app.key", "-out", "app.pem", "-days", "2",
+                 "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost", cwd=d)
+        self.ca = d / "ca.pem"
+        self.wrong_ca = d / "wrong-ca.pem"
+        self.edge_cert = d / "edge.pem"
+        self.edge_key = d / "edge.key"
+        self.app_cert = d / "app.pem"
+        self.app_key = d / "app.key"
+
+
+def new_authtoken() -> str:
+    """A token that is easy to grep for in logs (it must never appear there)."""
+    return "e2etok_" + secrets.token_hex(16)
+
+
+# --------------------------------------------------------------------------------------------
+# relay processes
+
+
+@functools.lru_cache(maxsize=None)
+def command_help(*command: str) -> str:
+    try:
+        r = subprocess.run([relay_bin(), *command, "--help"], capture_output=True, text=True, timeout=20)
+    except (OSError, RuntimeError):
+        return ""  # no binary: the session fixture reports that, once
+    return r.stdout + r.stderr
+
+
+def has_flag(command: str, flag: str) -> bool:
+    """Whether `relay <command> --help` lists `flag` (for tests of flags not built yet)."""
+    return re.search(rf"(^|[\s,]){re.escape(flag)}([\s,=\[]|$)", command_help(command), re.M) is not None
+
+
+class RelayProcess:
+    """One relay process. stdout and stderr (the log: `--log stderr --log-format logfmt`) go to
+    files under `log_dir`, so a test can read them while the process runs."""
+
+    def __init__(self, role: str, args: list[str], log_dir: Path, env: Optional[dict] = None,
+                 log_level: str = "info"):
+        self.role = role
+        self.args = list(args)
+        log_dir = Path(log_dir)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{role}-{int(time.monotonic() * 1000) % 10_000_000}-{secrets.token_hex(2)}"
+        self.stdout_path = log_dir / f"{stem}.stdout"
+        self.log_path = log_dir / f"{stem}.log"
+        self.argv = [relay_bin(), "--log", "stderr", "--log-format", "logfmt", "--log-level", log_level, *args]
+        run_env = dict(os.environ)
+        # State (captures database, config) under the test's own directory, never the user's.
+        home = log_dir / "home"
+        home.mkdir(exist_ok=True)
+        run_env.update(HOME=str(home), XDG_STATE_HOME=str(home / "state"), XDG_CONFIG_HOME=str(home / "config"))
+        run_env.update(env or {})
+        self._out = open(self.stdout_path, "wb")
+        self._err = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
+                                     env=run_env)
+        self.pid = self.proc.pid
+        self.exit_code: Optional[int] = None
+
+    def __repr__(self) -> str:
+        return f"<{self.role} pid={self.pid} {shlex.join(self.argv[1:])}>"
+
+    # -- output --
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(errors="replace")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def output(self) -> str:
+        """stdout and log together: for messages that may go to either."""
+        return self.stdout() + self.log()
+
+    def log_records(self) -> list[dict]:
+        return [parse_logfmt(line) for line in self.log().splitlines() if line.strip()]
+
+    def wait_for_output(self, pattern: str, timeout: float = 15, flags: int = 0) -> re.Match:
+        """Polls stdout+log for a regex; fails early with the output if the process exits."""
+        rx = re.compile(pattern, flags)
+
+        def check():
+            m = rx.search(self.output())
+            if not m and not self.running():
+                m = rx.search(self.output())  # last words written just before exit
+                if not m:
+                    raise AssertionError(f"{self} exited ({self.proc.returncode}) before printing "
+                                         f"/{pattern}/; output:\n{self.tail()}")
+            return m
+
+        try:
+            return wait_until(check, timeout, f"/{pattern}/ in the output of {self}")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}; output:\n{self.tail()}") from None
+
+    def tail(self, lines: int = 40) -> str:
+        out = self.stdout().splitlines()[-lines:]
+        log = self.log().splitlines()[-lines:]
+        return "--- stdout ---\n" + "\n".join(out) + "\n--- log ---\n" + "\n".join(log)
+
+    # -- lifecycle --
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def send_signal(self, sig: int) -> None:
+        if self.running():
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout: float) -> int:
+        self.exit_code = self.proc.wait(timeout=timeout)
+        return self.exit_code
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        """Sends `sig`, waits up to `timeout`, then SIGKILLs. Returns the exit code (negative: the
+        signal that killed it, as subprocess reports it)."""
+        if self.running():
+            os.kill(self.pid, sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.exit_code = self.proc.returncode
+        self._out.close()
+        self._err.close()
+        return self.exit_code
+
+    def kill(self) -> int:
+        return self.stop(signal.SIGKILL)
+
+    def rss(self) -> dict[str, int]:
+        return proc_memory_kib(self.pid)
+
+
+class Edge(RelayProcess):
+    """`relay edge` on loopback: public HTTP on `port`, agents (TLS) on `agent_port`."""
+
+    def __init__(self, pki: Pki, authtoken: Optional[str], log_dir: Path, port: int = 0, agent_port: int = 0,
+                 domain: str = DOMAIN, extra: Iterable[str] = (), **kw):
+        self.port = port or free_port()
+        self.agent_port = agent_port or free_port()
+        self.domain = domain
+        self.pki = pki
+        self.authtoken = authtoken
+        args = ["edge", "--listen", f"{LOCALHOST}:{self.port}", "--agent-listen", f"{LOCALHOST}:{self.agent_port}",
+                "--domain", domain, "--tls-cert", str(pki.edge_cert), "--tls-key", str(pki.edge_key)]
+        if authtoken:
+            args += ["--authtoken", authtoken]
+        args += list(extra)
+        super().__init__("edge", args, log_dir, **kw)
+
+    @property
+    def agent_addr(self) -> str:
+        return f"{LOCALHOST}:{self.agent_port}"
+
+    def wait_ready(self, timeout: float = 15) -> "Edge":
+        def ready():
+            if not self.running():
+                raise AssertionError(f"{self} exited ({self.proc.returncode}) during start-up:\n{self.tail()}")
+            ports = listening_ports()
+            return self.port in ports and self.agent_port in ports
+
+        try:
+            wait_until(ready, timeout, f"{self} to listen on {self.port} and {self.agent_port}")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}\n{self.tail()}") from None
+        return self
+
+    def url_for(self, name: str) -> str:
+        return f"http://{name}.{self.domain}:{self.port}"
+
+
+FORWARDING_RX = r"Forwarding\s+(?P<url>\S+)\s+->\s+(?P<upstream>\S+)"
+
+
+class Agent(RelayProcess):
+    """`relay http UPSTREAM ...`. With `edge` set: `--edge ADDR --authtoken T --edge-ca CA`; with
+    `edge=None`: the embedded default (no --edge)."""
+
+    def __init__(self, upstream: str, log_dir: Path, edge: Optional[Edge] = None, authtoken: Optional[str] = None,
+                 edge_ca: Optional[Path] = None, url: Optional[str] = None, extra: Iterable[str] = (),
+                 edge_addr: Optional[str] = None, inspect: bool = False, **kw):
+        args = ["http", upstream]
+        if edge is not None or edge_addr:
+            args += ["--edge", edge_addr or edge.agent_addr]
+            token = authtoken if authtoken is not None else (edge.authtoken if edge else None)
+            if token:
+                args += ["--authtoken", token]
+            ca = edge_ca if edge_ca is not None else (edge.pki.ca if edge else None)
+            if ca:
+                args += ["--edge-ca", str(ca)]
+        if url:
+            args += ["--url", url]
+        # The inspector would take 127.0.0.1:4040 (or the next port): tests run many agents at once.
+        if not inspect and has_flag("http", "--inspect"):
+            args += ["--inspect=false"]
+        args += list(extra)
+        super().__init__("agent", args, log_dir, **kw)
+        self.edge = edge
+        self.public_url: Optional[str] = None
+        self.upstream_shown: Optional[str] = None
+
+    def wait_ready(self, timeout: float = 20) -> "Agent":
+        """Waits for `Forwarding  <url> -> <upstream>` on stdout."""
+        def forwarding():
+            m = re.search(FORWARDING_RX, self.stdout())
+            if not m and not self.running():
+                m = re.search(FORWARDING_RX, self.stdout())
+                if not m:
+                    raise AssertionError(f"{self} exited ({self.proc.returncode}) before printing the "
+                                         f"Forwarding line:\n{self.tail()}")
+            return m
+
+        try:
+            m = wait_until(forwarding, timeout, f"the Forwarding line of {self} on stdout")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}\n{self.tail()}") from None
+        self.public_url = m["url"]
+        self.upstream_shown = m["upstream"]
+        return self
+
+    @property
+    def tunnel(self) -> "Tunnel":
+        assert self.public_url, "call wait_ready() first"
+        return Tunnel(self.public_url)
+
+
+# --------------------------------------------------------------------------------------------
+# curl
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, list[str]]  # lower-case names; the final response's block only
+    body: bytes
+    stderr: str
+    exit_code: int
+    elapsed: float
+    write_out: str = ""
+
+    def header(self, name: str) -> Optional[str]:
+        values = self.headers.get(name.lower())
+        return values[-1] if values else None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self):
+        import json
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return (f"<Response {self.status} curl_exit={self.exit_code} headers={self.headers} "
+                f"body={self.body[:300]!r} stderr={self.stderr[-500:]!r}>")
+
+
+def parse_header_blocks(raw: bytes) -> list[tuple[int, dict[str, list[str]]]]:
+    blocks = []
+    for block in re.split(rb"\r?\n\r?\n", raw):
+        lines = block.decode("latin-1").splitlines()
+        if not lines or not lines[0].startswith("HTTP/"):
+            continue
+        status = int(lines[0].split()[1])
+        headers: dict[str, list[str]] = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, v = line.split(":", 1)
+                headers.setdefault(k.strip().lower(), []).append(v.strip())
+        blocks.append((status, headers))
+    return blocks
+
+
+def curl(url: str, *args: str, timeout: float = 30, resolve: Optional[str] = None, input: Optional[bytes] = None,
+         write_out: str = "") -> Response:
+    """Runs real curl once: `curl -sS [--resolve ...] ARGS URL`. Never raises on HTTP errors;
+    status 0 means curl got no response (see `exit_code`/`stderr`)."""
+    with tempfile.TemporaryDirectory(prefix="relay-curl-") as tmp:
+        body_path, head_path = os.path.join(tmp, "body"), os.path.join(tmp, "head")
+        argv = ["curl", "-sS", "--max-time", str(timeout), "-o", body_path, "-D", head_path,
+                "-w", "%{http_code}\\n" + write_out]
+        if resolve:
+            argv += ["--resolve", resolve]
+        argv += [*args, url]
+        started = time.monotonic()
+        r = subprocess.run(argv, input=input, capture_output=True, timeout=timeout + 10)
+        elapsed = time.monotonic() - started
+        head = Path(head_path).read_bytes() if os.path.exists(head_path) else b""
+        body = Path(body_path).read_bytes() if os.path.exists(body_path) else b""
+    blocks = parse_header_blocks(head)
+    status, headers = blocks[-1] if blocks else (0, {})
+    out = r.stdout.decode(errors="replace").split("\n", 1)
+    return Response(status, headers, body, r.stderr.decode(errors="replace"), r.returncode, elapsed,
+                    out[1] if len(out) > 1 else "")
+
+
+@dataclass
+class Tunnel:
+    """A public URL `http://<name>.<domain>:<port>`; curl reaches it via --resolve to 127.0.0.1
+    (for *.localhost, curl resolves it itself)."""
+
+    public_url: str
+    host: str = field(init=False)
+    port: int = field(init=False)
+    name: str = field(init=False)
+
+    def __post_init__(self):
+        m = re.match(r"^(https?)://([^/:]+)(?::(\d+))?", self.public_url)
+        assert m, f"not a URL: {self.public_url}"
+        self.host = m[2]
+        self.port = int(m[3] or (443 if m[1] == "https" else 80))
+        self.name = self.host.split(".", 1)[0]
+
+    @property
+    def resolve(self) -> Optional[str]:
+        if self.host == "localhost" or self.host.endswith(".localhost"):
+            return None
+        return f"{self.host}:{self.port}:{LOCALHOST}"
+
+    def url(self, path: str = "/") -> str:
+        return self.public_url.rstrip("/") + path
+
+    def curl(self, path: str = "/", *args: str, **kw) -> Response:
+        return curl(self.url(path), *args, resolve=self.resolve, **kw)
+
+    def curl_argv(self, *args: str) -> list[str]:
+        """Arguments to reach this tunnel from a hand-built curl command line."""
+        return ["--resolve", self.resolve] if self.resolve else []
+
+
+# --------------------------------------------------------------------------------------------
+# Process memory and CPU, logs
+
+
+def proc_memory_kib(pid: int) -> dict[str, int]:
+    """VmHWM (peak RSS) and VmRSS of a process in KiB, from /proc/PID/status."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                k, v = line.split(":", 1)
+                out[k] = int(v.split()[0])
+    return out
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process in seconds, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_LOGFMT_RX = re.compile(r'([A-Za-z0-9_.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def parse_logfmt(line: str) -> dict[str, str]:
+    out = {}
+    for k, v in _LOGFMT_RX.findall(line):
+        if v.startswith('"'):
+            v = bytes(v[1:-1], "utf-8").decode("unicode_escape", errors="replace")
+        out[k] = v
+    out["_line"] = line
+    return out
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pattern_bytes(n: int, seed: int = 0) -> bytes:
+    """n deterministic, non-repeating-looking bytes (a corrupted or reordered chunk changes the hash)."""
+    block = hashlib.sha256(str(seed).encode()).digest()
+    out = bytearray()
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(block + counter.to_bytes(8, "little")).digest() * 64
+        counter += 1
+    return bytes(out[:n])
+
+
+def write_pattern_file(path: Path, n: int, seed: int = 0) -> str:
+    """Writes n pattern bytes to `path` in 1 MiB pieces; returns their sha256."""
+    h = hashlib.sha256()
+    piece = pattern_bytes(1 << 20, seed)
+    with open(path, "wb") as f:
+        left = n
+        while left:
+            chunk = piece[: min(left, len(piece))]
+            f.write(chunk)
+            h.update(chunk)
+            left -= len(chunk)
+    return h.hexdigest()

@@ -1,0 +1,21 @@
+// libFuzzer: relay/1 control messages (one JSON line each), parsed and re-serialised.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "relay/net/tunnel_protocol.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace protocol = relay::net::protocol;
+  std::string_view line(reinterpret_cast<const char*>(data), size);
+  std::string error;
+  if (auto message = protocol::parse_control_message(line, error)) {
+    // A message that parsed must survive a round trip unchanged in kind.
+    auto again = protocol::parse_control_message(protocol::serialize(*message), error);
+    if (!again || again->index() != message->index()) __builtin_trap();
+  }
+  (void)protocol::parse_connect_request(line, error);
+  (void)protocol::parse_error_body(line);
+  return 0;
+}

@@ -1,0 +1,101 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "agent/connect_handshake.hpp"
+#include "agent/edge_dialer.hpp"
+#include "agent/tunnel_runtime.hpp"
+#include "relay/agent/agent_error.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::agent {
+namespace {
+
+namespace protocol = net::protocol;
+using ::testing::HasSubstr;
+
+TEST(ConnectRequest, RoundTrip) {
+  protocol::ConnectRequest r;
+  r.agent_version = "0.1.0";
+  r.tunnels = {{"myhook", "http", ""}, {"", "http", "hooks.example.com"}};
+  r.resume = "sess-123";
+  std::string error;
+  auto parsed = protocol::parse_connect_request(protocol::serialize(r), error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->version, protocol::kVersion);
+  EXPECT_EQ(parsed->agent_version, "0.1.0");
+  ASSERT_EQ(parsed->tunnels.size(), 2u);
+  EXPECT_EQ(parsed->tunnels[0].name, "myhook");
+  EXPECT_EQ(parsed->tunnels[1].hostname, "hooks.example.com");
+  EXPECT_EQ(parsed->resume, "sess-123");
+
+  r.resume.reset();
+  parsed = protocol::parse_connect_request(protocol::serialize(r), error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_FALSE(parsed->resume);
+}
+
+TEST(ConnectRequest, RefusalsAreClassified) {
+  auto auth = classify_connect_refusal(
+      401, protocol::serialize(protocol::ErrorBody{"RELAY_AUTH_FAILED", "unknown authtoken"}));
+  EXPECT_TRUE(auth.permanent);
+  EXPECT_EQ(auth.ec, AgentErrc::authentication_failed);
+  EXPECT_THAT(auth.message, HasSubstr("authentication failed: unknown authtoken"));
+
+  auto taken =
+      classify_connect_refusal(409, protocol::serialize(protocol::ErrorBody{
+                                        "RELAY_NAME_TAKEN", "tunnel name 'myhook' is in use"}));
+  EXPECT_TRUE(taken.permanent);
+  EXPECT_EQ(taken.ec, AgentErrc::name_taken);
+  EXPECT_THAT(taken.message, HasSubstr("myhook"));
+
+  auto bad = classify_connect_refusal(400, "not json");
+  EXPECT_TRUE(bad.permanent);
+  EXPECT_THAT(bad.message, HasSubstr("the edge answered 400"));
+
+  auto busy = classify_connect_refusal(503, "");
+  EXPECT_FALSE(busy.permanent);
+}
+
+TEST(ControlMessage, SessionAndBindRoundTrip) {
+  protocol::ControlMessage m =
+      protocol::SessionMessage{"s1", {{"abc", "http://abc.localhost:8080"}}};
+  auto line = protocol::serialize(m);
+  ASSERT_EQ(line.back(), '\n');
+  std::string error;
+  auto parsed = protocol::parse_control_message(line, error);
+  ASSERT_TRUE(parsed) << error;
+  auto* s = std::get_if<protocol::SessionMessage>(&*parsed);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->tunnels.at(0).public_url, "http://abc.localhost:8080");
+  parsed = protocol::parse_control_message(
+      protocol::serialize(protocol::BindMessage{{{"two", "http", ""}}}), error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(std::get<protocol::BindMessage>(*parsed).tunnels.at(0).name, "two");
+}
+
+TEST(RequestedName, FromUrlFlag) {
+  std::string error;
+  EXPECT_EQ(requested_tunnel_name("", error), "");
+  EXPECT_EQ(requested_tunnel_name("myhook", error), "myhook");
+  EXPECT_EQ(requested_tunnel_name("https://myhook.relay.example.com", error), "myhook");
+  EXPECT_EQ(requested_tunnel_name("MyHook.relay.example.com/", error), "myhook");
+  EXPECT_FALSE(requested_tunnel_name("-bad", error));
+  EXPECT_THAT(error, HasSubstr("not valid"));
+  EXPECT_FALSE(requested_tunnel_name("my_hook", error));
+}
+
+TEST(EdgeEndpoint, Parse) {
+  std::string error;
+  auto a = parse_edge_endpoint("relay.example.com:4443", error);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "relay.example.com");
+  EXPECT_EQ(a->port, "4443");
+  EXPECT_EQ(parse_edge_endpoint("relay.example.com", error)->port, "4443");
+  EXPECT_EQ(parse_edge_endpoint("[::1]:5000", error)->host, "::1");
+  EXPECT_FALSE(parse_edge_endpoint("host:99999", error));
+  EXPECT_THAT(error, HasSubstr("HOST:PORT"));
+  EXPECT_FALSE(parse_edge_endpoint("", error));
+}
+
+}  // namespace
+}  // namespace relay::agent

@@ -1,0 +1,141 @@
+#include "agent/header_mapping.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "agent/upstream_address.hpp"
+
+namespace relay::agent {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+core::Headers request(std::initializer_list<core::Headers::Field> extra) {
+  core::Headers h{{":method", "POST"},
+                  {":path", "/hook?x=1"},
+                  {":authority", "abc.localhost:8080"},
+                  {":scheme", "https"}};
+  for (const auto& f : extra) h.add(f.name, f.value);
+  return h;
+}
+
+UpstreamAddress local3000() { return {false, "localhost", 3000}; }
+
+TEST(HeaderMapping, RequestLineHostAndForwardedFields) {
+  auto up = local3000();
+  auto head = map_request(request({{"content-type", "application/json"},
+                                   {"content-length", "12"},
+                                   {"relay-remote-addr", "203.0.113.9"}}),
+                          {.upstream = &up, .body_follows = true});
+  EXPECT_THAT(head.text, StartsWith("POST /hook?x=1 HTTP/1.1\r\nHost: abc.localhost:8080\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("content-type: application/json\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("X-Forwarded-For: 203.0.113.9\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("X-Forwarded-Proto: https\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("X-Forwarded-Host: abc.localhost:8080\r\n"));
+  EXPECT_EQ(head.framing, BodyFraming::content_length);
+  EXPECT_THAT(head.text, Not(HasSubstr("chunked")));
+  EXPECT_THAT(head.text, HasSubstr("\r\n\r\n"));
+  EXPECT_EQ(head.text.substr(head.text.size() - 4), "\r\n\r\n");
+}
+
+TEST(HeaderMapping, HopByHopAndRelayFieldsAreDropped) {
+  auto up = local3000();
+  auto head = map_request(request({{"connection", "keep-alive, x-secret-hop"},
+                                   {"keep-alive", "timeout=5"},
+                                   {"transfer-encoding", "chunked"},
+                                   {"upgrade", "websocket"},
+                                   {"te", "trailers"},
+                                   {"x-secret-hop", "1"},
+                                   {"expect", "100-continue"},
+                                   {"relay-tunnel", "abc"},
+                                   {"relay-remote-addr", "198.51.100.1"},
+                                   {"relay-request-id", "req-42"},
+                                   {"x-kept", "yes"}}),
+                          {.upstream = &up, .body_follows = true});
+  for (const char* gone : {"connection:", "keep-alive:", "upgrade:", "te:", "x-secret-hop:",
+                           "expect:", "relay-tunnel:", "relay-remote-addr:"}) {
+    EXPECT_THAT(head.text, Not(HasSubstr(std::string("\r\n") + gone))) << gone;
+  }
+  EXPECT_THAT(head.text, HasSubstr("relay-request-id: req-42\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("x-kept: yes\r\n"));
+  // No length known and a body follows: chunked, added by relay itself.
+  EXPECT_EQ(head.framing, BodyFraming::chunked);
+  EXPECT_THAT(head.text, HasSubstr("Transfer-Encoding: chunked\r\n"));
+}
+
+TEST(HeaderMapping, ForwardedForAppendsToTheCallersChain) {
+  auto up = local3000();
+  auto head = map_request(request({{"x-forwarded-for", "10.0.0.1"},
+                                   {"x-forwarded-proto", "gopher"},
+                                   {"relay-remote-addr", "203.0.113.9"}}),
+                          {.upstream = &up});
+  EXPECT_THAT(head.text, HasSubstr("X-Forwarded-For: 10.0.0.1, 203.0.113.9\r\n"));
+  EXPECT_THAT(head.text, Not(HasSubstr("gopher")));
+}
+
+TEST(HeaderMapping, HostHeaderKeepRewriteOrLiteral) {
+  auto up = local3000();
+  auto keep = map_request(request({}), {.upstream = &up});
+  EXPECT_THAT(keep.text, HasSubstr("\r\nHost: abc.localhost:8080\r\n"));
+  auto rewrite = map_request(request({}), {.upstream = &up, .host_header = "rewrite"});
+  EXPECT_THAT(rewrite.text, HasSubstr("\r\nHost: localhost:3000\r\n"));
+  EXPECT_THAT(rewrite.text, HasSubstr("X-Forwarded-Host: abc.localhost:8080\r\n"));
+  auto literal = map_request(request({}), {.upstream = &up, .host_header = "app.test"});
+  EXPECT_THAT(literal.text, HasSubstr("\r\nHost: app.test\r\n"));
+}
+
+TEST(HeaderMapping, BodilessPostGetsALengthAndGetDoesNot) {
+  auto up = local3000();
+  auto post = map_request(request({}), {.upstream = &up, .body_follows = false});
+  EXPECT_EQ(post.framing, BodyFraming::none);
+  EXPECT_THAT(post.text, HasSubstr("Content-Length: 0\r\n"));
+  core::Headers get{
+      {":method", "GET"}, {":path", "/"}, {":authority", "a.localhost"}, {":scheme", "http"}};
+  auto g = map_request(get, {.upstream = &up});
+  EXPECT_THAT(g.text, Not(HasSubstr("Content-Length")));
+  EXPECT_EQ(g.method, "GET");
+}
+
+TEST(HeaderMapping, SplitCookiesAreJoinedAndInjectionIsRefused) {
+  auto up = local3000();
+  auto head =
+      map_request(request({{"cookie", "a=1"}, {"cookie", "b=2"}, {"x-evil", "1\r\nX-Injected: 1"}}),
+                  {.upstream = &up});
+  EXPECT_THAT(head.text, HasSubstr("Cookie: a=1; b=2\r\n"));
+  EXPECT_THAT(head.text, Not(HasSubstr("X-Injected")));
+}
+
+TEST(HeaderMapping, TunnelHeaderAddAndRemove) {
+  auto up = local3000();
+  std::vector<std::pair<std::string, std::string>> add{{"X-Env", "dev"}};
+  std::vector<std::string> remove{"User-Agent"};
+  auto head = map_request(request({{"user-agent", "curl"}}),
+                          {.upstream = &up, .add = &add, .remove = &remove});
+  EXPECT_THAT(head.text, HasSubstr("X-Env: dev\r\n"));
+  EXPECT_THAT(head.text, Not(HasSubstr("curl")));
+}
+
+TEST(HeaderMapping, ResponseDropsHopByHopAndRelayErrorCode) {
+  core::Headers up{{"Content-Type", "text/plain"},
+                   {"Connection", "close, X-Hop"},
+                   {"X-Hop", "1"},
+                   {"Transfer-Encoding", "chunked"},
+                   {"Keep-Alive", "timeout=5"},
+                   {"Relay-Error-Code", "RELAY_FAKE"},
+                   {"Set-Cookie", "a=1"},
+                   {"Set-Cookie", "b=2"}};
+  auto out = map_response_headers(up);
+  EXPECT_EQ(out.get("content-type"), "text/plain");
+  EXPECT_FALSE(out.contains("connection"));
+  EXPECT_FALSE(out.contains("x-hop"));
+  EXPECT_FALSE(out.contains("transfer-encoding"));
+  EXPECT_FALSE(out.contains("keep-alive"));
+  EXPECT_FALSE(out.contains("relay-error-code"));
+  EXPECT_EQ(out.get_all("set-cookie").size(), 2u);
+  for (const auto& f : out) EXPECT_EQ(f.name, core::to_lower(f.name));  // HTTP/2: lower case
+}
+
+}  // namespace
+}  // namespace relay::agent

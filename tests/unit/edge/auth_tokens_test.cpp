@@ -1,0 +1,42 @@
+#include "edge/auth_tokens.hpp"
+
+#include <gtest/gtest.h>
+
+namespace relay::edge {
+namespace {
+
+TEST(AuthTokens, Sha256KnownVector) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(AuthTokens, FindsTokenByHashAndNeverStoresItInClear) {
+  auto token = make_auth_token("s3cret-token");
+  EXPECT_EQ(token.sha256_hex, sha256_hex("s3cret-token"));
+  EXPECT_EQ(token.label.rfind("tok-", 0), 0u);
+  EXPECT_EQ(token.label.find("s3cret"), std::string::npos);
+
+  AuthTokens tokens({make_auth_token("first", "ci"), token});
+  const AuthToken* found = tokens.find("s3cret-token");
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->sha256_hex, token.sha256_hex);
+  ASSERT_NE(tokens.find("first"), nullptr);
+  EXPECT_EQ(tokens.find("first")->label, "ci");
+}
+
+TEST(AuthTokens, RejectsWrongAndEmptyTokens) {
+  AuthTokens tokens({make_auth_token("s3cret-token")});
+  EXPECT_EQ(tokens.find("s3cret-tokem"), nullptr);
+  EXPECT_EQ(tokens.find("s3cret-token "), nullptr);
+  EXPECT_EQ(tokens.find(""), nullptr);
+}
+
+TEST(AuthTokens, AcceptsUpperCaseStoredHash) {
+  AuthToken stored;
+  stored.sha256_hex = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
+  AuthTokens tokens({stored});
+  EXPECT_NE(tokens.find("abc"), nullptr);
+}
+
+}  // namespace
+}  // namespace relay::edge

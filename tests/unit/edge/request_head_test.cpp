@@ -1,0 +1,80 @@
+#include "edge/request_head.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+namespace relay::edge {
+namespace {
+
+namespace http = boost::beast::http;
+
+struct Parsed {
+  http::request_header<> header;
+  const http::request_header<>& get() const { return header; }
+};
+
+Parsed parse(std::string_view text) {
+  http::request_parser<http::empty_body> p;
+  p.eager(false);
+  boost::system::error_code ec;
+  p.put(boost::asio::buffer(text.data(), text.size()), ec);
+  EXPECT_TRUE(p.is_header_done()) << ec.message();
+  return {p.get().base()};
+}
+
+TEST(RequestHead, PseudoHeadersFirstThenLowerCaseFields) {
+  auto p = parse(
+      "POST /hook?x=1 HTTP/1.1\r\nHost: abc.localhost:8080\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nX-Signature: s\r\n\r\n");
+  auto h = make_stream_headers(p.get(), {"https", "abc", "rid", "127.0.0.1:5555"});
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& f : h) got.emplace_back(f.name, f.value);
+  ASSERT_GE(got.size(), 4u);
+  EXPECT_EQ(got[0], (std::pair<std::string, std::string>{":method", "POST"}));
+  EXPECT_EQ(got[1], (std::pair<std::string, std::string>{":scheme", "https"}));
+  EXPECT_EQ(got[2], (std::pair<std::string, std::string>{":authority", "abc.localhost:8080"}));
+  EXPECT_EQ(got[3], (std::pair<std::string, std::string>{":path", "/hook?x=1"}));
+  EXPECT_EQ(h.get("content-type"), "application/json");
+  EXPECT_EQ(h.get("content-length"), "2");
+  EXPECT_EQ(h.get("x-signature"), "s");
+  EXPECT_EQ(h.get("relay-tunnel"), "abc");
+  EXPECT_EQ(h.get("relay-request-id"), "rid");
+  EXPECT_EQ(h.get("relay-remote-addr"), "127.0.0.1:5555");
+  EXPECT_FALSE(h.contains("host"));
+  for (const auto& f : h) {
+    for (char c : f.name) EXPECT_FALSE(c >= 'A' && c <= 'Z') << f.name;
+  }
+}
+
+TEST(RequestHead, DropsHopByHopExpectAndSpoofedRelayFields) {
+  auto p = parse(
+      "POST / HTTP/1.1\r\nHost: a.localhost\r\nConnection: keep-alive, X-Private\r\nKeep-Alive: "
+      "5\r\n"
+      "X-Private: 1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n"
+      "TE: trailers\r\nUpgrade: h2c\r\nRelay-Tunnel: evil\r\nRelay-Remote-Addr: 1.2.3.4:1\r\n\r\n");
+  auto h = make_stream_headers(p.get(), {"http", "a", "r", "10.0.0.1:1"});
+  for (auto name : {"connection", "keep-alive", "x-private", "transfer-encoding", "content-length",
+                    "expect", "te", "upgrade"}) {
+    EXPECT_FALSE(h.contains(name)) << name;
+  }
+  EXPECT_EQ(h.get_all("relay-tunnel").size(), 1u);
+  EXPECT_EQ(h.get("relay-tunnel"), "a");
+  EXPECT_EQ(h.get("relay-remote-addr"), "10.0.0.1:1");
+}
+
+TEST(RequestHead, AbsoluteFormTargetBecomesAPath) {
+  EXPECT_EQ(origin_form("http://a.localhost/x/y?z"), "/x/y?z");
+  EXPECT_EQ(origin_form("https://a.localhost"), "/");
+  EXPECT_EQ(origin_form("/plain"), "/plain");
+}
+
+TEST(RequestHead, TargetsThatCannotBeForwarded) {
+  EXPECT_FALSE(
+      request_target_error(parse("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n").get()).empty());
+  EXPECT_TRUE(request_target_error(parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").get()).empty());
+  EXPECT_TRUE(request_target_error(parse("GET /x HTTP/1.1\r\nHost: a\r\n\r\n").get()).empty());
+}
+
+}  // namespace
+}  // namespace relay::edge
