@@ -56,8 +56,8 @@ bool is_timeout(const core::error_code& ec) {
 // The exchange on one connection; `Stream` is beast::tcp_stream or an ssl::stream over it.
 template <class Stream>
 asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
-                                  const UpstreamRequestHead& head, const AgentLimits& limits,
-                                  bool& keep_alive) {
+                                  const UpstreamRequestHead& head, std::string_view prefix,
+                                  const AgentLimits& limits, bool& keep_alive) {
   keep_alive = false;
   auto& lowest = c.lowest();
   auto& h2 = *x.stream;
@@ -69,6 +69,8 @@ asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
     append_chunk(out, x.body, head.framing);
     if (head.framing == BodyFraming::chunked) out += "0\r\n\r\n";
     request_done = true;
+  } else {
+    append_chunk(out, prefix, head.framing);  // body bytes read before the head was built
   }
   std::string chunk;
   while (true) {
@@ -158,7 +160,19 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   RequestMappingOptions mapping;
   mapping.upstream = &upstream;
   mapping.host_header = options_.host_header;
-  mapping.body_follows = x.body_buffered ? !x.body.empty() : !x.stream->body_complete();
+  // HTTP/2 says "no body" by END_STREAM, which may come in a separate empty DATA frame. When
+  // the length is unknown, wait for the first body bytes (or the end) before choosing between
+  // no body and chunked: the head and those bytes then go out in one write.
+  std::string prefix;
+  bool body_follows = x.body_buffered ? !x.body.empty() : !x.stream->body_complete();
+  if (body_follows && !x.body_buffered && !x.headers().contains("content-length")) {
+    if (auto ec = co_await x.stream->read(prefix)) {
+      x.detail = "the caller went away: " + ec.message();
+      co_return Outcome::answered;
+    }
+    body_follows = !prefix.empty() || !x.stream->body_complete();
+  }
+  mapping.body_follows = body_follows;
   mapping.add = &options_.request_header_add;
   mapping.remove = &options_.request_header_remove;
   auto head = map_request(x.headers(), mapping);
@@ -196,9 +210,9 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
     auto connection = std::move(acquired.value());
     bool keep_alive = false;
     if (connection->tls) {
-      failure = co_await exchange(*connection->tls, *connection, x, head, limits_, keep_alive);
+      failure = co_await exchange(*connection->tls, *connection, x, head, prefix, limits_, keep_alive);
     } else {
-      failure = co_await exchange(*connection->tcp, *connection, x, head, limits_, keep_alive);
+      failure = co_await exchange(*connection->tcp, *connection, x, head, prefix, limits_, keep_alive);
     }
     if (failure.where == Where::none) {
       if (keep_alive) pool_->release(std::move(connection));
@@ -206,7 +220,7 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
     }
     // A kept-alive connection the app closed while we picked it: retry once on a fresh one,
     // which is safe only when no body byte was consumed from the caller.
-    bool replayable = x.body_buffered || head.framing == BodyFraming::none;
+    bool replayable = x.body_buffered || (head.framing == BodyFraming::none && prefix.empty());
     if (connection->reused && attempt == 0 && replayable &&
         failure.where == Where::upstream_before_response) {
       acquired = co_await pool_->connect(error);

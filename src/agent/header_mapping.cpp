@@ -43,6 +43,20 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 bool starts_with_relay(std::string_view lower) { return lower.starts_with("relay-"); }
 
+// X-Forwarded-For carries addresses, not ports: "203.0.113.9:5123" → "203.0.113.9",
+// "[2001:db8::1]:5123" → "2001:db8::1".
+std::string_view strip_port(std::string_view addr) {
+  if (!addr.empty() && addr.front() == '[') {
+    auto close = addr.find(']');
+    return close == std::string_view::npos ? addr : addr.substr(1, close - 1);
+  }
+  auto colon = addr.find(':');
+  if (colon != std::string_view::npos && addr.find(':', colon + 1) == std::string_view::npos) {
+    return addr.substr(0, colon);
+  }
+  return addr;
+}
+
 }  // namespace
 
 UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOptions& options) {
@@ -106,7 +120,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   if (!cookies.empty()) append_field(out, "Cookie", cookies);
   if (auto remote = in.get(protocol::kRemoteAddrHeader); remote && safe_value(*remote)) {
     if (!forwarded_for.empty()) forwarded_for += ", ";
-    forwarded_for += *remote;
+    forwarded_for += strip_port(*remote);
   }
   if (!forwarded_for.empty()) append_field(out, "X-Forwarded-For", forwarded_for);
   if (safe_value(scheme)) append_field(out, "X-Forwarded-Proto", scheme);

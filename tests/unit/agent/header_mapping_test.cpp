@@ -75,6 +75,14 @@ TEST(HeaderMapping, ForwardedForAppendsToTheCallersChain) {
   EXPECT_THAT(head.text, Not(HasSubstr("gopher")));
 }
 
+TEST(HeaderMapping, ForwardedForHasNoPort) {
+  auto up = local3000();
+  auto v4 = map_request(request({{"relay-remote-addr", "203.0.113.9:5123"}}), {.upstream = &up});
+  EXPECT_THAT(v4.text, HasSubstr("X-Forwarded-For: 203.0.113.9\r\n"));
+  auto v6 = map_request(request({{"relay-remote-addr", "[2001:db8::1]:5123"}}), {.upstream = &up});
+  EXPECT_THAT(v6.text, HasSubstr("X-Forwarded-For: 2001:db8::1\r\n"));
+}
+
 TEST(HeaderMapping, HostHeaderKeepRewriteOrLiteral) {
   auto up = local3000();
   auto keep = map_request(request({}), {.upstream = &up});
