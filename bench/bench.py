@@ -24,7 +24,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "e2e"))
 
-from relay_harness import (Agent, Edge, Pki, RelayProcess, free_port, is_listening, new_authtoken,  # noqa: E402
+from relay_harness import (Agent, Edge, Pki, free_port, is_listening, new_authtoken,  # noqa: E402
                            proc_cpu_seconds, proc_memory_kib, wait_until)
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -159,6 +159,7 @@ def main() -> int:
         return 2
     # On timeout(1)'s SIGTERM, unwind so the finally below stops nginx, edge and agent.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="relay-bench-"))
     started: list = []
     rows = []
@@ -225,6 +226,8 @@ def main() -> int:
         f"relay bench  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {version}  {os.cpu_count()} CPUs  "
         f"{SECONDS}s per run  nginx workers={NGINX_WORKERS}  wrk threads 1 (c=1) / 2  "
         f"inspector {'on' if INSPECT else 'off'}  log level {os.environ.get('BENCH_LOG_LEVEL', 'info')}",
+        f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}: other work on the "
+        "machine skews the numbers",
         "direct: wrk -> nginx 127.0.0.1; relay: wrk -> relay edge (HTTP) -> TLS+HTTP/2 -> relay http agent -> nginx",
         "errors = non-2xx/3xx + socket errors; RSS = peak (VmHWM) during that run; CPU = utime+stime per 10k requests",
         "",

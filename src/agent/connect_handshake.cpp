@@ -31,9 +31,13 @@ DialFailure classify_connect_refusal(int status, std::string_view body) {
   switch (status) {
     case 401:
     case 403:
+      // The edge's message already says what to check; add the hint only when it sent none.
       return {AgentErrc::authentication_failed,
-              "authentication failed: " + message +
-                  " (check --authtoken or RELAY_AUTHTOKEN against the edge's tokens)",
+              "authentication failed: " +
+                  (parsed && !parsed->message.empty()
+                       ? message
+                       : message +
+                             "; check --authtoken (or RELAY_AUTHTOKEN) against the edge's tokens"),
               true};
     case 409:
       return {AgentErrc::name_taken, message, true};

@@ -210,9 +210,11 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
     auto connection = std::move(acquired.value());
     bool keep_alive = false;
     if (connection->tls) {
-      failure = co_await exchange(*connection->tls, *connection, x, head, prefix, limits_, keep_alive);
+      failure =
+          co_await exchange(*connection->tls, *connection, x, head, prefix, limits_, keep_alive);
     } else {
-      failure = co_await exchange(*connection->tcp, *connection, x, head, prefix, limits_, keep_alive);
+      failure =
+          co_await exchange(*connection->tcp, *connection, x, head, prefix, limits_, keep_alive);
     }
     if (failure.where == Where::none) {
       if (keep_alive) pool_->release(std::move(connection));

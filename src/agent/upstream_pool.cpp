@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <boost/asio/as_tuple.hpp>
@@ -66,15 +67,24 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool:
   tcp::resolver resolver(executor_);
   // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
   const std::string port = std::to_string(address_.port);
-  auto [rec, results] = co_await resolver.async_resolve(address_.host, port, kUseTuple);
+  auto [rec, results] =
+      co_await resolver.async_resolve(address_.host, port, tcp::resolver::flags{}, kUseTuple);
   if (rec) {
     error = "cannot resolve '" + address_.host + "': " + rec.message();
     co_return rec;
   }
   std::vector<tcp::endpoint> endpoints;
-  if (preferred_) endpoints.push_back(*preferred_);
-  for (const auto& r : results) {
-    if (!preferred_ || r.endpoint() != *preferred_) endpoints.push_back(r.endpoint());
+  auto add = [&](const tcp::endpoint& ep) {
+    if (std::find(endpoints.begin(), endpoints.end(), ep) == endpoints.end())
+      endpoints.push_back(ep);
+  };
+  if (preferred_) add(*preferred_);
+  for (const auto& r : results) add(r.endpoint());
+  if (address_.host == "localhost") {
+    // localhost is both loopbacks (RFC 6761), whatever /etc/hosts and AI_ADDRCONFIG say, and
+    // the app may listen on either one.
+    add(tcp::endpoint(asio::ip::address_v6::loopback(), address_.port));
+    add(tcp::endpoint(asio::ip::address_v4::loopback(), address_.port));
   }
 
   core::error_code last;

@@ -1,7 +1,6 @@
 """Issue 2: errors the public caller sees carry a stable code (Relay-Error-Code header) and a page
 (HTML for browsers, JSON for Accept: application/json); none disturbs other tunnels or the edge."""
 
-import json
 import socket
 
 import pytest

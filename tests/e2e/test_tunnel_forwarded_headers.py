@@ -1,6 +1,5 @@
 """Issue 2: X-Forwarded-* headers and --host-header."""
 
-import pytest
 
 
 def test_forwarded_headers_arrive_at_the_app(relay, edge, app, tunnel):

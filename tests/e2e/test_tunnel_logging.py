@@ -3,7 +3,7 @@ appear in logs."""
 
 import re
 
-from relay_harness import wait_until
+from relay_harness import Tunnel, wait_until
 
 
 def _request_records(process, path):
@@ -27,7 +27,6 @@ def test_one_log_line_per_request_in_edge_and_agent(relay, edge, agent, app, tun
 
 
 def test_unknown_tunnel_request_is_logged_by_the_edge(edge):
-    from relay_harness import Tunnel
     Tunnel(edge.url_for("ghost")).curl("/ghost-path")
     recs = wait_until(lambda: _request_records(edge, "/ghost-path"), 5, "the 404 in the edge log")
     assert len(recs) == 1 and recs[0].get("status") == "404", recs
