@@ -1,7 +1,6 @@
 """Issue 2: X-Forwarded-* headers and --host-header."""
 
 
-
 def test_forwarded_headers_arrive_at_the_app(relay, edge, app, tunnel):
     r = tunnel.curl("/json/fwd", "-H", "X-Custom: kept")
     assert r.status == 200, r
