@@ -13,14 +13,32 @@ packages=(
 )
 # Extras for the end-to-end browser tests and the benchmark; skipped with RELAY_DEPS=build.
 if [[ "${RELAY_DEPS:-all}" != build ]]; then
-  packages+=(wrk nginx-light chromium nodejs npm)
+  packages+=(wrk nginx-light chromium)
+  # Node.js may come from elsewhere than Debian (with npm bundled); Debian's npm package then
+  # conflicts with it, so only ask apt for what is not on PATH already.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# playwright-core for the inspector's browser test: a library only, it never downloads a browser
+# (the test drives Debian's /usr/bin/chromium).
+install_browser_test_deps() {
+  [[ "${RELAY_DEPS:-all}" != build ]] || return 0
+  local dir=tests/e2e/browser
+  [[ -d "$dir/node_modules/playwright-core" ]] && return 0
+  command -v npm >/dev/null || return 0
+  echo "install-deps: npm ci in $dir" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --silent) ||
+    echo "install-deps: npm ci failed; the inspector browser test will be skipped" >&2
+}
+
 if ((${#missing[@]} == 0)); then
+  install_browser_test_deps
   exit 0
 fi
 
@@ -33,3 +51,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_browser_test_deps
