@@ -7,7 +7,7 @@ set(allowed_verify  core verify)
 set(allowed_inspect core net verify inspect)
 set(allowed_edge    core net inspect edge)
 set(allowed_agent   core net verify inspect agent)
-set(allowed_config  core verify edge agent config)
+set(allowed_config  core net verify edge agent config)
 
 set(violations "")
 foreach(module core net verify inspect edge agent config)

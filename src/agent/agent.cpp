@@ -7,6 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/agent_impl.hpp"
+#include "agent/agent_inspector.hpp"
+#include "agent/basic_auth_step.hpp"
+#include "agent/capture_step.hpp"
 #include "agent/connect_handshake.hpp"
 #include "agent/forward_step.hpp"
 #include "agent/verifier_factory.hpp"
@@ -41,7 +44,26 @@ Agent::Impl::Impl(asio::io_context& io, AgentOptions options)
       dialer_(io.get_executor(), options_),
       backoff_({.initial = options_.backoff_initial, .max = options_.backoff_max}),
       sleep_timer_(io) {
+  if (options_.version.empty()) options_.version = std::string(kAgentVersion);
+  if (!options_.inspect_addr.empty()) {
+    inspector_ = std::make_unique<AgentInspector>(*this, io.get_executor(), options_);
+  }
   for (auto& t : options_.tunnels) tunnels_.push_back(make_runtime(t));
+}
+
+Agent::Impl::~Impl() = default;
+
+std::string Agent::Impl::start_inspector() { return inspector_ ? inspector_->start() : ""; }
+
+std::shared_ptr<TunnelRuntime> Agent::Impl::find_by_name(std::string_view name) const {
+  for (const auto& t : tunnels_) {
+    if (t->options.name == name) return t;
+  }
+  return nullptr;
+}
+
+std::string Agent::Impl::edge_address() const {
+  return dialer_.endpoint().host + ":" + dialer_.endpoint().port;
 }
 
 std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) {
@@ -58,7 +80,19 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
   t->pool = std::make_shared<UpstreamPool>(io_.get_executor(), t->upstream, options_.limits,
                                            t->options.upstream_tls_verify);
   t->pipeline = std::make_shared<Pipeline>();
+  t->events = &events;
+  if (inspector_) {
+    t->pipeline->append(
+        std::make_unique<CaptureStep>(inspector_->store(), inspector_->body_limit()));
+  }
+  if (t->options.basic_auth) {
+    t->pipeline->append(std::make_unique<BasicAuthStep>(*t->options.basic_auth));
+  }
   if (t->options.verify_webhook) {
+    t->signer = make_verifier(*t->options.verify_webhook);
+    const core::Headers none;
+    const core::RequestView probe{"POST", "https://relay.invalid/", none, "{}"};
+    t->can_resign = t->signer->sign(probe, core::Clock::now()).has_value();
     t->pipeline->append(std::make_unique<VerifyStep>(make_verifier(*t->options.verify_webhook),
                                                      *t->options.verify_webhook,
                                                      options_.limits.max_verified_body_bytes));
@@ -76,6 +110,7 @@ protocol::ConnectRequest Agent::Impl::connect_request() const {
 }
 
 void Agent::Impl::state(std::string_view s, std::string_view detail) {
+  session_state_ = std::string(s);
   if (events.session_state) events.session_state(s, detail);
 }
 
@@ -111,6 +146,7 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
       if (permanent) {
         last_error = failure.message;
         state("stopped", failure.message);
+        if (inspector_) inspector_->stop();
         co_return failure.ec;
       }
       auto delay = backoff_.next();
@@ -140,6 +176,7 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
     if (!co_await sleep(delay)) break;
   }
   state("stopped", "");
+  if (inspector_) inspector_->stop();
   co_return core::error_code{};
 }
 
@@ -148,6 +185,7 @@ void Agent::Impl::stop() {
   stopping_ = true;
   sleep_timer_.cancel();
   if (session_) session_->shutdown(kDrain);
+  if (inspector_) inspector_->stop();
 }
 
 void Agent::Impl::set_offline(std::string_view detail) {
@@ -178,9 +216,12 @@ void Agent::Impl::apply(TunnelRuntime& t, const protocol::TunnelInfo& info) {
   t.online = true;
   if (changed || !t.announced) {
     t.announced = true;
-    core::log_event(
-        *log(), spdlog::level::info, "tunnel online",
-        {{"tunnel", t.options.name}, {"url", t.public_url}, {"upstream", t.upstream.url()}});
+    // ngrok's wording and fields: client libraries wait for this line.
+    core::log_event(*log(), spdlog::level::info, "started tunnel",
+                    {{"obj", "tunnels"},
+                     {"name", t.options.name},
+                     {"addr", t.upstream.url()},
+                     {"url", t.public_url}});
     if (events.tunnel_started) events.tunnel_started(t.status());
   }
 }
@@ -189,6 +230,8 @@ void Agent::Impl::on_control(const protocol::ControlMessage& message) {
   if (const auto* session = std::get_if<protocol::SessionMessage>(&message)) {
     session_id_ = session->id;
     ever_online_ = true;
+    // ngrok's wording, before its tunnels' lines: client libraries wait for this line.
+    core::log_event(*log(), spdlog::level::info, "client session established", {{"obj", "csess"}});
     std::vector<bool> used(tunnels_.size(), false);
     std::vector<const protocol::TunnelInfo*> unmatched;
     for (const auto& info : session->tunnels) {
@@ -315,6 +358,7 @@ asio::awaitable<core::error_code> Agent::run() {
 }
 void Agent::stop() { impl_->stop(); }
 std::vector<TunnelStatus> Agent::tunnels() const { return impl_->tunnels(); }
+std::string Agent::start_inspector() { return impl_->start_inspector(); }
 asio::awaitable<core::Result<TunnelStatus>> Agent::add_tunnel(TunnelOptions options) {
   auto impl = impl_;
   co_return co_await impl->add_tunnel(std::move(options));

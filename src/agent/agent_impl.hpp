@@ -21,15 +21,28 @@ namespace relay::agent {
 // The reconnecting owner of the tunnels. Composition: EdgeDialer + connect_handshake +
 // AgentSession per connection, net::Backoff between them, a TunnelRuntime per tunnel.
 // Everything runs on the io_context's one thread.
+class AgentInspector;
+
 class Agent::Impl final : public SessionHost {
  public:
   Impl(boost::asio::io_context& io, AgentOptions options);
+  ~Impl() override;
 
   boost::asio::awaitable<core::error_code> run();
   void stop();
   std::vector<TunnelStatus> tunnels() const;
   boost::asio::awaitable<core::Result<TunnelStatus>> add_tunnel(TunnelOptions options);
   boost::asio::awaitable<core::error_code> remove_tunnel(std::string name);
+  std::string start_inspector();
+
+  // For the inspector (AgentInspector).
+  [[nodiscard]] const std::vector<std::shared_ptr<TunnelRuntime>>& runtimes() const {
+    return tunnels_;
+  }
+  [[nodiscard]] std::shared_ptr<TunnelRuntime> find_by_name(std::string_view name) const;
+  [[nodiscard]] bool stopping() const { return stopping_; }
+  [[nodiscard]] std::string_view session_state() const { return session_state_; }
+  [[nodiscard]] std::string edge_address() const;
 
   std::shared_ptr<TunnelRuntime> find_by_public_name(std::string_view name) override;
   void on_control(const net::protocol::ControlMessage& message) override;
@@ -65,6 +78,9 @@ class Agent::Impl final : public SessionHost {
   boost::asio::steady_timer sleep_timer_;
   bool stopping_ = false;
   bool ever_online_ = false;
+  std::string session_state_ = "connecting";
+  // Declared last: destroyed first, while the tunnels it reads still exist.
+  std::unique_ptr<AgentInspector> inspector_;  // null when the inspector is off
 };
 
 }  // namespace relay::agent

@@ -2,22 +2,25 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "agent/request_stream.hpp"
 #include "relay/core/headers.hpp"
-#include "relay/net/h2_session.hpp"
+#include "relay/inspect/capture.hpp"
+#include "relay/verify/verdict.hpp"
 
 namespace relay::agent {
 
 struct TunnelRuntime;
 
-// One public request travelling through the agent's pipeline: the HTTP/2 stream it came on
-// and what the steps learned about it.
+// One public request travelling through the agent's pipeline: the stream it came on (from the
+// edge, or a replay) and what the steps learned about it.
 struct Exchange {
-  std::shared_ptr<net::H2Stream> stream;
+  std::optional<RequestStream> stream;  // always set; optional only to construct it in place
   std::shared_ptr<TunnelRuntime> tunnel;
   std::string method;
   std::string path;
@@ -34,6 +37,14 @@ struct Exchange {
   int status = 0;               // what the caller got; 0 while nothing was sent
   std::string_view relay_code;  // set when relay generated the answer
   std::string detail;           // for the log line (why it failed)
+
+  std::optional<verify::Verdict> verdict;  // set by the verify step when it checked a signature
+  bool duplicate = false;  // the verify step saw the provider's event id before (a redelivery)
+  // The inspector's record of this exchange (CaptureStep), filled as bytes pass; unset when the
+  // inspector is off.
+  std::optional<inspect::Capture> capture;
+  std::string capture_id;  // the capture's id, kept once the capture went to the store
+  std::string replay_of;   // a replay: the capture it replays
 
   [[nodiscard]] const core::Headers& headers() const { return stream->headers(); }
   [[nodiscard]] std::string url() const { return scheme + "://" + authority + path; }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 

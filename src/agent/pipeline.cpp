@@ -8,37 +8,45 @@ namespace relay::agent {
 namespace asio = boost::asio;
 
 asio::awaitable<void> Pipeline::run(Exchange& x) {
+  auto& tunnel = *x.tunnel;
+  ++tunnel.open;
   for (auto& step : steps_) {
     if (co_await step->run(x) == Step::Outcome::answered) break;
   }
   for (auto& step : steps_) step->finished(x);
 
-  auto& tunnel = *x.tunnel;
+  --tunnel.open;
   ++tunnel.requests;
   if (!x.relay_code.empty() || x.status == 0) ++tunnel.errors;
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - x.started);
   static const auto log = core::logger("relay.agent.request");
   auto level = x.status == 0 || x.status >= 500 ? spdlog::level::warn : spdlog::level::info;
+  if (tunnel.events != nullptr && tunnel.events->request_finished) {
+    tunnel.events->request_finished({tunnel.options.name, x.method, x.path, x.status,
+                                     std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - x.started),
+                                     std::string(x.relay_code), !x.replay_of.empty()});
+  }
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.2f", ms.count());
   if (x.relay_code.empty() && x.detail.empty()) {
-    core::log_event(*log, level, "request",
-                    {{"tunnel", tunnel.options.name},
-                     {"method", x.method},
-                     {"path", x.path},
-                     {"status", std::to_string(x.status)},
-                     {"duration_ms", duration},
-                     {"req", x.request_id}});
+    core::log_request_event(*log, level, "request",
+                            {{"tunnel", tunnel.options.name},
+                             {"method", x.method},
+                             {"path", x.path},
+                             {"status", std::to_string(x.status)},
+                             {"duration_ms", duration},
+                             {"req", x.request_id}});
   } else {
-    core::log_event(*log, level, "request",
-                    {{"tunnel", tunnel.options.name},
-                     {"method", x.method},
-                     {"path", x.path},
-                     {"status", std::to_string(x.status)},
-                     {"duration_ms", duration},
-                     {"req", x.request_id},
-                     {"code", std::string(x.relay_code)},
-                     {"error", x.detail}});
+    core::log_request_event(*log, level, "request",
+                            {{"tunnel", tunnel.options.name},
+                             {"method", x.method},
+                             {"path", x.path},
+                             {"status", std::to_string(x.status)},
+                             {"duration_ms", duration},
+                             {"req", x.request_id},
+                             {"code", std::string(x.relay_code)},
+                             {"error", x.detail}});
   }
 }
 

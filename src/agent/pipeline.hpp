@@ -19,7 +19,7 @@ class Step {
   virtual ~Step() = default;
   virtual boost::asio::awaitable<Outcome> run(Exchange& exchange) = 0;
   // Called once the exchange is over, however it ended (capture of the response, metrics).
-  virtual void finished(const Exchange& /*exchange*/) {}
+  virtual void finished(Exchange& /*exchange*/) {}
 };
 
 // A tunnel's steps, run in order for each request, then one log line per request.

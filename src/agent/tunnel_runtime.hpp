@@ -4,9 +4,10 @@
 #include <memory>
 #include <string>
 
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/agent/agent_options.hpp"
+#include "relay/verify/verifier.hpp"
 
 namespace relay::agent {
 
@@ -25,11 +26,18 @@ struct TunnelRuntime {
   bool announced = false;  // tunnel_started fired for the current public_url
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
+  std::uint64_t open = 0;  // requests in the pipeline now
   std::shared_ptr<UpstreamPool> pool;
   std::shared_ptr<Pipeline> pipeline;
+  // The tunnel's verifier again, for the inspector's re-sign (null: the tunnel does not
+  // verify); can_resign: it signs locally (a symmetric secret).
+  std::shared_ptr<const verify::Verifier> signer;
+  bool can_resign = false;
+  const Agent::Events* events = nullptr;  // the agent's observers (outlive the tunnel's requests)
 
   [[nodiscard]] TunnelStatus status() const {
-    return {options.name, public_url, options.proto, upstream.url(), online, requests, errors};
+    return {options.name, public_url, options.proto, upstream.url(),
+            online,       requests,   errors,        open};
   }
 };
 

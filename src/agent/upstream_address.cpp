@@ -1,4 +1,4 @@
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -9,7 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "agent/upstream_connection.hpp"
 #include "relay/agent/agent_options.hpp"
 #include "relay/core/result.hpp"

@@ -10,6 +10,7 @@ verify::VerifierPtr make_verifier(const WebhookVerification& options) {
   verify::VerifierOptions vo;
   vo.secret = options.secret;
   vo.tolerance = options.tolerance;
+  vo.params = options.params;
   std::string error;
   auto verifier = verify::builtin_registry().create(options.provider, vo, error);
   if (!verifier) throw std::runtime_error(error);

@@ -1,19 +1,23 @@
 // `relay http UPSTREAM`: one tunnel to a local app, through --edge or an embedded edge.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "agent/tunnel_runtime.hpp"
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
+#include "cli/agent_lifetime.hpp"
 #include "cli/commands.hpp"
+#include "cli/console_status.hpp"
 #include "cli/embedded_edge.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/core/log.hpp"
+#include "relay/verify/registry.hpp"
+#include "relay/verify/secret.hpp"
 
 namespace relay::cli {
 
@@ -33,6 +37,7 @@ struct HttpFlags {
   std::string verify_secret;
   bool verify_enforce = true;
   std::string inspect = "127.0.0.1:4040";
+  std::string state_dir;
 };
 
 agent::AgentOptions options_from_flags(const HttpFlags& f) {
@@ -55,6 +60,8 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   o.edge_ca_file = f.edge_ca;
   o.edge_insecure = f.edge_insecure;
   o.inspect_addr = f.inspect == "false" ? "" : f.inspect;
+  o.state_dir = f.state_dir;
+  o.version = RELAY_VERSION;
 
   agent::TunnelOptions t;
   t.addr = f.upstream;
@@ -66,8 +73,18 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
                                  "--verify-webhook " + f.verify_provider +
                                      " needs the signing secret: pass --verify-webhook-secret S");
     }
-    t.verify_webhook = agent::WebhookVerification{f.verify_provider, f.verify_secret, std::nullopt,
-                                                  f.verify_enforce};
+    // Resolved and checked here, before an embedded edge starts: env:/file: secrets, and an
+    // unknown provider is a usage error listing the known ones.
+    std::string error;
+    auto secret = verify::resolve_secret(f.verify_secret, error);
+    if (!secret) throw CLI::ValidationError("--verify-webhook-secret", error);
+    verify::VerifierOptions check;
+    check.secret = *secret;
+    if (!verify::builtin_registry().create(f.verify_provider, check, error)) {
+      throw CLI::ValidationError("--verify-webhook", error);
+    }
+    t.verify_webhook = agent::WebhookVerification{
+        f.verify_provider, std::move(*secret), std::nullopt, f.verify_enforce, {}};
   } else if (!f.verify_secret.empty()) {
     throw CLI::ValidationError("--verify-webhook-secret",
                                "needs --verify-webhook PROVIDER (see `relay providers`)");
@@ -76,7 +93,8 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   return o;
 }
 
-int run_http(agent::AgentOptions options) {
+// `console`: draw the status block on stdout (a terminal) instead of printing plain lines.
+int run_http(agent::AgentOptions options, bool console) {
   asio::io_context io(1);
   std::optional<EmbeddedEdge> embedded;
   if (options.edge.empty()) {
@@ -92,58 +110,46 @@ int run_http(agent::AgentOptions options) {
   }
 
   std::optional<agent::Agent> agent;
+  std::string web_url;
   try {
     agent.emplace(io, std::move(options));
   } catch (const std::exception& e) {
     std::cerr << "relay: " << e.what() << "\n";
     return kExitUsage;
   }
-  agent->set_events({.tunnel_started =
-                         [](const agent::TunnelStatus& t) {
-                           std::cout << "Forwarding  " << t.public_url << " -> " << t.addr
-                                     << std::endl;  // flush: scripts wait for this line
-                         },
-                     .session_state = {}});
+  try {
+    web_url = agent->start_inspector();
+  } catch (const std::exception& e) {
+    std::cerr << "relay: " << e.what() << "\n";
+    return kExitFailure;
+  }
 
-  int exit_code = 0;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool stopping = false;
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        if (stopping) {  // a second signal: stop now
-          io.stop();
-          return;
-        }
-        stopping = true;
-        core::logger("relay.agent")
-            ->info("stopping: requests in flight get up to 10 s (signal again to stop now)");
-        signals.async_wait(on_signal);
-        agent->stop();
-      };
-  signals.async_wait(on_signal);
+  std::optional<ConsoleStatus> status;
+  if (console) {
+    status.emplace(io, std::cout, RELAY_VERSION, web_url, [&] { return agent->tunnels(); });
+    agent->set_events({
+        .tunnel_started = [&](const agent::TunnelStatus& t) { status->tunnel_started(t); },
+        .session_state = [&](std::string_view s,
+                             std::string_view detail) { status->session_state(s, detail); },
+        .request_finished = [&](const agent::RequestSummary& r) { status->request_finished(r); },
+    });
+    status->start();
+  } else {
+    // Flushed: scripts wait for these lines.
+    if (!web_url.empty()) std::cout << "Web Interface  " << web_url << std::endl;
+    agent->set_events({.tunnel_started =
+                           [](const agent::TunnelStatus& t) {
+                             std::cout << "Forwarding  " << t.public_url << " -> " << t.addr
+                                       << std::endl;
+                           },
+                       .session_state = {},
+                       .request_finished = {}});
+  }
 
-  auto main = [&]() -> asio::awaitable<void> {
-    auto ec = co_await agent->run();
-    if (ec) {
-      std::cerr << "relay: " << agent->last_error_message() << "\n";
-      exit_code = kExitFailure;
-    }
-    if (embedded) co_await embedded->stop(std::chrono::seconds(5));
-    signals.cancel();
-  };
-  asio::co_spawn(io, main(), [&](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      std::cerr << "relay: " << ex.what() << "\n";
-    }
-    exit_code = kExitFailure;
-    io.stop();
-  });
-  io.run();
-  return exit_code;
+  return run_agent_until_stopped(io, *agent, embedded ? &*embedded : nullptr,
+                                 "relay: ", {.on_stopping = {}, .on_finished = [&] {
+                                               if (status) status->stop();
+                                             }});
 }
 
 }  // namespace
@@ -177,9 +183,21 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
       ->default_str("true");
   cmd->add_option("--inspect", f->inspect, "Inspector address, or false to turn it off")
       ->default_str("127.0.0.1:4040");
-  cmd->callback([&ctx, f] {
-    ctx.apply_logging();
-    ctx.exit_code = run_http(options_from_flags(*f));
+  cmd->add_option("--state-dir", f->state_dir,
+                  "Where captured requests are kept (default: $RELAY_STATE_DIR, else "
+                  "$XDG_STATE_HOME/relay, else ~/.local/state/relay)");
+  cmd->callback([&app, &ctx, f] {
+    // On a terminal the status block replaces the log, as ngrok's console does; --log brings
+    // the log back (to a file, or to stderr when that is not the same terminal).
+    const bool console = isatty(STDOUT_FILENO) != 0;
+    if (console && app.get_option("--log")->count() == 0) {
+      CliContext quiet = ctx;
+      quiet.log_target = "false";
+      quiet.apply_logging();
+    } else {
+      ctx.apply_logging();
+    }
+    ctx.exit_code = run_http(options_from_flags(*f), console);
   });
 }
 

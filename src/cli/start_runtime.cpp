@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "cli/agent_lifetime.hpp"
 #include "cli/embedded_edge.hpp"
 #include "cli/sd_notify.hpp"
 #include "cli/tunnel_reload.hpp"
@@ -32,7 +33,6 @@ class StartRuntime {
         request_(std::move(request)),
         running_(options.tunnels),
         agent_(io, std::move(options)),
-        signals_(io, SIGINT, SIGTERM),
         hangup_(io, SIGHUP) {}
 
   int run() {
@@ -55,51 +55,21 @@ class StartRuntime {
               }
             },
     });
-    wait_stop();
+    // Flushed: client libraries and scripts wait for this line (and the log line).
+    if (auto url = agent_.start_inspector(); !url.empty()) {
+      std::cout << "Web Interface  " << url << std::endl;
+    }
     wait_hangup();
-    int exit_code = 0;
-    auto main = [&]() -> asio::awaitable<void> {
-      if (const auto ec = co_await agent_.run()) {
-        std::cerr << "relay start: " << agent_.last_error_message() << '\n';
-        exit_code = kFailure;
-      }
-      if (embedded_ != nullptr) co_await embedded_->stop(std::chrono::seconds{5});
-    };
-    asio::co_spawn(io_, main(), [&](std::exception_ptr error) {
-      if (error) {
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          std::cerr << "relay start: " << e.what() << '\n';
-        }
-        exit_code = kFailure;
-      }
-      notifier_.stop_watchdog();
-      signals_.cancel();
-      hangup_.cancel();
-    });
-    io_.run();
-    return exit_code;
+    return run_agent_until_stopped(io_, agent_, embedded_, "relay start: ",
+                                   {.on_stopping = [this] { notifier_.stopping(); },
+                                    .on_finished =
+                                        [this] {
+                                          notifier_.stop_watchdog();
+                                          hangup_.cancel();
+                                        }});
   }
 
  private:
-  static constexpr int kFailure = 1;
-
-  void wait_stop() {
-    signals_.async_wait([this](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      if (stopping_) {  // a second signal: stop now
-        io_.stop();
-        return;
-      }
-      stopping_ = true;
-      notifier_.stopping();
-      std::cerr << "relay start: stopping (signal again to stop now)\n";
-      agent_.stop();
-      wait_stop();
-    });
-  }
-
   void wait_hangup() {
     hangup_.async_wait([this](const boost::system::error_code& ec, int) {
       if (ec) return;
@@ -176,11 +146,9 @@ class StartRuntime {
   StartRequest request_;
   std::vector<agent::TunnelOptions> running_;
   agent::Agent agent_;
-  asio::signal_set signals_;
   asio::signal_set hangup_;
   SdNotifier notifier_;
   std::shared_ptr<spdlog::logger> log_ = core::logger("relay.start");
-  bool stopping_ = false;
   bool reloading_ = false;
   bool ready_sent_ = false;
 };
@@ -189,6 +157,7 @@ class StartRuntime {
 
 int run_agent_with_reload(agent::AgentOptions options, StartRequest request) {
   asio::io_context io{1};
+  if (options.version.empty()) options.version = RELAY_VERSION;
   try {
     // No edge configured: one on loopback in this process, as `relay http` does.
     std::optional<EmbeddedEdge> embedded;

@@ -8,9 +8,10 @@ namespace relay::cli {
 namespace {
 
 auto verification_key(const std::optional<agent::WebhookVerification>& v) {
-  return v ? std::make_tuple(true, v->provider, v->secret, v->tolerance, v->enforce)
+  return v ? std::make_tuple(true, v->provider, v->secret, v->tolerance, v->enforce, v->params)
            : std::make_tuple(false, std::string{}, std::string{},
-                             std::optional<std::chrono::seconds>{}, true);
+                             std::optional<std::chrono::seconds>{}, true,
+                             std::map<std::string, std::string>{});
 }
 
 auto basic_auth_key(const std::optional<agent::BasicAuth>& b) {

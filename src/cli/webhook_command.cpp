@@ -26,25 +26,46 @@ void guarded(CliContext& ctx, F&& body) {
   }
 }
 
-void add_verify(CLI::App& parent, CliContext& ctx) {
+// verify and sign take the same arguments: a provider, its secret and one request.
+std::shared_ptr<WebhookArgs> add_signature_command(CLI::App& parent, CLI::App*& cmd,
+                                                   const std::string& name,
+                                                   const std::string& description,
+                                                   const std::string& footer) {
   auto args = std::make_shared<WebhookArgs>();
-  auto* cmd = parent.add_subcommand("verify", "Check a request's webhook signature");
-  cmd->footer(
+  cmd = parent.add_subcommand(name, description);
+  cmd->footer(footer);
+  cmd->add_option("provider", args->provider, "Provider name (see 'relay providers')")->required();
+  add_secret_flags(*cmd, *args);
+  add_request_flags(*cmd, *args, true);
+  return args;
+}
+
+// The request the flags describe; it must outlive the RequestView built over it.
+struct FlagRequest {
+  core::Headers headers;
+  std::string body;
+  std::string url;
+  explicit FlagRequest(const WebhookArgs& args)
+      : headers(parse_headers(args.headers)),
+        body(read_body(args.body_file)),
+        url(args.url.empty() ? std::string{"http://localhost/"} : args.url) {}
+};
+
+void add_verify(CLI::App& parent, CliContext& ctx) {
+  CLI::App* cmd = nullptr;
+  auto args = add_signature_command(
+      parent, cmd, "verify", "Check a request's webhook signature",
       "Prints 'valid' and exits 0, or prints why the request was rejected and exits 1;\n"
       "exits 2 on a usage error (unknown provider, missing secret, bad flag).\n\n"
       "Example:\n"
       "  relay webhook verify tiktok --secret env:TIKTOK_SECRET \\\n"
       "    --header 'TikTok-Signature: t=1712000000,s=4f1c...' --body-file body.json");
-  cmd->add_option("provider", args->provider, "Provider name (see 'relay providers')")->required();
-  add_secret_flags(*cmd, *args);
-  add_request_flags(*cmd, *args, true);
   cmd->callback([&ctx, args] {
     guarded(ctx, [&] {
       const auto verifier = make_verifier(*args);
-      const auto headers = parse_headers(args->headers);
-      const auto body = read_body(args->body_file);
-      const auto url = args->url.empty() ? std::string{"http://localhost/"} : args->url;
-      const auto verdict = verifier->verify({args->method, url, headers, body}, now_of(*args));
+      const FlagRequest r(*args);
+      const auto verdict =
+          verifier->verify({args->method, r.url, r.headers, r.body}, now_of(*args));
       if (verdict.ok()) {
         std::cout << "valid\n";
         if (verdict.event_id) std::cerr << "event id: " << *verdict.event_id << "\n";
@@ -58,23 +79,19 @@ void add_verify(CLI::App& parent, CliContext& ctx) {
 }
 
 void add_sign(CLI::App& parent, CliContext& ctx) {
-  auto args = std::make_shared<WebhookArgs>();
-  auto* cmd = parent.add_subcommand("sign", "Print the signature headers a provider would send");
-  cmd->footer(
+  CLI::App* cmd = nullptr;
+  auto args = add_signature_command(
+      parent, cmd, "sign", "Print the signature headers a provider would send",
       "Prints one 'Name: value' line per header, ready for curl -H.\n"
       "Providers whose secret is a public key (discord, sendgrid, plaid) cannot be signed.\n\n"
       "Example:\n"
       "  relay webhook sign stripe --secret whsec_... --body-file event.json");
-  cmd->add_option("provider", args->provider, "Provider name (see 'relay providers')")->required();
-  add_secret_flags(*cmd, *args);
-  add_request_flags(*cmd, *args, true);
   cmd->callback([&ctx, args] {
     guarded(ctx, [&] {
       const auto verifier = make_verifier(*args);
-      const auto headers = parse_headers(args->headers);
-      const auto body = read_body(args->body_file);
-      const auto url = args->url.empty() ? std::string{"http://localhost/"} : args->url;
-      const auto signed_headers = verifier->sign({args->method, url, headers, body}, now_of(*args));
+      const FlagRequest r(*args);
+      const auto signed_headers =
+          verifier->sign({args->method, r.url, r.headers, r.body}, now_of(*args));
       if (!signed_headers) {
         throw std::runtime_error("'" + args->provider +
                                  "' cannot be signed locally: its secret is a public key or the "

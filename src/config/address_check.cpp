@@ -4,13 +4,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "relay/agent/upstream_address.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
 namespace relay::config::detail {
 
 namespace {
-
-constexpr std::string_view kUpstreamForms =
-    "expected a port (3000), host:port (localhost:3000, [::1]:3000) or a URL "
-    "(http://localhost:3000, https://127.0.0.1:8443)";
 
 bool valid_port(std::string_view text) {
   unsigned value = 0;
@@ -73,41 +72,10 @@ std::optional<std::string> check_authority(std::string_view text, bool port_requ
 
 }  // namespace
 
-bool is_valid_tunnel_name(std::string_view name) {
-  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 std::optional<std::string> check_upstream_address(std::string_view text) {
-  if (text.empty()) return std::string{kUpstreamForms} + ", got nothing";
-  std::string_view rest = text;
-  bool has_scheme = false;
-  if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
-    const auto scheme = rest.substr(0, sep);
-    if (scheme != "http" && scheme != "https") {
-      return std::string{kUpstreamForms} + "; the scheme '" + std::string{scheme} +
-             "' is not http or https";
-    }
-    rest.remove_prefix(sep + 3);
-    has_scheme = true;
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-      if (rest.substr(slash) != "/") {
-        return "expected scheme://host:port without a path; relay forwards the request path "
-               "as it came";
-      }
-      rest = rest.substr(0, slash);
-    }
-  }
-  if (!has_scheme &&
-      std::all_of(rest.begin(), rest.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-    if (valid_port(rest)) return std::nullopt;
-    return std::string{kUpstreamForms} + "; '" + std::string{rest} +
-           "' is not a port from 1 to 65535";
-  }
-  if (auto problem = check_authority(rest, false, kUpstreamForms)) return problem;
-  return std::nullopt;
+  std::string error;
+  if (agent::parse_upstream_address(text, error)) return std::nullopt;
+  return error;
 }
 
 std::optional<std::string> check_host_port(std::string_view text) {
@@ -129,7 +97,7 @@ std::optional<std::string> check_tunnel_url(std::string_view text) {
     name = name.substr(0, std::min(name.find('/'), name.find(':')));
     name = name.substr(0, name.find('.'));
   }
-  if (is_valid_tunnel_name(name)) return std::nullopt;
+  if (net::protocol::is_valid_tunnel_name(name)) return std::nullopt;
   return "expected a tunnel name of lower-case letters, digits and '-' (at most 63), or a URL "
          "whose first label is one (https://web.relay.example.com); '" +
          std::string{name} + "' is not";

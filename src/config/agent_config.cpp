@@ -1,6 +1,7 @@
 #include "relay/config/agent_config.hpp"
 
 #include "address_check.hpp"
+#include "relay/net/tunnel_protocol.hpp"
 #include "value_reader.hpp"
 #include "yaml_tree.hpp"
 
@@ -38,13 +39,14 @@ void warn_if_readable(ValueReader& reader, const TreeNode& node, std::string_vie
 void read_verify_webhook(ValueReader& reader, const TreeNode& node, const std::string& path,
                          const ProviderCheck& providers, TunnelConfig& tunnel) {
   if (!reader.expect_map(node, path, "a map with provider and secret")) return;
-  reader.check_keys(node, path, {"provider", "secret", "tolerance", "enforce"});
+  reader.check_keys(node, path, {"provider", "secret", "tolerance", "enforce", "params"});
   VerifyWebhookConfig verify;
   bool complete = true;
   if (const auto* provider = node.find("provider")) {
     const auto key = join_key(path, "provider");
     if (auto value = reader.string(*provider, key)) {
       verify.provider = *value;
+      verify.params_at = provider->at();
       if (providers) {
         if (auto problem = providers(*value)) reader.error(*provider, key, *problem);
       }
@@ -72,6 +74,17 @@ void read_verify_webhook(ValueReader& reader, const TreeNode& node, const std::s
   }
   if (const auto* enforce = node.find("enforce")) {
     if (auto value = reader.boolean(*enforce, join_key(path, "enforce"))) verify.enforce = *value;
+  }
+  if (const auto* params = node.find("params")) {
+    const auto key = join_key(path, "params");
+    if (reader.expect_map(*params, key, "a map of provider settings (e.g. header: X-Signature)")) {
+      verify.params_at = params->at();
+      for (const auto& entry : params->entries) {
+        if (auto value = reader.string(entry.value, join_key(key, entry.key))) {
+          verify.params[entry.key] = std::move(*value);
+        }
+      }
+    }
   }
   if (complete) tunnel.verify_webhook = std::move(verify);
 }
@@ -128,7 +141,7 @@ TunnelConfig read_tunnel(ValueReader& reader, const TreeNode::Entry& entry, cons
   tunnel.name = entry.key;
   tunnel.at = entry.key_at;
   const TreeNode& node = entry.value;
-  if (!detail::is_valid_tunnel_name(entry.key)) {
+  if (!net::protocol::is_valid_tunnel_name(entry.key)) {
     reader.error(node, path,
                  "the tunnel name '" + entry.key +
                      "' must be lower-case letters, digits and '-' (it can become the public "
@@ -272,24 +285,12 @@ void read_root(ValueReader& reader, const TreeNode& root, const ProviderCheck& p
 AgentConfigLoad parse_agent_config(const std::vector<std::shared_ptr<const ConfigSource>>& sources,
                                    const ProviderCheck& providers) {
   AgentConfigLoad load;
-  std::optional<TreeNode> merged;
-  for (const auto& source : sources) {
-    load.config.files.push_back(source->name);
-    auto tree = detail::parse_tree(source, load.diagnostics);
-    if (!tree) continue;
-    if (!merged) {
-      merged = std::move(*tree);
-    } else {
-      detail::merge_into(*merged, *tree);
-    }
-  }
-  if (merged) {
+  for (const auto& source : sources) load.config.files.push_back(source->name);
+  if (auto merged = detail::parse_merged(sources, load.diagnostics)) {
     ValueReader reader{load.diagnostics};
     read_root(reader, *merged, providers, load.config);
   }
-  std::vector<std::string> names;
-  for (const auto& source : sources) names.push_back(source->name);
-  load.diagnostics.sort_by_location(names);
+  detail::sort_by_sources(load.diagnostics, sources);
   return load;
 }
 

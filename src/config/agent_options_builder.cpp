@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "relay/config/agent_config.hpp"
+#include "relay/verify/registry.hpp"
 #include "relay/verify/secret.hpp"
 
 namespace relay::config {
@@ -40,8 +41,18 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
                         error);
       return std::nullopt;
     }
-    options.verify_webhook = agent::WebhookVerification{verify.provider, std::move(*secret),
-                                                        verify.tolerance, verify.enforce};
+    // The provider checks its own settings (hmac's header, algorithm...): its message, at the
+    // params (or the provider) in the file.
+    verify::VerifierOptions check;
+    check.secret = *secret;
+    check.tolerance = verify.tolerance;
+    check.params = verify.params;
+    if (!verify::builtin_registry().create(verify.provider, check, error)) {
+      diagnostics.error(verify.params_at, "tunnels." + tunnel.name + ".verify_webhook", error);
+      return std::nullopt;
+    }
+    options.verify_webhook = agent::WebhookVerification{
+        verify.provider, std::move(*secret), verify.tolerance, verify.enforce, verify.params};
   }
   return options;
 }

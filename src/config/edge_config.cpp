@@ -4,6 +4,7 @@
 #include <map>
 
 #include "address_check.hpp"
+#include "relay/net/tunnel_protocol.hpp"
 #include "value_reader.hpp"
 #include "yaml_tree.hpp"
 
@@ -125,7 +126,7 @@ void read_authtokens(ValueReader& reader, const TreeNode& node, Diagnostics& dia
       const auto key = join_key(path, "reserved");
       if (auto list = reader.string_list(*reserved, key)) {
         for (const auto& name : *list) {
-          if (!detail::is_valid_tunnel_name(name)) {
+          if (!net::protocol::is_valid_tunnel_name(name)) {
             reader.error(*reserved, key,
                          "'" + name + "' is not a tunnel name (lower-case letters, digits, '-')");
           } else if (auto [holder, inserted] = names.emplace(name, token.label); !inserted) {
@@ -223,23 +224,11 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
 
 EdgeConfigLoad parse_edge_config(const std::vector<std::shared_ptr<const ConfigSource>>& sources) {
   EdgeConfigLoad load;
-  std::optional<TreeNode> merged;
-  for (const auto& source : sources) {
-    auto tree = detail::parse_tree(source, load.diagnostics);
-    if (!tree) continue;
-    if (!merged) {
-      merged = std::move(*tree);
-    } else {
-      detail::merge_into(*merged, *tree);
-    }
-  }
-  if (merged) {
+  if (auto merged = detail::parse_merged(sources, load.diagnostics)) {
     ValueReader reader{load.diagnostics};
     read_root(reader, *merged, load.diagnostics, load);
   }
-  std::vector<std::string> names;
-  for (const auto& source : sources) names.push_back(source->name);
-  load.diagnostics.sort_by_location(names);
+  detail::sort_by_sources(load.diagnostics, sources);
   return load;
 }
 

@@ -112,4 +112,26 @@ void merge_into(TreeNode& base, const TreeNode& overlay) {
   }
 }
 
+std::optional<TreeNode> parse_merged(
+    const std::vector<std::shared_ptr<const ConfigSource>>& sources, Diagnostics& diagnostics) {
+  std::optional<TreeNode> merged;
+  for (const auto& source : sources) {
+    auto tree = parse_tree(source, diagnostics);
+    if (!tree) continue;
+    if (!merged) {
+      merged = std::move(*tree);
+    } else {
+      merge_into(*merged, *tree);
+    }
+  }
+  return merged;
+}
+
+void sort_by_sources(Diagnostics& diagnostics,
+                     const std::vector<std::shared_ptr<const ConfigSource>>& sources) {
+  std::vector<std::string> names;
+  for (const auto& source : sources) names.push_back(source->name);
+  diagnostics.sort_by_location(names);
+}
+
 }  // namespace relay::config::detail

@@ -50,4 +50,13 @@ TreeNode make_tree(const YAML::Node& yaml, const std::shared_ptr<const ConfigSou
 // Later files override earlier ones key by key: maps merge recursively, anything else replaces.
 void merge_into(TreeNode& base, const TreeNode& overlay);
 
+// Parses every source and merges them in order (later files override earlier ones); nullopt when
+// none parsed. Problems go to `diagnostics`.
+std::optional<TreeNode> parse_merged(
+    const std::vector<std::shared_ptr<const ConfigSource>>& sources, Diagnostics& diagnostics);
+
+// Diagnostics in the order of the files given, then by line and column.
+void sort_by_sources(Diagnostics& diagnostics,
+                     const std::vector<std::shared_ptr<const ConfigSource>>& sources);
+
 }  // namespace relay::config::detail

@@ -2,7 +2,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -71,45 +70,15 @@ AgentListener::AgentListener(std::shared_ptr<EdgeState> state, const tcp::endpoi
 }
 
 void AgentListener::start() {
-  asio::co_spawn(state_->executor, accept_loop(), [log = state_->log](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log->error("agent listener stopped: {}", ex.what());
-    }
-  });
+  start_accepting(acceptor_, state_->log, "agent",
+                  [state = state_, tls = tls_](tcp::socket socket) {
+                    return serve_agent(state, tls, std::move(socket));
+                  });
 }
 
 void AgentListener::close() {
   boost::system::error_code ignored;
   acceptor_->close(ignored);
-}
-
-asio::awaitable<void> AgentListener::accept_loop() {
-  auto acceptor = acceptor_;  // the coroutine may outlive this listener object
-  auto state = state_;
-  auto tls = tls_;
-  asio::steady_timer pause(state->executor);
-  for (;;) {
-    auto [ec, socket] = co_await acceptor->async_accept(kAwaitable);
-    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;  // close()
-    if (ec) {  // EMFILE and friends: the listener keeps serving once descriptors free up
-      state->log->warn("agent accept failed: {}", ec.message());
-      pause.expires_after(std::chrono::milliseconds(50));
-      co_await pause.async_wait(kAwaitable);
-      continue;
-    }
-    asio::co_spawn(state->executor, serve_agent(state, tls, std::move(socket)),
-                   [log = state->log](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       log->error("agent connection failed: {}", ex.what());
-                     }
-                   });
-  }
 }
 
 asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,

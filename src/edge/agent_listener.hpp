@@ -23,8 +23,6 @@ class AgentListener {
   [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const { return endpoint_; }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
-
   std::shared_ptr<EdgeState> state_;
   net::TlsContextPtr tls_;
   std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

@@ -4,9 +4,14 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace relay::edge {
 
@@ -80,6 +85,50 @@ std::shared_ptr<tcp::acceptor> open_acceptor(const asio::any_io_executor& ex,
   }
   throw std::runtime_error(fmt::format("cannot listen on {}: {}; pass {} with another address",
                                        what, ec.message(), flag));
+}
+
+namespace {
+
+// Logs what escaped a coroutine instead of letting it end the process.
+auto log_failure(std::shared_ptr<spdlog::logger> log, std::string what) {
+  return [log = std::move(log), what = std::move(what)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log->error("{} failed: {}", what, ex.what());
+    }
+  };
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
+                                  std::shared_ptr<spdlog::logger> log, std::string what,
+                                  ServeConnection serve) {
+  constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+  asio::steady_timer pause(acceptor->get_executor());
+  for (;;) {
+    auto [ec, socket] = co_await acceptor->async_accept(kAwaitable);
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;  // closed
+    if (ec) {
+      log->warn("{} accept failed: {}", what, ec.message());
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(kAwaitable);
+      continue;
+    }
+    asio::co_spawn(acceptor->get_executor(), serve(std::move(socket)),
+                   log_failure(log, what + " connection"));
+  }
+}
+
+}  // namespace
+
+void start_accepting(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<spdlog::logger> log,
+                     std::string what, ServeConnection serve) {
+  auto ex = acceptor->get_executor();
+  auto on_done = log_failure(log, what + " listener");
+  asio::co_spawn(
+      ex, accept_loop(std::move(acceptor), std::move(log), std::move(what), std::move(serve)),
+      std::move(on_done));
 }
 
 }  // namespace relay::edge

@@ -1,10 +1,16 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+namespace spdlog {
+class logger;
+}
 
 namespace relay::edge {
 
@@ -20,5 +26,15 @@ std::shared_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(
     std::string_view flag);
 
 std::string to_string(const boost::asio::ip::tcp::endpoint& endpoint);
+
+// The coroutine that serves one accepted connection.
+using ServeConnection =
+    std::function<boost::asio::awaitable<void>(boost::asio::ip::tcp::socket socket)>;
+
+// Accepts on `acceptor` until it is closed and spawns `serve` for each connection; `what`
+// ("public", "agent") names the listener in log lines. A failed accept (EMFILE and friends)
+// pauses briefly and goes on, so the listener serves again once descriptors free up.
+void start_accepting(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor,
+                     std::shared_ptr<spdlog::logger> log, std::string what, ServeConnection serve);
 
 }  // namespace relay::edge

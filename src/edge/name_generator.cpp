@@ -1,5 +1,7 @@
 #include "edge/name_generator.hpp"
 
+#include <cstdint>
+
 #include <array>
 #include <stdexcept>
 
@@ -41,6 +43,23 @@ std::string random_hex(std::size_t n) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 0xf]);
   }
+  return out;
+}
+
+std::string request_id() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  // One io thread per process, but thread_local keeps it safe if that ever changes.
+  thread_local std::uint64_t state = [] {
+    std::uint64_t seed = 0;
+    fill_random(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
+    return seed;
+  }();
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, z >>= 4) out[static_cast<std::size_t>(i)] = kHex[z & 0xf];
   return out;
 }
 

@@ -59,6 +59,8 @@ asio::awaitable<void> PublicConnection<Stream>::run() {
     idle_ = false;
     bool again = co_await serve_one();
     idle_ = true;
+    // An upload grew the buffer: an idle keep-alive connection holds only what is left in it.
+    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
     if (!again) break;
   }
   boost::system::error_code ignored;
@@ -105,15 +107,15 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     const auto& req = parser.get();
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
-    core::log_event(*state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info,
-                    "request",
-                    {{"method", std::string(req.method_string())},
-                     {"path", std::string(req.target())},
-                     {"status", std::to_string(outcome.status)},
-                     {"duration_ms", fmt::format("{:.1f}", ms)},
-                     {"tunnel", tunnel},
-                     {"remote", remote_},
-                     {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
+    core::log_request_event(
+        *state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
+        {{"method", std::string(req.method_string())},
+         {"path", std::string(req.target())},
+         {"status", std::to_string(outcome.status)},
+         {"duration_ms", fmt::format("{:.1f}", ms)},
+         {"tunnel", tunnel},
+         {"remote", remote_},
+         {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
   };
   auto answer = [&](int status, std::string_view code, std::string message,
                     bool keep_alive) -> asio::awaitable<bool> {
@@ -194,9 +196,9 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
         reusable);
   }
 
-  const std::string request_id = random_hex(8);
+  const std::string id = request_id();
   StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, found.session,
-                            {*name, request_id, remote_, tls_, request.keep_alive() && !draining_});
+                            {*name, id, remote_, tls_, request.keep_alive() && !draining_});
   outcome = co_await proxy.run();
   log_request();
   co_return outcome.keep_alive && !draining_ && !state_->stopping;

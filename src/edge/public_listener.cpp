@@ -1,8 +1,5 @@
 #include "edge/public_listener.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "edge/listen_socket.hpp"
@@ -16,13 +13,27 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
-
 template <class Stream>
 asio::awaitable<void> serve(std::shared_ptr<EdgeState> state, Stream stream, std::string remote,
                             bool tls) {
   PublicConnection<Stream> connection(std::move(state), std::move(stream), std::move(remote), tls);
   co_await connection.run();
+}
+
+asio::awaitable<void> serve_public(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
+                                   tcp::socket socket) {
+  net::tune_socket(socket);
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  std::string remote = ec ? "unknown" : to_string(peer);
+  // Named streams, not temporaries, in the co_await expressions (a GCC 12 coroutine bug).
+  if (tls) {
+    SecureStream stream(PlainStream(std::move(socket)), *tls);
+    co_await serve(std::move(state), std::move(stream), std::move(remote), true);
+  } else {
+    PlainStream stream(std::move(socket));
+    co_await serve(std::move(state), std::move(stream), std::move(remote), false);
+  }
 }
 
 }  // namespace
@@ -35,57 +46,15 @@ PublicListener::PublicListener(std::shared_ptr<EdgeState> state, const tcp::endp
 }
 
 void PublicListener::start() {
-  asio::co_spawn(state_->executor, accept_loop(), [log = state_->log](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log->error("public listener stopped: {}", ex.what());
-    }
-  });
+  start_accepting(acceptor_, state_->log, "public",
+                  [state = state_, tls = tls_](tcp::socket socket) {
+                    return serve_public(state, tls, std::move(socket));
+                  });
 }
 
 void PublicListener::close() {
   boost::system::error_code ignored;
   acceptor_->close(ignored);
-}
-
-asio::awaitable<void> PublicListener::accept_loop() {
-  auto acceptor = acceptor_;  // the coroutine may outlive this listener object
-  auto state = state_;
-  auto tls = tls_;
-  asio::steady_timer pause(state->executor);
-  for (;;) {
-    auto [ec, socket] = co_await acceptor->async_accept(kAwaitable);
-    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;  // close()
-    if (ec) {  // EMFILE and friends: keep serving once descriptors free up
-      state->log->warn("public accept failed: {}", ec.message());
-      pause.expires_after(std::chrono::milliseconds(50));
-      co_await pause.async_wait(kAwaitable);
-      continue;
-    }
-    net::tune_socket(socket);
-    boost::system::error_code rec;
-    auto peer = socket.remote_endpoint(rec);
-    std::string remote = rec ? "unknown" : to_string(peer);
-    auto on_done = [log = state->log](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log->error("public connection failed: {}", ex.what());
-      }
-    };
-    if (tls) {
-      SecureStream stream(PlainStream(std::move(socket)), *tls);
-      asio::co_spawn(state->executor, serve(state, std::move(stream), std::move(remote), true),
-                     on_done);
-    } else {
-      asio::co_spawn(state->executor,
-                     serve(state, PlainStream(std::move(socket)), std::move(remote), false),
-                     on_done);
-    }
-  }
 }
 
 }  // namespace relay::edge

@@ -24,8 +24,6 @@ class PublicListener {
   [[nodiscard]] bool is_tls() const { return tls_ != nullptr; }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
-
   std::shared_ptr<EdgeState> state_;
   net::TlsContextPtr tls_;
   std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

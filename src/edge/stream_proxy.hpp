@@ -64,7 +64,8 @@ class StreamProxy {
   std::shared_ptr<net::H2Stream> h2_;
   Deadline response_deadline_;
   ProxyOutcome outcome_;
-  std::vector<char> upload_buffer_;
+  std::unique_ptr<char[]> upload_buffer_;
+  std::size_t upload_size_ = 0;
   bool upload_done_ = false;
   enum class UploadError { none, too_large, caller_gone };
   UploadError upload_error_ = UploadError::none;

@@ -2,23 +2,43 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
 
 #include "inspect/capture_json.hpp"
+#include "inspect/capture_record.hpp"
 #include "relay/core/log.hpp"
 
 namespace relay::inspect {
 namespace {
 
+// `captures` is a table of batches: `data` holds encoded captures back to back
+// (capture_record.hpp), `last_seq` the highest sequence number among them, so trimming is one
+// indexed DELETE. `state` keeps the drop watermark (keep_from). 16 KiB pages: a webhook batch
+// fills few pages; WAL checkpoints every 4 MiB, and the WAL file is cut back to 4 MiB after.
+// secure_delete FAST: Debian builds SQLite with it ON, which zeroes and rewrites every page a trim
+// frees. A 1 MiB page cache: writes append, so only the tree's right edge needs to stay cached;
+// the default held ~7 MiB on the writer thread's malloc arena when measured.
 constexpr const char* kSchema = R"sql(
+  PRAGMA page_size = 16384;
   PRAGMA journal_mode = WAL;
   PRAGMA synchronous = NORMAL;
-  CREATE TABLE IF NOT EXISTS captures (
-    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
-    id   TEXT NOT NULL UNIQUE,
-    data TEXT NOT NULL
+  PRAGMA wal_autocheckpoint = 256;
+  PRAGMA journal_size_limit = 4194304;
+  PRAGMA secure_delete = FAST;
+  PRAGMA cache_size = -1024;
+  CREATE TABLE IF NOT EXISTS capture_batches (
+    batch    INTEGER PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    data     BLOB NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS capture_batches_last_seq ON capture_batches (last_seq);
+  CREATE TABLE IF NOT EXISTS capture_state (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
   );
 )sql";
 
@@ -31,28 +51,80 @@ void exec(sqlite3* db, const char* sql) {
   }
 }
 
-// A prepared statement that finalizes itself.
-struct Statement {
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(sqlite3_errmsg(db));
-    }
+sqlite3_stmt* prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(sqlite3_errmsg(db));
   }
+  return stmt;
+}
+
+// Runs a reused statement to completion and resets it (bindings are rebound before each run).
+void step(sqlite3* db, sqlite3_stmt* stmt) {
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
+}
+
+// A one-off statement (start-up reads) that finalizes itself.
+struct Statement {
+  Statement(sqlite3* db, const char* sql) : stmt(prepare(db, sql)) {}
   ~Statement() { sqlite3_finalize(stmt); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  void bind(int i, const std::string& text) {
-    sqlite3_bind_text(stmt, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void run(sqlite3* db) {
-    if (sqlite3_step(stmt) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
-  }
-  sqlite3_stmt* stmt = nullptr;
+  sqlite3_stmt* stmt;
 };
+
+bool has_table(sqlite3* db, const char* name) {
+  Statement find(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  sqlite3_bind_text(find.stmt, 1, name, -1, SQLITE_STATIC);
+  return sqlite3_step(find.stmt) == SQLITE_ROW;
+}
+
+sqlite3_int64 to_sql(std::uint64_t v) { return static_cast<sqlite3_int64>(v); }
+
+std::uint64_t column_u64(sqlite3_stmt* stmt, int column) {
+  return static_cast<std::uint64_t>(sqlite3_column_int64(stmt, column));
+}
+
+std::string_view column_bytes(sqlite3_stmt* stmt, int column) {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, column));
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, column));
+  return bytes ? std::string_view{bytes, size} : std::string_view{};
+}
+
+// The first format (table `captures`: one JSON document per capture, a UNIQUE id column) moves
+// into one batch row, and the file is rebuilt with the new page size. Once, at start-up.
+void migrate_first_format(sqlite3* db) {
+  std::string batch;
+  std::uint64_t last_seq = 0;
+  {
+    Statement select(db, "SELECT seq, data FROM captures ORDER BY seq");
+    while (sqlite3_step(select.stmt) == SQLITE_ROW) {
+      const auto doc = nlohmann::json::parse(column_bytes(select.stmt, 1), nullptr, false);
+      // That format also stored requests in flight: one left there by a stop is not history.
+      if (auto capture = detail::from_storage_json(doc); capture && capture->complete()) {
+        last_seq = column_u64(select.stmt, 0);
+        detail::append_batch_entry(last_seq, *capture, batch);
+      }
+    }
+  }
+  exec(db, kSchema);
+  exec(db, "BEGIN");
+  if (!batch.empty()) {
+    Statement insert(db, "INSERT INTO capture_batches (batch, last_seq, data) VALUES (1, ?, ?)");
+    sqlite3_bind_int64(insert.stmt, 1, to_sql(last_seq));
+    sqlite3_bind_blob(insert.stmt, 2, batch.data(), static_cast<int>(batch.size()), SQLITE_STATIC);
+    step(db, insert.stmt);
+  }
+  exec(db, "DROP TABLE captures; COMMIT");
+  exec(db, "PRAGMA journal_mode = DELETE; PRAGMA page_size = 16384; VACUUM");
+}
 
 }  // namespace
 
-CaptureDb::CaptureDb(const std::filesystem::path& path) : path_(path) {
+CaptureDb::CaptureDb(const std::filesystem::path& path, std::chrono::milliseconds batch_interval)
+    : path_(path), interval_(batch_interval) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
@@ -65,8 +137,16 @@ CaptureDb::CaptureDb(const std::filesystem::path& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 2000);
   try {
+    if (has_table(db_, "captures")) migrate_first_format(db_);
     exec(db_, kSchema);
+    insert_ = prepare(db_, "INSERT INTO capture_batches (batch, last_seq, data) VALUES (?, ?, ?)");
+    trim_ = prepare(db_, "DELETE FROM capture_batches WHERE last_seq < ?");
+    save_keep_from_ =
+        prepare(db_, "INSERT OR REPLACE INTO capture_state (name, value) VALUES ('keep_from', ?)");
   } catch (const std::exception& e) {
+    sqlite3_finalize(insert_);
+    sqlite3_finalize(trim_);
+    sqlite3_finalize(save_keep_from_);
     sqlite3_close(db_);
     throw std::runtime_error(fmt::format(
         "the capture database {} is unusable ({}); move it away and relay will create a new one",
@@ -82,97 +162,158 @@ CaptureDb::~CaptureDb() {
   }
   wake_.notify_one();
   writer_.join();
+  sqlite3_finalize(insert_);
+  sqlite3_finalize(trim_);
+  sqlite3_finalize(save_keep_from_);
   sqlite3_close(db_);
 }
 
-std::vector<Capture> CaptureDb::load(std::size_t max_count) {
-  std::vector<Capture> out;
+CaptureDb::Loaded CaptureDb::load(std::size_t max_count) {
+  std::uint64_t keep_from = 0;
   {
-    Statement trim(db_,
-                   "DELETE FROM captures WHERE seq <= "
-                   "(SELECT seq FROM captures ORDER BY seq DESC LIMIT 1 OFFSET ?)");
-    sqlite3_bind_int64(trim.stmt, 1, static_cast<sqlite3_int64>(max_count));
-    trim.run(db_);
+    Statement select(db_, "SELECT value FROM capture_state WHERE name = 'keep_from'");
+    if (sqlite3_step(select.stmt) == SQLITE_ROW) keep_from = column_u64(select.stmt, 0);
   }
-  Statement select(db_, "SELECT data FROM captures ORDER BY seq DESC");
-  while (sqlite3_step(select.stmt) == SQLITE_ROW) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(select.stmt, 0));
-    const auto doc = nlohmann::json::parse(text ? text : "", nullptr, /*allow_exceptions=*/false);
-    if (auto capture = detail::from_storage_json(doc)) out.push_back(std::move(*capture));
+  // By sequence number; a capture written again sits in a later batch, which replaces it.
+  std::map<std::uint64_t, Capture> by_seq;
+  std::unordered_map<std::string, std::uint64_t> seq_of;
+  Loaded out;
+  {
+    Statement select(db_, "SELECT batch, data FROM capture_batches ORDER BY batch");
+    while (sqlite3_step(select.stmt) == SQLITE_ROW) {
+      next_row_ = std::max(next_row_, column_u64(select.stmt, 0) + 1);
+      for (auto& [seq, capture] : detail::decode_batch(column_bytes(select.stmt, 1))) {
+        out.next_seq = std::max(out.next_seq, seq + 1);
+        if (seq < keep_from) continue;
+        auto [it, fresh] = seq_of.try_emplace(capture.id, seq);
+        if (!fresh && it->second != seq) {
+          by_seq.erase(it->second);
+          it->second = seq;
+        }
+        by_seq.insert_or_assign(seq, std::move(capture));
+      }
+    }
   }
-  std::reverse(out.begin(), out.end());
+  out.next_seq = std::max(out.next_seq, keep_from);
+  while (by_seq.size() > max_count) by_seq.erase(by_seq.begin());
+  if (!by_seq.empty() && by_seq.begin()->first > keep_from) {
+    try {
+      exec(db_, "BEGIN");
+      trim(by_seq.begin()->first);
+      exec(db_, "COMMIT");
+    } catch (const std::exception&) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);  // trimmed next time
+    }
+  }
+  out.captures.reserve(by_seq.size());
+  for (auto& [seq, capture] : by_seq) out.captures.push_back({seq, std::move(capture)});
   return out;
 }
 
-void CaptureDb::upsert(std::shared_ptr<const Capture> capture) {
-  enqueue([capture = std::move(capture)](sqlite3* db) {
-    // Serialised here, on the writer thread: the capture is immutable once shared.
-    const auto data = detail::to_storage_json(*capture).dump();
-    Statement st(db,
-                 "INSERT INTO captures (id, data) VALUES (?, ?) "
-                 "ON CONFLICT(id) DO UPDATE SET data = excluded.data");
-    st.bind(1, capture->id);
-    st.bind(2, data);
-    st.run(db);
-  });
+void CaptureDb::trim(std::uint64_t keep_from) {
+  sqlite3_bind_int64(trim_, 1, to_sql(keep_from));
+  step(db_, trim_);
+  sqlite3_bind_int64(save_keep_from_, 1, to_sql(keep_from));
+  step(db_, save_keep_from_);
 }
 
-void CaptureDb::erase(std::string id) {
-  enqueue([id = std::move(id)](sqlite3* db) {
-    Statement st(db, "DELETE FROM captures WHERE id = ?");
-    st.bind(1, id);
-    st.run(db);
-  });
+void CaptureDb::wake_writer() {
+  // Only the first change of a batch wakes the writer; it then waits out the interval.
+  if (!dirty_) {
+    dirty_ = true;
+    wake_.notify_one();
+  }
+}
+
+void CaptureDb::put(std::uint64_t seq, std::shared_ptr<const Capture> capture) {
+  std::lock_guard lock(mutex_);
+  if (seq < kept_from_) return;
+  pending_.puts.insert_or_assign(seq, std::move(capture));
+  wake_writer();
+}
+
+void CaptureDb::keep_from(std::uint64_t seq) {
+  std::lock_guard lock(mutex_);
+  if (seq <= kept_from_) return;
+  kept_from_ = seq;
+  pending_.keep_from = seq;
+  auto& puts = pending_.puts;
+  puts.erase(puts.begin(), puts.lower_bound(seq));
+  wake_writer();
 }
 
 void CaptureDb::clear() {
-  enqueue([](sqlite3* db) { exec(db, "DELETE FROM captures"); });
+  std::lock_guard lock(mutex_);
+  pending_ = Batch{};
+  pending_.clear = true;
+  wake_writer();
 }
 
 void CaptureDb::flush() {
   std::unique_lock lock(mutex_);
-  const auto target = queued_;
-  done_.wait(lock, [&] { return written_ >= target; });
-}
-
-void CaptureDb::enqueue(Job job) {
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(job));
-    ++queued_;
-  }
+  const auto ticket = ++flush_asked_;
   wake_.notify_one();
+  done_.wait(lock, [&] { return flush_done_ >= ticket; });
 }
 
 void CaptureDb::run() {
-  auto log = core::logger("relay.inspect");
-  bool warned = false;
+  std::unique_lock lock(mutex_);
   for (;;) {
-    std::deque<Job> batch;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
-      batch.swap(queue_);
-    }
-    try {
-      exec(db_, "BEGIN");
-      for (auto& job : batch) job(db_);
-      exec(db_, "COMMIT");
-    } catch (const std::exception& e) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      // History on disk is a convenience: the in-memory list keeps working, so warn once.
-      if (!warned) {
-        core::log_event(*log, spdlog::level::warn, "cannot write captures to disk",
-                        {{"file", path_.string()}, {"err", e.what()}});
-        warned = true;
-      }
-    }
-    {
-      std::lock_guard lock(mutex_);
-      written_ += batch.size();
-    }
+    const auto hurry = [&] { return stopping_ || flush_asked_ > flush_done_; };
+    wake_.wait(lock, [&] { return dirty_ || hurry(); });
+    // Let the batch fill: a burst of requests becomes one transaction.
+    if (!hurry()) wake_.wait_for(lock, interval_, hurry);
+    Batch batch = std::exchange(pending_, Batch{});
+    dirty_ = false;
+    const auto ticket = flush_asked_;
+    const bool last = stopping_;
+    lock.unlock();
+    write(batch);
+    batch = {};  // the captures' last references may be here: free them outside the lock
+    lock.lock();
+    flush_done_ = ticket;
     done_.notify_all();
+    if (last && !dirty_) return;
+  }
+}
+
+void CaptureDb::write(const Batch& batch) {
+  if (!batch.clear && batch.keep_from == 0 && batch.puts.empty()) return;
+  try {
+    exec(db_, "BEGIN");
+    // Clear means gone: overwrite what it frees (trimming old batches need not).
+    if (batch.clear)
+      exec(db_,
+           "PRAGMA secure_delete = ON; DELETE FROM capture_batches; "
+           "PRAGMA secure_delete = FAST");
+    if (batch.keep_from != 0) trim(batch.keep_from);
+    auto& row = row_;
+    row.clear();
+    std::uint64_t last_seq = 0;
+    const auto insert_row = [&] {
+      sqlite3_bind_int64(insert_, 1, to_sql(next_row_));
+      sqlite3_bind_int64(insert_, 2, to_sql(last_seq));
+      sqlite3_bind_blob(insert_, 3, row.data(), static_cast<int>(row.size()), SQLITE_STATIC);
+      step(db_, insert_);
+      ++next_row_;
+      row.clear();
+    };
+    for (const auto& [seq, capture] : batch.puts) {
+      detail::append_batch_entry(seq, *capture, row);
+      last_seq = seq;
+      if (row.size() >= kMaxRowBytes) insert_row();
+    }
+    if (!row.empty()) insert_row();
+    exec(db_, "COMMIT");
+  } catch (const std::exception& e) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    // History on disk is a convenience: the in-memory list keeps working, so warn once.
+    if (!warned_) {
+      core::log_event(*core::logger("relay.inspect"), spdlog::level::warn,
+                      "cannot write captures to disk",
+                      {{"file", path_.string()}, {"err", e.what()}});
+      warned_ = true;
+    }
   }
 }
 

@@ -10,18 +10,29 @@
 
 namespace relay::net::detail {
 
+// Frames are gathered into one TLS write up to about this size: one syscall and one TLS record
+// run for many small frames (the coalescing that keeps tunnels off Nagle's path).
+inline constexpr std::size_t kWriteCoalesce = 64u * 1024;
+
 // Header fields for nghttp2, with lower-cased names (HTTP/2 forbids upper case, and a peer's
-// nghttp2 would reset the stream). Owns its strings: nghttp2 copies them on submit.
+// nghttp2 would reset the stream). Points at the caller's strings, which must outlive the
+// submit call (nghttp2 copies them there); only a name that needs lower-casing is copied.
 class NvList {
  public:
+  void reserve(std::size_t n) { nv_.reserve(n); }
   void add(std::string_view name, std::string_view value) {
-    auto& n = storage_.emplace_back(name);
-    for (auto& c : n) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    bool upper = false;
+    for (char c : name) upper = upper || (c >= 'A' && c <= 'Z');
+    if (upper) {
+      auto& n = storage_.emplace_back(name);
+      for (auto& c : n) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      name = n;
     }
-    auto& v = storage_.emplace_back(value);
-    nv_.push_back({reinterpret_cast<std::uint8_t*>(n.data()), reinterpret_cast<std::uint8_t*>(v.data()),
-                   n.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
+    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+                   name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
   }
   nghttp2_nv* data() { return nv_.data(); }
   std::size_t size() const { return nv_.size(); }
@@ -37,7 +48,10 @@ namespace relay::net {
 // nghttp2's data source callback: frames what H2Stream::write() queued (a friend of H2Stream).
 struct H2StreamAccess {
   static ssize_t read_data(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
-                           std::size_t length, std::uint32_t* data_flags, nghttp2_data_source* source,
-                           void* user_data);
+                           std::size_t length, std::uint32_t* data_flags,
+                           nghttp2_data_source* source, void* user_data);
+  // NO_COPY DATA frames: the frame header and payload, appended to the session's write buffer.
+  static int send_data(nghttp2_session* session, nghttp2_frame* frame, const std::uint8_t* framehd,
+                       std::size_t length, nghttp2_data_source* source, void* user_data);
 };
 }  // namespace relay::net

@@ -53,15 +53,19 @@ asio::awaitable<error_code> H2Stream::read(std::string& out) {
 
 error_code H2Stream::respond(int status, const core::Headers& headers, bool end_stream) {
   auto s = session_.lock();
-  if (closed_ || !s || !s->session_) return close_reason_ ? close_reason_ : make_error_code(Errc::session_closed);
+  if (closed_ || !s || !s->session_)
+    return close_reason_ ? close_reason_ : make_error_code(Errc::session_closed);
+  const std::string status_text = std::to_string(status);
   detail::NvList nv;
-  nv.add(":status", std::to_string(status));
+  nv.reserve(headers.size() + 1);
+  nv.add(":status", status_text);
   for (const auto& f : headers) nv.add(f.name, f.value);
   nghttp2_data_provider provider{};
   provider.source.ptr = this;
   provider.read_callback = &H2StreamAccess::read_data;
   local_fin_ = end_stream;
-  int rv = nghttp2_submit_response(s->session_, id_, nv.data(), nv.size(), end_stream ? nullptr : &provider);
+  int rv = nghttp2_submit_response(s->session_, id_, nv.data(), nv.size(),
+                                   end_stream ? nullptr : &provider);
   if (rv != 0) return make_error_code(Errc::protocol_error);
   s->wake_writer();
   return {};
@@ -72,11 +76,18 @@ asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
   auto s = session_.lock();
   if (!s || !s->session_) co_return make_error_code(Errc::session_closed);
   if (local_fin_) co_return make_error_code(Errc::protocol_error);  // body already ended
-  if (send_offset_ > 0 && send_offset_ == send_buf_.size()) {
-    send_buf_.clear();
-    send_offset_ = 0;
+  // Nothing queued: the bytes are framed straight from the caller's buffer, which it keeps
+  // while it waits here (one copy less per body byte). Otherwise they join the queue.
+  const bool borrowed = send_pending() == 0 && !data.empty();
+  if (borrowed) {
+    send_view_ = data;
+  } else {
+    if (send_offset_ > 0 && send_offset_ == send_buf_.size()) {
+      send_buf_.clear();
+      send_offset_ = 0;
+    }
+    send_buf_.append(data);
   }
-  send_buf_.append(data);
   local_fin_ = fin;
   if (data_deferred_) {
     data_deferred_ = false;
@@ -84,6 +95,14 @@ asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
   }
   s->wake_writer();
   s.reset();  // do not keep the session alive while parked
+  if (borrowed) {
+    while (!send_view_.empty() && !closed_) co_await send_event_.wait();
+    if (!send_view_.empty()) {
+      send_view_ = {};  // the caller's buffer is not ours past this return
+      co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+    }
+    co_return error_code{};
+  }
   while (!has_send_space() && !closed_) co_await send_event_.wait();
   if (closed_ && send_pending() > 0) {
     co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
@@ -109,38 +128,68 @@ void H2Stream::on_closed(error_code reason) {
 
 bool H2Stream::has_send_space() const { return send_pending() < send_limit_; }
 
-long H2Stream::frame_data(std::uint8_t* buf, std::size_t length, bool& eof) {
+std::size_t H2Stream::frame_length(std::size_t length, bool& eof) {
   std::size_t avail = send_pending();
-  if (avail == 0) {
-    if (local_fin_) {
-      eof = true;
-      return 0;
-    }
+  if (avail == 0 && !local_fin_) {
     data_deferred_ = true;
-    return -1;
+    return kDeferred;
   }
   std::size_t n = std::min(avail, length);
-  std::memcpy(buf, send_buf_.data() + send_offset_, n);
+  eof = local_fin_ && n == avail;
+  return n;
+}
+
+void H2Stream::take_frame(std::string& out, std::size_t n) {
+  if (!send_view_.empty()) {  // queued before anything in send_buf_
+    auto k = std::min(n, send_view_.size());
+    out.append(send_view_.data(), k);
+    send_view_.remove_prefix(k);
+    n -= k;
+    if (send_view_.empty()) send_event_.notify();
+    if (n == 0) return;
+  }
+  out.append(send_buf_, send_offset_, n);
   send_offset_ += n;
   if (send_offset_ == send_buf_.size()) {
     send_buf_.clear();
     send_offset_ = 0;
-    eof = local_fin_;
   } else if (send_offset_ > (64u << 10) && send_offset_ * 2 > send_buf_.size()) {
     send_buf_.erase(0, send_offset_);  // keep the queue from growing at the front
     send_offset_ = 0;
   }
   if (has_send_space()) send_event_.notify();
-  return static_cast<long>(n);
 }
 
-ssize_t H2StreamAccess::read_data(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
-                                  std::uint32_t* data_flags, nghttp2_data_source* source, void*) {
+// NO_COPY: nghttp2 only frames the length; send_data() below copies the bytes once, straight
+// from the stream's queue into the session's write buffer (no detour through nghttp2's own).
+ssize_t H2StreamAccess::read_data(nghttp2_session*, std::int32_t, std::uint8_t*, std::size_t length,
+                                  std::uint32_t* data_flags, nghttp2_data_source* source,
+                                  void* user_data) {
+  auto& session = *static_cast<H2Session*>(user_data);
+  auto* stream = static_cast<H2Stream*>(source->ptr);
+  if (session.out_.size() >= detail::kWriteCoalesce) {
+    // The write buffer is full: park the stream; the write loop resumes it once that buffer
+    // is on the wire. This bounds the buffer without nghttp2 holding a half-sent frame.
+    stream->data_deferred_ = true;
+    session.parked_.push_back(stream->id_);
+    return NGHTTP2_ERR_DEFERRED;
+  }
   bool eof = false;
-  long n = static_cast<H2Stream*>(source->ptr)->frame_data(buf, length, eof);
-  if (n < 0) return NGHTTP2_ERR_DEFERRED;
+  auto n = stream->frame_length(length, eof);
+  if (n == H2Stream::kDeferred) return NGHTTP2_ERR_DEFERRED;
+  *data_flags |= NGHTTP2_DATA_FLAG_NO_COPY;
   if (eof) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
-  return n;
+  return static_cast<ssize_t>(n);
+}
+
+int H2StreamAccess::send_data(nghttp2_session*, nghttp2_frame* frame, const std::uint8_t* framehd,
+                              std::size_t length, nghttp2_data_source* source, void* user_data) {
+  auto& out = static_cast<H2Session*>(user_data)->out_;
+  out.append(reinterpret_cast<const char*>(framehd), 9);
+  // Padding is never requested (no select_padding callback), so the payload is the data alone.
+  (void)frame;
+  static_cast<H2Stream*>(source->ptr)->take_frame(out, length);
+  return 0;
 }
 
 }  // namespace relay::net

@@ -158,6 +158,11 @@ TlsContextPtr make_client_tls_context(const TlsClientOptions& options) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  // OpenSSL's default puts AES-256-GCM first; AES-128-GCM is as safe for this and ~10% cheaper
+  // per byte with AES-NI (10 rounds, not 14). The tunnel carries every body byte both ways.
+  SSL_CTX_set_ciphersuites(ctx->native_handle(),
+                           "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                           "TLS_CHACHA20_POLY1305_SHA256");
   boost::system::error_code ec;
   if (options.insecure) {
     ctx->set_verify_mode(ssl::verify_none);

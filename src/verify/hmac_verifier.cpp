@@ -188,8 +188,8 @@ Verdict HmacVerifier::verify(const core::RequestView& request, core::Clock::time
                   "signature mismatch: " +
                       (candidates.size() == 1 ? std::string{"the signature"}
                                               : std::to_string(candidates.size()) + " signatures") +
-                      " in " + header_label +
-                      " do not match the body; check the secret and that nothing rewrote the body");
+                      " in " + header_label + (candidates.size() == 1 ? " does" : " do") +
+                      " not match the body; check the secret and that nothing rewrote the body");
   }
   if (unix_ts) {
     if (auto bad = check_timestamp(*unix_ts, now, tolerance_, name)) return *bad;

@@ -18,6 +18,11 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
               " is not set; export it or pass the secret another way";
       return VerifyErrc::secret_unavailable;
     }
+    if (*value == '\0') {
+      error = "secret 'env:" + name + "': environment variable " + name +
+              " is empty; set it to the provider's signing secret";
+      return VerifyErrc::secret_unavailable;
+    }
     return std::string{value};
   }
   if (spec.starts_with("file:")) {
@@ -36,6 +41,11 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
       value.resize(value.size() - 2);
     } else if (value.ends_with('\n')) {
       value.pop_back();
+    }
+    if (value.empty()) {
+      error = "secret 'file:" + path + "': " + path +
+              " is empty; write the provider's signing secret into it";
+      return VerifyErrc::secret_unavailable;
     }
     return value;
   }

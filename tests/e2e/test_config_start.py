@@ -209,3 +209,34 @@ limits:
     assert urls["mine"] == f"http://cfg-reserved.relay.test:{port}"
     assert Tunnel(urls["mine"]).curl("/from-config").status == 200
     assert token not in edge.log() and token not in agent.log()
+
+
+def test_basic_auth_tunnel_key_is_enforced(relay, edge, app, tmp_path):
+    """`basic_auth: ["user:password"]`: no or wrong credentials → 401 with a challenge, and the
+    app sees nothing; the right ones reach the app."""
+    cfg = tmp_path / "relay.yml"
+    cfg.write_text(f"""version: "2"
+authtoken: "{edge.authtoken}"
+edge: {edge.agent_addr}
+edge_ca: {edge.pki.ca}
+inspect_addr: false
+tunnels:
+  private:
+    addr: 127.0.0.1:{app.port}
+    url: cfg-private
+    basic_auth: ["admin:s3cret:with-colon"]
+""")
+    cfg.chmod(0o600)
+    agent = start(relay, cfg)
+    tunnel = Tunnel(wait_tunnels(agent, {"private"})["private"])
+    for case, args in {"none": [], "wrong": ["-u", "admin:nope"], "user": ["-u", "root:s3cret:with-colon"],
+                       "garbage": ["-H", "Authorization: Basic !!!"]}.items():
+        r = tunnel.curl(f"/json/{case}", *args, "-H", "Accept: application/json")
+        assert r.status == 401, (case, r)
+        assert r.header("WWW-Authenticate").startswith("Basic "), r
+        assert r.header("Relay-Error-Code") == "RELAY_BASIC_AUTH_REQUIRED", r
+        assert "basic_auth" in r.json()["error"]["message"]
+    assert not app.requests_to("/json/")
+    ok = tunnel.curl("/json/ok", "-u", "admin:s3cret:with-colon")
+    assert ok.status == 200, ok
+    assert app.wait_for_request("/json/ok").header("Authorization").startswith("Basic ")

@@ -1,7 +1,7 @@
 """The inspector's web UI in headless Debian chromium, through a real tunnel: a request appears in
 the list without a reload, its detail shows the body, Replay delivers it again, and Replay with
 modifications delivers the edited body (tests/e2e/browser/inspector_check.mjs). Screenshots of
-the list and the detail are saved under the test's tmp dir (printed on failure)."""
+the list and the detail are saved under test-output/inspector-browser/ (gitignored)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from relay_harness import free_port, wait_until
+from relay_harness import SOURCE_DIR, wait_until
 
 BROWSER_DIR = Path(__file__).parent / "browser"
 
@@ -34,22 +34,17 @@ def test_ui_shows_requests_live_and_replays_them(relay, edge, app, tmp_path):
     missing = _browser_ready()
     if missing:
         pytest.skip(missing)
-    port = free_port()
-    agent = relay.agent(app, edge, inspect=True, extra=["--inspect", f"127.0.0.1:{port}"])
-    try:
-        m = agent.wait_for_output(r"Web Interface\s+(http://\S+)")
-    except AssertionError:
-        # Same convention as needs_flag: the flag exists, but until the agent composes the
-        # inspector (docs/inspector.md, "For the agent") nothing serves it. Remove this skip then.
-        pytest.skip("NOT BUILT YET: `relay http --inspect` prints no `Web Interface` line "
-                    "(the agent does not start the inspector yet)")
-    inspector = m[1]
+    agent = relay.agent(app, edge, inspect=True,
+                        extra=["--inspect", "127.0.0.1:0", "--state-dir", str(tmp_path / "state")])
+    inspector = agent.wait_for_output(r"Web Interface\s+(http://\S+)")[1]
     wait_until(lambda: "tunnels" in json.loads(
         subprocess.run(["curl", "-s", f"{inspector}/api/tunnels"], capture_output=True, text=True).stdout or "{}"),
         10, "the inspector's API")
 
     tunnel = agent.tunnel
-    shots = tmp_path / "screenshots"
+    shots = SOURCE_DIR / "test-output" / "inspector-browser"
+    for old in shots.glob("*.png"):
+        old.unlink()
     run = subprocess.run(
         ["node", str(BROWSER_DIR / "inspector_check.mjs"), "--inspector", inspector, "--out", str(shots),
          "--send-url", tunnel.url("/webhook/tiktok"), "--connect", f"127.0.0.1:{tunnel.port}"],

@@ -87,3 +87,45 @@ def test_systemd_analyze_verify(tmp_path, unit):
     # targets); only lines about our unit count.
     ours = [line for line in (r.stdout + r.stderr).splitlines() if unit in line]
     assert ours == [], r.stdout + r.stderr
+
+
+def test_cmake_install_puts_binary_units_and_examples_in_place(tmp_path):
+    """`cmake --install BUILD --prefix P` (what `make install` and the .deb do) from the build
+    directory of the binary under test."""
+    build = Path(relay_bin()).resolve().parent
+    cmake = shutil.which("cmake")
+    if cmake is None or not (build / "cmake_install.cmake").is_file():
+        pytest.skip(f"{build} is not a CMake build directory (or cmake is missing)")
+    prefix = tmp_path / "prefix"
+    r = subprocess.run([cmake, "--install", str(build), "--prefix", str(prefix)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    binary = prefix / "bin" / "relay"
+    assert os.access(binary, os.X_OK), sorted(str(p) for p in prefix.rglob("*"))
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30)
+    assert version.returncode == 0 and version.stdout.strip(), version
+    for unit in ("relay.service", "relay-edge.service"):
+        installed = prefix / "lib" / "systemd" / "system" / unit
+        assert installed.read_text() == (SOURCE / "config" / unit).read_text()
+    for example in ("relay.yml", "edge.yml"):
+        installed = prefix / "share" / "doc" / "relay" / "examples" / example
+        assert installed.read_text() == (SOURCE / "config" / example).read_text()
+
+
+def test_cpack_builds_a_deb_with_binary_units_and_examples(tmp_path):
+    build = Path(relay_bin()).resolve().parent
+    cpack, dpkg_deb = shutil.which("cpack"), shutil.which("dpkg-deb")
+    if cpack is None or dpkg_deb is None or not (build / "CPackConfig.cmake").is_file():
+        pytest.skip("needs cpack, dpkg-deb and the CMake build directory of the binary under test")
+    r = subprocess.run([cpack, "-G", "DEB", "--config", str(build / "CPackConfig.cmake"), "-B", str(tmp_path)],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    debs = list(tmp_path.glob("relay_*.deb"))
+    assert len(debs) == 1, sorted(p.name for p in tmp_path.iterdir())
+    listing = subprocess.run([dpkg_deb, "-c", str(debs[0])], capture_output=True, text=True, timeout=60).stdout
+    files = {line.split()[-1] for line in listing.splitlines()}
+    assert {"./usr/bin/relay", "./usr/lib/systemd/system/relay.service", "./usr/lib/systemd/system/relay-edge.service",
+            "./usr/share/doc/relay/examples/relay.yml", "./usr/share/doc/relay/examples/edge.yml"} <= files, files
+    fields = subprocess.run([dpkg_deb, "-f", str(debs[0]), "Package", "Depends"], capture_output=True, text=True,
+                            timeout=60).stdout
+    assert "Package: relay" in fields and "libssl3" in fields, fields

@@ -1,12 +1,15 @@
 """Issue 2: bodies stream under HTTP/2 flow control, so a 100 MiB transfer to (or from) a slow
 peer keeps the RSS of edge and agent below 64 MiB each."""
 
+import os
 import threading
 
 from relay_harness import write_pattern_file
 
 MiB = 1 << 20
-RSS_LIMIT_KIB = 64 * 1024
+# Under ASan the shadow memory and the quarantine add a fixed overhead; a buffered 100 MiB body
+# would still break the widened bound.
+RSS_LIMIT_KIB = (64 + (96 if os.environ.get("RELAY_SANITIZED") else 0)) * 1024
 
 
 class RssSampler:
@@ -51,7 +54,7 @@ def test_100_mib_upload_to_a_slow_app_keeps_rss_bounded(edge, agent, app, tunnel
     hwm = sampler.hwm()
     print(f"peak RSS KiB sampled={sampler.peak_rss} VmHWM={hwm}")
     for role, kib in hwm.items():
-        assert kib < RSS_LIMIT_KIB, f"{role} peak RSS {kib / 1024:.1f} MiB >= 64 MiB (sampled {sampler.peak_rss})"
+        assert kib < RSS_LIMIT_KIB, f"{role} peak RSS {kib / 1024:.1f} MiB >= {RSS_LIMIT_KIB // 1024} MiB (sampled {sampler.peak_rss})"
     assert edge.running() and agent.running()
 
 
@@ -64,4 +67,4 @@ def test_100_mib_download_to_a_slow_client_keeps_rss_bounded(edge, agent, tunnel
     hwm = sampler.hwm()
     print(f"peak RSS KiB sampled={sampler.peak_rss} VmHWM={hwm}")
     for role, kib in hwm.items():
-        assert kib < RSS_LIMIT_KIB, f"{role} peak RSS {kib / 1024:.1f} MiB >= 64 MiB (sampled {sampler.peak_rss})"
+        assert kib < RSS_LIMIT_KIB, f"{role} peak RSS {kib / 1024:.1f} MiB >= {RSS_LIMIT_KIB // 1024} MiB (sampled {sampler.peak_rss})"

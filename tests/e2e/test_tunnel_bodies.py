@@ -110,8 +110,6 @@ def test_expect_100_continue(app, tunnel, tmp_path):
     assert r.elapsed < 10, f"relay did not answer Expect: 100-continue (curl waited {r.elapsed:.1f}s)"
 
 
-@pytest.mark.xfail(reason="KNOWN BUG, open: the agent reads the upstream response with http::async_read into a "
-                   "buffer_body, which waits for a full buffer; it must use async_read_some (src/agent/forward_step.cpp)")
 def test_response_body_streams_before_it_ends(tunnel):
     # The app writes 4 chunks 1.5 s apart (4.5 s in all): curl must get the first one long before
     # the app writes the last, or the body was buffered somewhere.

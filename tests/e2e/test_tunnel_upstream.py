@@ -33,8 +33,7 @@ def test_https_upstream_via_localhost(relay, edge, make_app, pki):
     assert r.status == 200, r
 
 
-@pytest.mark.parametrize("host", [pytest.param("::1", marks=pytest.mark.xfail(reason="KNOWN BUG, open: the agent only tries what the "
-                          "resolver returns for localhost; /etc/hosts here lists 127.0.0.1 only, so it must also try ::1")), "127.0.0.1"])
+@pytest.mark.parametrize("host", ["::1", "127.0.0.1"])
 def test_localhost_upstream_works_whichever_address_the_app_listens_on(relay, edge, make_app, host):
     app = make_app(host=host)  # listens on this one address only
     agent = relay.agent(f"localhost:{app.port}", edge)

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

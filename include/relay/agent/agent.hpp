@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <chrono>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -24,6 +26,18 @@ struct TunnelStatus {
   bool online = false;
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;  // answers relay generated (5xx from relay, 403 verification)
+  std::uint64_t open = 0;    // requests in flight
+};
+
+// One finished request, for the console's "HTTP Requests" list.
+struct RequestSummary {
+  std::string tunnel;
+  std::string method;
+  std::string path;
+  int status = 0;  // 0: no response was sent
+  std::chrono::microseconds duration{0};
+  std::string relay_code;  // set when relay answered itself
+  bool replay = false;
 };
 
 // The local side: dials the edge, registers tunnels, serves streams, reconnects. It composes
@@ -49,6 +63,12 @@ class Agent {
 
   [[nodiscard]] std::vector<TunnelStatus> tunnels() const;
 
+  // Starts the local inspector (web UI + API, docs/inspector.md) when options.inspect_addr is
+  // set, and logs `starting web service`. Returns its URL ("http://127.0.0.1:4040"), or "" when
+  // it is turned off. Throws std::runtime_error (which address, what to do) when it cannot bind.
+  // Call before run(); stop() stops it.
+  std::string start_inspector();
+
   // Runtime changes (inspector, config reload), sent over the control stream (bind/unbind).
   boost::asio::awaitable<core::Result<TunnelStatus>> add_tunnel(TunnelOptions options);
   boost::asio::awaitable<core::error_code> remove_tunnel(std::string name);
@@ -58,6 +78,7 @@ class Agent {
     std::function<void(const TunnelStatus&)> tunnel_started;
     // "connecting", "online", "reconnecting", "stopped"; detail says why.
     std::function<void(std::string_view state, std::string_view detail)> session_state;
+    std::function<void(const RequestSummary&)> request_finished;  // each request, when over
   };
   void set_events(Events events);
 

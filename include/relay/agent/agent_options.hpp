@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@ struct WebhookVerification {
   std::string secret;    // resolved already (env:/file: expanded by config)
   std::optional<std::chrono::seconds> tolerance;  // default: the provider's
   bool enforce = true;  // false: log and capture the verdict, deliver anyway
+  // Provider settings: the generic `hmac`'s header/algorithm/..., Meta's verify_token.
+  std::map<std::string, std::string> params;
 };
 
 struct BasicAuth {
@@ -49,7 +52,10 @@ struct AgentOptions {
   std::vector<TunnelOptions> tunnels;
   std::string inspect_addr = "127.0.0.1:4040";  // empty: no inspector
   std::size_t capture_body_bytes = 64 * 1024;
-  std::string state_dir;  // captures database; empty: ~/.local/state/relay
+  // captures database; empty: $RELAY_STATE_DIR, else $XDG_STATE_HOME/relay, else
+  // ~/.local/state/relay
+  std::string state_dir;
+  std::string version;  // shown by the inspector (GET /api/status, the console)
   std::chrono::milliseconds ping_interval{10'000};
   std::chrono::milliseconds backoff_initial{250};
   std::chrono::milliseconds backoff_max{30'000};

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,8 @@ struct VerifyWebhookConfig {
   SourceLocation secret_at;
   std::optional<std::chrono::seconds> tolerance;
   bool enforce = true;
+  std::map<std::string, std::string> params;  // hmac's header/algorithm/..., Meta's verify_token
+  SourceLocation params_at;                   // the params map, or the provider when absent
 };
 
 struct TunnelConfig {

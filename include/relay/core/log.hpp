@@ -35,6 +35,11 @@ struct LogField {
 };
 void log_event(spdlog::logger& log, spdlog::level::level_enum level, std::string_view msg,
                std::initializer_list<LogField> fields = {});
+// The same for a line written once per request: a file or pipe may get it up to ~50 ms later, in
+// one write with the lines of other requests, instead of one write(2) per line. Lines at warn
+// and above, and all lines to a terminal, are still written at once.
+void log_request_event(spdlog::logger& log, spdlog::level::level_enum level, std::string_view msg,
+                       std::initializer_list<LogField> fields = {});
 
 // Parses "debug", "info", ... for --log-level; nullopt when unknown.
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text);

@@ -56,7 +56,7 @@ struct Capture {
   std::string error;       // what happened, for humans ("connection refused by localhost:3000")
 
   [[nodiscard]] bool complete() const { return status != 0 || !error_code.empty(); }
-  // Bytes this capture costs the store's byte cap (bodies and headers; fields are small).
+  // Bytes this capture holds in memory (bodies, headers, the object), for the store's byte cap.
   [[nodiscard]] std::size_t cost() const;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -60,19 +61,25 @@ class H2Stream {
   // peer's flow-control window, so an unread body stops its sender: backpressure end to end.
   boost::asio::awaitable<core::error_code> read(std::string& out);
   [[nodiscard]] bool body_complete() const { return remote_closed_ && recv_buf_.empty(); }
+  // Body bytes received and not yet read: 0 means read() would wait.
+  [[nodiscard]] std::size_t buffered() const { return recv_buf_.size(); }
 
   // Server role: the response headers. `end_stream` when there is no body to follow.
   core::error_code respond(int status, const core::Headers& headers, bool end_stream);
 
-  // Queues body bytes; `fin` ends the body. Waits while the queue is over its limit, which
-  // happens when the peer's window is closed (a slow reader on the other side).
+  // Sends body bytes; `fin` ends the body. When nothing is queued the bytes are framed from
+  // `data` itself and write() returns once they all are; otherwise they are queued and write()
+  // waits while the queue is over its limit. Either way it waits while the peer's window is
+  // closed (a slow reader on the other side): backpressure.
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
 
   // Abandons the stream (RST_STREAM, CANCEL by default). Safe to call more than once.
   void reset(std::uint32_t h2_error_code = 0x8);
 
   // Body bytes queued by write() and not yet framed.
-  [[nodiscard]] std::size_t send_pending() const { return send_buf_.size() - send_offset_; }
+  [[nodiscard]] std::size_t send_pending() const {
+    return send_view_.size() + send_buf_.size() - send_offset_;
+  }
   [[nodiscard]] bool closed() const { return closed_; }
   [[nodiscard]] core::error_code close_reason() const { return close_reason_; }
 
@@ -80,10 +87,14 @@ class H2Stream {
   friend class H2Session;
   friend struct H2StreamAccess;
 
+  static constexpr std::size_t kDeferred = static_cast<std::size_t>(-1);
+
   void on_closed(core::error_code reason);
-  // Copies queued body bytes into an outgoing DATA frame (nghttp2's data source callback).
-  // Returns the byte count, or -1 when nothing is queued yet (the stream is deferred).
-  long frame_data(std::uint8_t* buf, std::size_t length, bool& eof);
+  // How many queued body bytes the next DATA frame carries (at most `length`), or kDeferred
+  // when nothing is queued yet (the stream is deferred until write()).
+  std::size_t frame_length(std::size_t length, bool& eof);
+  // Appends the next `n` queued bytes to `out` (the frame's payload) and drops them.
+  void take_frame(std::string& out, std::size_t n);
   [[nodiscard]] bool has_send_space() const;
 
   std::weak_ptr<H2Session> session_;
@@ -91,12 +102,13 @@ class H2Stream {
   core::Headers headers_;
   int status_ = 0;
   bool headers_complete_ = false;
-  bool remote_closed_ = false;   // END_STREAM received
-  bool local_fin_ = false;       // we queued our last byte
-  bool data_deferred_ = false;   // nghttp2 asked for data we did not have yet
+  bool remote_closed_ = false;  // END_STREAM received
+  bool local_fin_ = false;      // we queued our last byte
+  bool data_deferred_ = false;  // nghttp2 asked for data we did not have yet
   bool closed_ = false;
   core::error_code close_reason_;
   std::string recv_buf_;
+  std::string_view send_view_;  // the current write()'s bytes, framed before send_buf_
   std::string send_buf_;
   std::size_t send_offset_ = 0;
   std::size_t send_limit_ = 256u * 1024;
@@ -127,7 +139,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 
   // Client role: a new request. `headers` start with the pseudo-headers; names in lower case;
   // no connection-specific fields. `end_stream` when no body follows.
-  core::Result<std::shared_ptr<H2Stream>> open_stream(const core::Headers& headers, bool end_stream);
+  core::Result<std::shared_ptr<H2Stream>> open_stream(const core::Headers& headers,
+                                                      bool end_stream);
 
   // GOAWAY: no new streams; run() returns once the streams in flight have finished. A
   // long-lived stream (the control stream) counts as in flight: finish or reset it.
@@ -142,6 +155,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 
  private:
   friend class H2Stream;
+  friend struct H2StreamAccess;
   struct Callbacks;
 
   boost::asio::awaitable<core::error_code> read_loop();
@@ -160,6 +174,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   nghttp2_session* session_ = nullptr;
   StreamHandler handler_;
   std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams_;
+  std::string out_;                   // frames gathered for the next TLS write
+  std::vector<std::int32_t> parked_;  // streams deferred while out_ was full
   AsyncEvent write_event_;
   std::chrono::steady_clock::time_point last_frame_;
   bool open_ = true;

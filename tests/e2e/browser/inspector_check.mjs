@@ -14,6 +14,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 
 const args = Object.fromEntries(
@@ -60,10 +61,18 @@ function send(url, body) {
   });
 }
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+// Debian's chromium, never a downloaded browser; a fresh profile each run (no state leaks in).
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-inspector-chromium-'));
+const browser = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1400, height: 860 },
+});
 let failure = null;
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  const page = browser.pages()[0] || await browser.newPage();
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -118,6 +127,7 @@ try {
   failure = String(e && e.message ? e.message : e);
 } finally {
   await browser.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
 }
 console.log(JSON.stringify({ ok: !failure, failure, steps, out }));
 process.exit(failure ? 1 : 0);

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "agent/upstream_address.hpp"
+#include "relay/agent/upstream_address.hpp"
 
 namespace relay::agent {
 namespace {

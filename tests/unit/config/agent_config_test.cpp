@@ -100,9 +100,8 @@ tunnels:
       "[::]:443) or :port (the port is missing) or false, got 'nowhere'",
       "relay.yml:6:5: error: tunnels.web.adr: unknown key 'adr'; did you mean 'addr'?",
       "relay.yml:6:5: error: tunnels.web: missing 'addr': where to forward, e.g. addr: 3000",
-      "relay.yml:8:11: error: tunnels.api.addr: expected a port (3000), host:port "
-      "(localhost:3000, [::1]:3000) or a URL (http://localhost:3000, https://127.0.0.1:8443) "
-      "('99999' is not a port from 1 to 65535), got 'localhost:99999'",
+      "relay.yml:8:11: error: tunnels.api.addr: port 99999 in upstream 'localhost:99999' is out "
+      "of range: use a port from 1 to 65535, got 'localhost:99999'",
   };
   ASSERT_GE(got.size(), expected.size()) << load.diagnostics.to_string();
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(got[i], expected[i]);

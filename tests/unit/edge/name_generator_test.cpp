@@ -43,5 +43,16 @@ TEST(RandomHex, LengthAndAlphabet) {
   EXPECT_NE(random_hex(16), id);
 }
 
+TEST(RequestId, SixteenHexCharactersAndUnique) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto id = request_id();
+    ASSERT_EQ(id.size(), 16u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 10000u);
+}
+
 }  // namespace
 }  // namespace relay::edge

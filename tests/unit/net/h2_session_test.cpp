@@ -61,8 +61,14 @@ class H2SessionTest : public ::testing::Test {
     server_->set_stream_handler([this](std::shared_ptr<H2Stream> stream) {
       asio::co_spawn(io_, handler_(std::move(stream)), asio::detached);
     });
-    asio::co_spawn(io_, server_->run(), [this](std::exception_ptr, error_code ec) { server_result_ = ec; server_done_ = true; });
-    asio::co_spawn(io_, client_->run(), [this](std::exception_ptr, error_code ec) { client_result_ = ec; client_done_ = true; });
+    asio::co_spawn(io_, server_->run(), [this](std::exception_ptr, error_code ec) {
+      server_result_ = ec;
+      server_done_ = true;
+    });
+    asio::co_spawn(io_, client_->run(), [this](std::exception_ptr, error_code ec) {
+      client_result_ = ec;
+      client_done_ = true;
+    });
   }
 
   template <class F>
@@ -76,7 +82,10 @@ class H2SessionTest : public ::testing::Test {
   }
 
   static core::Headers request(std::string_view method = "POST") {
-    return {{":method", std::string(method)}, {":scheme", "http"}, {":authority", "t.localhost"}, {":path", "/hook"}};
+    return {{":method", std::string(method)},
+            {":scheme", "http"},
+            {":authority", "t.localhost"},
+            {":path", "/hook"}};
   }
 
   asio::io_context io_;
@@ -88,7 +97,8 @@ class H2SessionTest : public ::testing::Test {
 };
 
 // Server handler that echoes the request body and reports the largest read it saw.
-asio::awaitable<void> echo(std::shared_ptr<H2Stream> stream, std::size_t* max_chunk, std::chrono::milliseconds delay) {
+asio::awaitable<void> echo(std::shared_ptr<H2Stream> stream, std::size_t* max_chunk,
+                           std::chrono::milliseconds delay) {
   std::string body, chunk;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
@@ -112,17 +122,20 @@ TEST_F(H2SessionTest, RequestAndResponseBodiesCrossBothWays) {
   std::string received;
   int status = 0;
   bool done = false;
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-    auto stream = client_->open_stream(request(), false).value();
-    co_await stream->write("hello ", false);
-    co_await stream->write("tunnel", true);
-    EXPECT_FALSE(co_await stream->wait_headers());
-    status = stream->status();
-    EXPECT_EQ(stream->headers().get("x-mixed-case"), "kept");
-    std::string chunk;
-    while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), false).value();
+        co_await stream->write("hello ", false);
+        co_await stream->write("tunnel", true);
+        EXPECT_FALSE(co_await stream->wait_headers());
+        status = stream->status();
+        EXPECT_EQ(stream->headers().get("x-mixed-case"), "kept");
+        std::string chunk;
+        while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
+        done = true;
+      },
+      asio::detached);
   run_until([&] { return done; });
   EXPECT_EQ(status, 200);
   EXPECT_EQ(received, "hello tunnel");
@@ -133,17 +146,84 @@ TEST_F(H2SessionTest, ManyConcurrentStreams) {
   start_sessions();
   int ok = 0;
   for (int i = 0; i < 200; ++i) {
-    asio::co_spawn(io_, [&, i]() -> asio::awaitable<void> {
-      auto stream = client_->open_stream(request(), false).value();
-      auto body = "request " + std::to_string(i);
-      co_await stream->write(body, true);
-      if (co_await stream->wait_headers()) co_return;
-      std::string all, chunk;
-      while (!(co_await stream->read(chunk)) && !chunk.empty()) all += chunk;
-      if (all == body) ++ok;
-    }, asio::detached);
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          auto stream = client_->open_stream(request(), false).value();
+          auto body = "request " + std::to_string(i);
+          co_await stream->write(body, true);
+          if (co_await stream->wait_headers()) co_return;
+          std::string all, chunk;
+          while (!(co_await stream->read(chunk)) && !chunk.empty()) all += chunk;
+          if (all == body) ++ok;
+        },
+        asio::detached);
   }
   run_until([&] { return ok == 200; });
+}
+
+TEST_F(H2SessionTest, ConcurrentLargeBodiesArriveIntact) {
+  // Bodies larger than a DATA frame, a write buffer and a stream window, on many streams at
+  // once: frames are cut from the writers' own buffers (NO_COPY), streams wait while the
+  // write buffer is full, and every byte must still arrive in order on the right stream.
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  start_sessions();
+  constexpr int kStreams = 8;
+  int ok = 0;
+  for (int i = 0; i < kStreams; ++i) {
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          std::string body;
+          for (std::size_t k = 0; body.size() < 1200u * 1024; ++k) {
+            body += std::to_string(i) + ":" + std::to_string(k) + ";";
+          }
+          auto stream = client_->open_stream(request(), false).value();
+          const std::size_t third = body.size() / 3;
+          const std::string_view view(body);
+          EXPECT_FALSE(co_await stream->write(view.substr(0, third), false));
+          EXPECT_FALSE(co_await stream->write(view.substr(third, third), false));
+          EXPECT_FALSE(co_await stream->write(view.substr(2 * third), true));
+          if (co_await stream->wait_headers()) co_return;
+          std::string all, chunk;
+          while (!(co_await stream->read(chunk)) && !chunk.empty()) all += chunk;
+          EXPECT_EQ(all.size(), body.size());
+          if (all == body) ++ok;
+        },
+        asio::detached);
+  }
+  run_until([&] { return ok == kStreams; });
+  EXPECT_EQ(ok, kStreams);
+}
+
+TEST_F(H2SessionTest, BufferedTellsWhetherReadWouldWait) {
+  handler_ = [](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    s->respond(200, {}, false);
+    co_await s->write("early", false);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_after(50ms);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await s->write("", true);
+  };
+  start_sessions();
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), true).value();
+        EXPECT_FALSE(co_await stream->wait_headers());
+        std::string chunk;
+        EXPECT_FALSE(co_await stream->read(chunk));
+        EXPECT_EQ(chunk, "early");
+        EXPECT_EQ(stream->buffered(), 0u);  // the rest comes 50 ms later
+        EXPECT_FALSE(stream->body_complete());
+        EXPECT_FALSE(co_await stream->read(chunk));
+        EXPECT_TRUE(chunk.empty());
+        EXPECT_TRUE(stream->body_complete());
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
 }
 
 TEST_F(H2SessionTest, SlowReaderBoundsBufferingThroughFlowControl) {
@@ -157,21 +237,25 @@ TEST_F(H2SessionTest, SlowReaderBoundsBufferingThroughFlowControl) {
   std::size_t max_pending = 0;
   std::size_t total = 0;
   bool done = false;
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-    auto stream = client_->open_stream(request(), false).value();
-    for (int i = 0; i < pieces; ++i) {
-      EXPECT_FALSE(co_await stream->write(piece, i + 1 == pieces));
-      max_pending = std::max(max_pending, stream->send_pending());
-    }
-    EXPECT_FALSE(co_await stream->wait_headers());
-    std::string chunk;
-    while (!(co_await stream->read(chunk)) && !chunk.empty()) total += chunk.size();
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), false).value();
+        for (int i = 0; i < pieces; ++i) {
+          EXPECT_FALSE(co_await stream->write(piece, i + 1 == pieces));
+          max_pending = std::max(max_pending, stream->send_pending());
+        }
+        EXPECT_FALSE(co_await stream->wait_headers());
+        std::string chunk;
+        while (!(co_await stream->read(chunk)) && !chunk.empty()) total += chunk.size();
+        done = true;
+      },
+      asio::detached);
   run_until([&] { return done; }, 60s);
   EXPECT_EQ(total, piece.size() * pieces);
   EXPECT_LE(max_chunk, 64u * 1024) << "the reader never holds more than the stream window";
-  EXPECT_LE(max_pending, H2Options{}.stream_send_buffer + piece.size()) << "writer blocked at its limit";
+  EXPECT_LE(max_pending, H2Options{}.stream_send_buffer + piece.size())
+      << "writer blocked at its limit";
 }
 
 TEST_F(H2SessionTest, ResetReachesThePeer) {
@@ -182,25 +266,33 @@ TEST_F(H2SessionTest, ResetReachesThePeer) {
   start_sessions();
   error_code result;
   bool done = false;
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-    auto stream = client_->open_stream(request("GET"), true).value();
-    result = co_await stream->wait_headers();
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request("GET"), true).value();
+        result = co_await stream->wait_headers();
+        done = true;
+      },
+      asio::detached);
   run_until([&] { return done; });
   EXPECT_EQ(result, make_error_code(Errc::stream_reset));
 }
 
 TEST_F(H2SessionTest, ClosedSessionFailsOpenStreamsAtOnce) {
-  handler_ = [](std::shared_ptr<H2Stream>) -> asio::awaitable<void> { co_return; };  // never answers
+  handler_ = [](std::shared_ptr<H2Stream>) -> asio::awaitable<void> {
+    co_return;
+  };  // never answers
   start_sessions();
   error_code result;
   bool done = false;
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-    auto stream = client_->open_stream(request("GET"), true).value();
-    result = co_await stream->wait_headers();
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request("GET"), true).value();
+        result = co_await stream->wait_headers();
+        done = true;
+      },
+      asio::detached);
   run_until([&] { return server_->active_streams() == 1; });
   server_->close();
   run_until([&] { return done && client_done_ && server_done_; });
@@ -213,7 +305,10 @@ TEST_F(H2SessionTest, SilentPeerIsDetectedByPing) {
   H2Options options;
   options.ping_interval = 50ms;
   client_ = std::make_shared<H2Session>(std::move(client_stream), H2Session::Role::client, options);
-  asio::co_spawn(io_, client_->run(), [this](std::exception_ptr, error_code ec) { client_result_ = ec; client_done_ = true; });
+  asio::co_spawn(io_, client_->run(), [this](std::exception_ptr, error_code ec) {
+    client_result_ = ec;
+    client_done_ = true;
+  });
   auto start = std::chrono::steady_clock::now();
   run_until([&] { return client_done_; }, 5s);
   EXPECT_EQ(client_result_, make_error_code(Errc::ping_timeout));
@@ -236,16 +331,20 @@ TEST_F(H2SessionTest, GoawayLetsStreamsInFlightFinish) {
   handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
   start_sessions();
   std::string received;
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-    auto stream = client_->open_stream(request(), false).value();
-    co_await stream->write("first", false);
-    client_->shutdown();  // GOAWAY while the request is still open
-    EXPECT_FALSE(client_->open_stream(request(), true).has_value()) << "no new streams after GOAWAY";
-    co_await stream->write(" and last", true);
-    if (co_await stream->wait_headers()) co_return;
-    std::string chunk;
-    while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
-  }, asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), false).value();
+        co_await stream->write("first", false);
+        client_->shutdown();  // GOAWAY while the request is still open
+        EXPECT_FALSE(client_->open_stream(request(), true).has_value())
+            << "no new streams after GOAWAY";
+        co_await stream->write(" and last", true);
+        if (co_await stream->wait_headers()) co_return;
+        std::string chunk;
+        while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
+      },
+      asio::detached);
   run_until([&] { return client_done_ && server_done_; });
   EXPECT_EQ(received, "first and last");
   EXPECT_FALSE(client_result_) << client_result_.message();

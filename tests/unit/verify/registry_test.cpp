@@ -76,6 +76,13 @@ TEST(Secret, LiteralEnvAndFile) {
   std::ofstream{path} << "from-file\n";
   EXPECT_EQ(resolve_secret("file:" + path, error).value(), "from-file");
   EXPECT_THROW(resolve_secret_or_throw("file:/nonexistent/relay"), std::runtime_error);
+  // An empty secret is never a provider's key: a clear error, not an HMAC keyed by "".
+  ::setenv("RELAY_VERIFY_TEST_EMPTY", "", 1);
+  EXPECT_FALSE(resolve_secret("env:RELAY_VERIFY_TEST_EMPTY", error).has_value());
+  EXPECT_NE(error.find("RELAY_VERIFY_TEST_EMPTY is empty"), std::string::npos);
+  std::ofstream{path, std::ios::trunc} << "\n";
+  EXPECT_FALSE(resolve_secret("file:" + path, error).has_value());
+  EXPECT_NE(error.find("is empty"), std::string::npos);
 }
 
 }  // namespace

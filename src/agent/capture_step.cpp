@@ -1,0 +1,99 @@
+#include "agent/capture_step.hpp"
+
+#include "agent/tunnel_runtime.hpp"
+#include "relay/core/clock.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::agent {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Event ids remembered per tunnel for duplicate detection: providers redeliver within minutes,
+// so the last few thousand deliveries are plenty.
+constexpr std::size_t kRecentIds = 4096;
+// No response and no answer from relay: the caller (or the edge) went away mid-request.
+constexpr std::string_view kCallerGone = "RELAY_CALLER_GONE";
+
+std::string strip_port(std::string_view addr) {
+  if (!addr.empty() && addr.front() == '[') {
+    auto end = addr.find(']');
+    return std::string(addr.substr(1, end == std::string_view::npos ? addr.npos : end - 1));
+  }
+  auto colon = addr.rfind(':');
+  if (colon != std::string_view::npos && addr.find(':') == colon) addr = addr.substr(0, colon);
+  return std::string(addr);
+}
+
+bool starts_with_relay(std::string_view name) {
+  return name.size() > 6 && (name[0] == 'r' || name[0] == 'R') &&
+         core::iequals(name.substr(0, 6), "relay-");
+}
+
+}  // namespace
+
+asio::awaitable<Step::Outcome> CaptureStep::run(Exchange& x) {
+  auto& c = x.capture.emplace();
+  c.id = store_.make_id();
+  x.capture_id = c.id;
+  c.tunnel = x.tunnel->options.name;
+  c.start = core::Clock::now();
+  c.public_url = x.scheme + "://" + x.authority;
+  c.method = x.method;
+  c.url = x.path;
+  c.replay = !x.replay_of.empty();
+  c.replay_of = x.replay_of;
+  const auto& headers = x.headers();
+  c.request_headers.reserve(headers.size());
+  for (const auto& f : headers) {
+    if (f.name.empty() || f.name.front() == ':') continue;
+    if (starts_with_relay(f.name)) {
+      if (core::iequals(f.name, net::protocol::kRemoteAddrHeader))
+        c.remote_addr = strip_port(f.value);
+      continue;  // the tunnel's own headers, not the provider's
+    }
+    c.request_headers.add(f.name, f.value);
+  }
+  if (c.remote_addr.empty() && x.stream->is_replay()) c.remote_addr = "replay";
+  if (x.body_buffered) c.request_body.assign(x.body, limit_);
+  x.stream->tap(&c, limit_);
+  store_.upsert(c);  // in flight: the list shows it now
+  co_return Outcome::next;
+}
+
+void CaptureStep::finished(Exchange& x) {
+  if (!x.capture) return;
+  auto& c = *x.capture;
+  x.stream->tap(nullptr, 0);  // the capture leaves the exchange below
+  c.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - x.started);
+  if (x.verdict) {
+    c.verdict = x.verdict;
+    if (x.verdict->ok() && x.verdict->event_id && !c.replay) {
+      c.duplicate = seen_before(*x.verdict->event_id) || x.duplicate;
+    }
+  }
+  if (!x.relay_code.empty()) {
+    c.error_code = std::string(x.relay_code);
+    c.error = x.detail;
+  } else if (c.status == 0) {
+    c.error_code = std::string(kCallerGone);
+    c.error = x.detail.empty() ? "the request ended before a response was sent" : x.detail;
+  }
+  store_.upsert(std::move(c));
+  x.capture.reset();
+}
+
+bool CaptureStep::seen_before(const std::string& event_id) {
+  if (recent_set_.contains(event_id)) return true;
+  recent_set_.insert(event_id);
+  recent_ids_.push_back(event_id);
+  if (recent_ids_.size() > kRecentIds) {
+    recent_set_.erase(recent_ids_.front());
+    recent_ids_.pop_front();
+  }
+  return false;
+}
+
+}  // namespace relay::agent

@@ -1,0 +1,100 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <boost/asio/buffer.hpp>
+
+#include "agent/header_mapping.hpp"
+
+namespace relay::agent {
+
+// Request bytes waiting for one write, in order: each piece is a view of bytes that outlive the
+// write (the head, a buffered body) or a string it owns (a chunk read from the tunnel, chunked
+// framing). Writing them gathered (writev) instead of appending them into one string saves a copy
+// of every body byte that arrives while a write is being put together.
+class OutgoingRequest {
+ public:
+  bool empty() const { return bytes_ == 0; }
+  std::size_t bytes() const { return bytes_; }
+
+  void add_view(std::string_view data) {
+    if (data.empty()) return;
+    pieces_.push_back(Piece{{}, data});
+    bytes_ += data.size();
+  }
+  void add_owned(std::string&& data) {
+    if (data.empty()) return;
+    bytes_ += data.size();
+    pieces_.push_back(Piece{std::move(data), {}});
+  }
+  void add_body(std::string_view data, BodyFraming framing) {
+    if (framing == BodyFraming::chunked) {
+      if (data.empty()) return;  // an empty chunk would end the body
+      add_owned(fmt::format("{:x}\r\n", data.size()));
+      add_view(data);
+      add_view("\r\n");
+    } else {
+      add_view(data);
+    }
+  }
+  // Takes the chunk's buffer; a spare one (capacity kept) is swapped back into it for the next
+  // read.
+  void add_body(std::string& chunk, BodyFraming framing) {
+    if (framing == BodyFraming::chunked) {
+      if (chunk.empty()) return;
+      add_owned(fmt::format("{:x}\r\n", chunk.size()));
+      add_owned(std::move(chunk));
+      add_view("\r\n");
+    } else {
+      add_owned(std::move(chunk));
+    }
+    chunk.clear();
+    if (!spare_.empty()) {
+      chunk.swap(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  void add_end(BodyFraming framing) {
+    if (framing == BodyFraming::chunked) add_view("0\r\n\r\n");
+  }
+
+  // Built after the last add: moving a short string in pieces_ moves its bytes.
+  const std::vector<boost::asio::const_buffer>& buffers() {
+    buffers_.clear();
+    for (auto& p : pieces_) {
+      auto v = p.view.data() ? p.view : std::string_view(p.owned);
+      buffers_.emplace_back(v.data(), v.size());
+    }
+    return buffers_;
+  }
+  // One string, for streams that would write a gathered sequence one piece at a time (TLS).
+  std::string flatten() const {
+    std::string all;
+    all.reserve(bytes_);
+    for (auto& p : pieces_) all.append(p.view.data() ? p.view : std::string_view(p.owned));
+    return all;
+  }
+  void clear() {
+    for (auto& p : pieces_) {
+      if (p.owned.capacity() >= 4096 && spare_.size() < 4) spare_.push_back(std::move(p.owned));
+    }
+    pieces_.clear();
+    bytes_ = 0;
+  }
+
+ private:
+  struct Piece {
+    std::string owned;
+    std::string_view view;
+  };
+  std::vector<Piece> pieces_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  std::vector<std::string> spare_;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace relay::agent
