@@ -10,9 +10,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Event ids remembered per tunnel for duplicate detection: providers redeliver within minutes,
-// so the last few thousand deliveries are plenty.
-constexpr std::size_t kRecentIds = 4096;
 // No response and no answer from relay: the caller (or the edge) went away mid-request.
 constexpr std::string_view kCallerGone = "RELAY_CALLER_GONE";
 
@@ -68,12 +65,8 @@ void CaptureStep::finished(Exchange& x) {
   x.stream->tap(nullptr, 0);  // the capture leaves the exchange below
   c.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - x.started);
-  if (x.verdict) {
-    c.verdict = x.verdict;
-    if (x.verdict->ok() && x.verdict->event_id && !c.replay) {
-      c.duplicate = seen_before(*x.verdict->event_id) || x.duplicate;
-    }
-  }
+  if (x.verdict) c.verdict = x.verdict;
+  c.duplicate = x.duplicate;
   if (!x.relay_code.empty()) {
     c.error_code = std::string(x.relay_code);
     c.error = x.detail;
@@ -83,17 +76,6 @@ void CaptureStep::finished(Exchange& x) {
   }
   store_.upsert(std::move(c));
   x.capture.reset();
-}
-
-bool CaptureStep::seen_before(const std::string& event_id) {
-  if (recent_set_.contains(event_id)) return true;
-  recent_set_.insert(event_id);
-  recent_ids_.push_back(event_id);
-  if (recent_ids_.size() > kRecentIds) {
-    recent_set_.erase(recent_ids_.front());
-    recent_ids_.pop_front();
-  }
-  return false;
 }
 
 }  // namespace relay::agent

@@ -1,9 +1,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <string>
-#include <unordered_set>
 
 #include "agent/pipeline.hpp"
 #include "relay/inspect/capture_store.hpp"
@@ -26,13 +24,8 @@ class CaptureStep final : public Step {
   void finished(Exchange& exchange) override;
 
  private:
-  // Whether the provider's event id was delivered (and verified) before on this tunnel.
-  bool seen_before(const std::string& event_id);
-
   inspect::CaptureStore& store_;
   std::size_t limit_;
-  std::deque<std::string> recent_ids_;  // oldest first, bounded
-  std::unordered_set<std::string> recent_set_;
 };
 
 }  // namespace relay::agent

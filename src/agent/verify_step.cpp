@@ -54,6 +54,7 @@ asio::awaitable<Step::Outcome> VerifyStep::run(Exchange& x) {
   if (verdict.ok()) {
     // A replay from the inspector repeats an id on purpose: not a provider redelivery.
     if (verdict.event_id && x.replay_of.empty() && seen_before(*verdict.event_id)) {
+      x.duplicate = true;  // the capture shows it too
       core::log_event(*verify_log(), spdlog::level::warn, "webhook duplicate delivery (delivered)",
                       {{"tunnel", x.tunnel->options.name},
                        {"provider", verdict.provider},

@@ -508,3 +508,15 @@ def write_pattern_file(path: Path, n: int, seed: int = 0) -> str:
             h.update(chunk)
             left -= len(chunk)
     return h.hexdigest()
+
+
+def agent_config_yaml(edge, tunnels: str) -> str:
+    """A `relay start` config for `edge` (its authtoken and test CA, inspector off) with the
+    given YAML under `tunnels:` (indented by two spaces)."""
+    return f"""version: "2"
+authtoken: "{edge.authtoken}"
+edge: {edge.agent_addr}
+edge_ca: {edge.pki.ca}
+inspect_addr: false
+tunnels:
+{tunnels}"""

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from relay_harness import RelayProcess, Tunnel, has_flag, wait_until
+from relay_harness import RelayProcess, Tunnel, agent_config_yaml, has_flag, wait_until
 
 pytestmark = pytest.mark.skipif(not has_flag("start", "--all"), reason="NOT BUILT YET: relay start --all")
 
@@ -19,13 +19,7 @@ TUNNEL_RX = r"tunnel (?P<name>[a-z0-9-]+): (?P<url>\S+) → (?P<addr>\S+)"
 
 
 def config_text(edge, app, extra_tunnel: str = "") -> str:
-    return f"""version: "2"
-authtoken: "{edge.authtoken}"
-edge: {edge.agent_addr}
-edge_ca: {edge.pki.ca}
-inspect_addr: false
-tunnels:
-  web:
+    return agent_config_yaml(edge, f"""  web:
     addr: 127.0.0.1:{app.port}
     url: cfg-web
   hooks:
@@ -34,7 +28,7 @@ tunnels:
     verify_webhook:
       provider: tiktok
       secret: env:E2E_TIKTOK_SECRET
-{extra_tunnel}"""
+{extra_tunnel}""")
 
 
 def tunnels_of(process: RelayProcess) -> dict[str, str]:
@@ -215,17 +209,11 @@ def test_basic_auth_tunnel_key_is_enforced(relay, edge, app, tmp_path):
     """`basic_auth: ["user:password"]`: no or wrong credentials → 401 with a challenge, and the
     app sees nothing; the right ones reach the app."""
     cfg = tmp_path / "relay.yml"
-    cfg.write_text(f"""version: "2"
-authtoken: "{edge.authtoken}"
-edge: {edge.agent_addr}
-edge_ca: {edge.pki.ca}
-inspect_addr: false
-tunnels:
-  private:
+    cfg.write_text(agent_config_yaml(edge, f"""  private:
     addr: 127.0.0.1:{app.port}
     url: cfg-private
     basic_auth: ["admin:s3cret:with-colon"]
-""")
+"""))
     cfg.chmod(0o600)
     agent = start(relay, cfg)
     tunnel = Tunnel(wait_tunnels(agent, {"private"})["private"])

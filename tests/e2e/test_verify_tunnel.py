@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from relay_harness import RelayProcess, Tunnel, relay_bin, wait_until, write_pattern_file
+from relay_harness import RelayProcess, Tunnel, agent_config_yaml, relay_bin, wait_until, write_pattern_file
 
 TIKTOK_SECRET = "e2e-tiktok-client-secret"
 ZOOM_SECRET = "e2e-zoom-secret-token"
@@ -307,13 +307,7 @@ def test_secret_from_env_or_file(relay, edge, app, form, tmp_path):
 
 def start_config(relay, edge, app, tunnels: str, tmp_path, env=None) -> tuple[RelayProcess, dict[str, Tunnel]]:
     cfg = tmp_path / "relay.yml"
-    cfg.write_text(f"""version: "2"
-authtoken: "{edge.authtoken}"
-edge: {edge.agent_addr}
-edge_ca: {edge.pki.ca}
-inspect_addr: false
-tunnels:
-{tunnels}""")
+    cfg.write_text(agent_config_yaml(edge, tunnels))
     cfg.chmod(0o600)
     p = RelayProcess("start", ["start", "--all", "--config", str(cfg)], relay.dir, env=env)
     relay.processes.append(p)
