@@ -1,11 +1,11 @@
 #include "relay/net/tls.hpp"
 
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/bn.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -46,7 +46,9 @@ std::string bio_to_string(BIO* bio) {
 
 std::string read_file(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(std::string(what) + " '" + path + "' cannot be read; check the path and its permissions");
+  if (!in)
+    throw std::runtime_error(std::string(what) + " '" + path +
+                             "' cannot be read; check the path and its permissions");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -132,24 +134,32 @@ CertificatePem read_pem_files(const std::string& cert_file, const std::string& k
   return {read_file(cert_file, "TLS certificate file"), read_file(key_file, "TLS key file")};
 }
 
-TlsContextPtr make_server_tls_context(const CertificatePem& pem, const std::vector<std::string>& alpn) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+TlsContextPtr make_server_tls_context(const CertificatePem& pem,
+                                      const std::vector<std::string>& alpn) {
+  // The ALPN select callback reads the wire form for as long as the context lives: one
+  // allocation owns both, and the returned pointer aliases the context inside it.
+  struct ContextWithAlpn {
+    ssl::context context{ssl::context::tls_server};
+    std::string alpn_wire;
+  };
+  auto holder = std::make_shared<ContextWithAlpn>();
+  TlsContextPtr ctx(holder, &holder->context);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                    ssl::context::single_dh_use);
   boost::system::error_code ec;
   ctx->use_certificate_chain(boost::asio::buffer(pem.cert), ec);
-  if (ec) throw std::runtime_error("the TLS certificate is not a valid PEM certificate chain: " + ec.message());
+  if (ec)
+    throw std::runtime_error("the TLS certificate is not a valid PEM certificate chain: " +
+                             ec.message());
   ctx->use_private_key(boost::asio::buffer(pem.key), ssl::context::pem, ec);
   if (ec) throw std::runtime_error("the TLS key is not a valid PEM private key: " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
     throw std::runtime_error("the TLS key does not match the certificate");
   }
   if (!alpn.empty()) {
-    // The wire form must outlive the context: keep it in the context's ex_data via a static map
-    // would be overkill; a leaked string per context is bounded (one per listener).
-    auto* wire = new std::string(alpn_wire(alpn));
-    SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_alpn, wire);
+    holder->alpn_wire = alpn_wire(alpn);
+    SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_alpn, &holder->alpn_wire);
   }
   return ctx;
 }
@@ -170,19 +180,25 @@ TlsContextPtr make_client_tls_context(const TlsClientOptions& options) {
     ctx->set_verify_mode(ssl::verify_peer);
     if (!options.pinned_pem.empty()) {
       ctx->add_certificate_authority(boost::asio::buffer(options.pinned_pem), ec);
-      if (ec) throw std::runtime_error("the pinned edge certificate is not valid PEM: " + ec.message());
+      if (ec)
+        throw std::runtime_error("the pinned edge certificate is not valid PEM: " + ec.message());
     } else if (!options.ca_file.empty()) {
       auto pem = read_file(options.ca_file, "CA file");
       ctx->add_certificate_authority(boost::asio::buffer(pem), ec);
-      if (ec) throw std::runtime_error("the CA file '" + options.ca_file + "' is not a valid PEM certificate: " + ec.message());
+      if (ec)
+        throw std::runtime_error("the CA file '" + options.ca_file +
+                                 "' is not a valid PEM certificate: " + ec.message());
     } else {
       ctx->set_default_verify_paths(ec);
-      if (ec) throw std::runtime_error("cannot load the system CA store: " + ec.message() + "; pass --edge-ca FILE");
+      if (ec)
+        throw std::runtime_error("cannot load the system CA store: " + ec.message() +
+                                 "; pass --edge-ca FILE");
     }
   }
   if (!options.alpn.empty()) {
     auto wire = alpn_wire(options.alpn);
-    SSL_CTX_set_alpn_protos(ctx->native_handle(), reinterpret_cast<const unsigned char*>(wire.data()),
+    SSL_CTX_set_alpn_protos(ctx->native_handle(),
+                            reinterpret_cast<const unsigned char*>(wire.data()),
                             static_cast<unsigned int>(wire.size()));
   }
   return ctx;
