@@ -1,12 +1,10 @@
 // `relay config check | add-authtoken | edit | path`: the agent config file (and, for check,
 // the edge config file).
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
+#include "cli/child_process.hpp"
 #include "cli/commands.hpp"
 #include "relay/config/agent_config.hpp"
 #include "relay/config/config_paths.hpp"
@@ -134,14 +132,8 @@ int edit(const ConfigFlags& flags) {
   if (editor == nullptr || *editor == '\0') editor = std::getenv("EDITOR");
   if (editor == nullptr || *editor == '\0') editor = "vi";
   // Through the shell, as git does, so EDITOR="code --wait" works.
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const std::string script = std::string{editor} + " \"$1\"";
-    ::execl("/bin/sh", "sh", "-c", script.c_str(), "sh", path.c_str(), nullptr);
-    ::_exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  const std::string script = std::string{editor} + " \"$1\"";
+  if (run_child({"/bin/sh", "-c", script, "sh", path}) != 0) {
     std::cerr << "relay config edit: the editor '" << editor
               << "' failed; set $EDITOR to one that works\n";
     return kExitFailure;

@@ -2,13 +2,13 @@
 // with --edge, of the edge), written from service_unit.cpp and driven through systemctl.
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "cli/child_process.hpp"
 #include "cli/commands.hpp"
 #include "cli/service_unit.hpp"
 #include "relay/config/config_paths.hpp"
@@ -50,17 +50,7 @@ int no_systemd(std::string_view action) {
 // Runs `command` with no shell; its output goes to ours. The exit status, 127 if not found.
 int run(const Command& command) {
   std::cout << "+ " << command_text(command) << std::endl;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) < 0) return 127;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run_child(command);
 }
 
 Command systemctl(const ServiceFlags& flags, std::initializer_list<std::string> args) {
