@@ -93,7 +93,7 @@ def main() -> int:
         watch = {"edge": edge.pid, "agent": agent.pid}
         warm = bench.run_wrk(scenario, url, host, watch, 3)  # warm-up: pools, windows, allocator
         if STRACE:
-            tracers = [subprocess.Popen(["strace", "-c", "-f", "-p", str(pid), "-o", str(workdir / f"strace.{role}")],
+            tracers = [subprocess.Popen(["strace", *(["-c"] if not os.environ.get("STRACE_FULL") else ["-tt", "-e", "trace=network,epoll_wait,write"]), "-f", "-p", str(pid), "-o", str(workdir / f"strace.{role}")],
                                         stderr=subprocess.DEVNULL) for role, pid in watch.items()]
             time.sleep(1)
             r = bench.run_wrk(scenario, url, host, watch, seconds)

@@ -136,7 +136,14 @@ asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
   auto headers = map_response_headers(upstream_headers);
   x.status = static_cast<int>(response.result_int());
   bool fin = parser->is_done();
-  if (auto ec = h2.respond(x.status, headers, fin)) co_return Failure{Where::caller, ec};
+  // Body bytes that came with the head are read first: HEADERS and the first DATA then share
+  // one TLS record, and the edge answers its caller with one write. Nothing here yet (a
+  // streaming app): the head goes at once.
+  bool head_sent = false;
+  if (fin || c.buffer.size() == 0) {
+    if (auto ec = h2.respond(x.status, headers, fin)) co_return Failure{Where::caller, ec};
+    head_sent = true;
+  }
 
   // Response body, one buffer at a time: write() waits while the edge's window is closed.
   // Sized to the body when its length is known and not zero-filled: a 64 KiB memset per
@@ -155,6 +162,10 @@ asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
     if (ec) co_return Failure{Where::upstream_after_response, ec};
     std::size_t got = buf_size - response.body().size;
     fin = parser->is_done();
+    if (!head_sent) {
+      if (auto rec = h2.respond(x.status, headers, false)) co_return Failure{Where::caller, rec};
+      head_sent = true;
+    }
     if (got == 0 && !fin) continue;
     if (auto wec = co_await h2.write(std::string_view(buf.get(), got), fin)) {
       co_return Failure{Where::caller, wec};
@@ -177,14 +188,28 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   mapping.host_header = options_.host_header;
   // HTTP/2 says "no body" by END_STREAM, which may come in a separate empty DATA frame. When
   // the length is unknown, wait for the first body bytes (or the end) before choosing between
-  // no body and chunked: the head and those bytes then go out in one write.
+  // no body and chunked: the head and those bytes then go out in one write. A body of known
+  // length up to kChunk (a webhook's) is gathered whole first, as exchange() would gather it
+  // before its first write anyway: the request can then be sent again on a fresh connection
+  // if a kept-alive one turns out closed, so that one needs no liveness check.
   std::string prefix;
   bool body_follows = x.body_buffered ? !x.body.empty() : !x.stream->body_complete();
-  if (body_follows && !x.body_buffered && !x.headers().contains("content-length")) {
-    if (auto ec = co_await x.stream->read(prefix)) {
-      x.detail = "the caller went away: " + ec.message();
-      co_return Outcome::answered;
-    }
+  bool whole_body_here = false;
+  if (body_follows && !x.body_buffered) {
+    const auto length = x.headers().content_length();
+    whole_body_here = length && *length <= kChunk;
+    std::string chunk;
+    do {
+      if (auto ec = co_await x.stream->read(chunk)) {
+        x.detail = "the caller went away: " + ec.message();
+        co_return Outcome::answered;
+      }
+      if (prefix.empty()) {
+        prefix.swap(chunk);
+      } else {
+        prefix += chunk;
+      }
+    } while (whole_body_here && !x.stream->body_complete());
     body_follows = !prefix.empty() || !x.stream->body_complete();
   }
   mapping.body_follows = body_follows;
@@ -192,8 +217,12 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   mapping.remove = &options_.request_header_remove;
   auto head = map_request(x.headers(), mapping);
 
+  // A kept-alive connection the app closed while we picked it: retry once on a fresh one,
+  // which is safe only when no body byte was consumed from the caller.
+  const bool replayable =
+      x.body_buffered || whole_body_here || (head.framing == BodyFraming::none && prefix.empty());
   std::string error;
-  auto acquired = co_await pool_->acquire(error);
+  auto acquired = co_await pool_->acquire(error, replayable);
   Failure failure;
   for (int attempt = 0;; ++attempt) {
     if (!acquired) {
@@ -235,9 +264,6 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
       if (keep_alive) pool_->release(std::move(connection));
       co_return Outcome::answered;
     }
-    // A kept-alive connection the app closed while we picked it: retry once on a fresh one,
-    // which is safe only when no body byte was consumed from the caller.
-    bool replayable = x.body_buffered || (head.framing == BodyFraming::none && prefix.empty());
     if (connection->reused && attempt == 0 && replayable &&
         failure.where == Where::upstream_before_response) {
       acquired = co_await pool_->connect(error);

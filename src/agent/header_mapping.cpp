@@ -32,10 +32,23 @@ std::vector<std::string> connection_tokens(const core::Headers& headers) {
 }
 
 bool listed(const std::vector<std::string>& names, std::string_view lower) {
-  return std::find(names.begin(), names.end(), lower) != names.end();
+  return !names.empty() && std::find(names.begin(), names.end(), lower) != names.end();
 }
 
-bool safe_value(std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; }
+// Two memchr scans: find_first_of("\r\n") calls memchr once per byte of `v`.
+bool safe_value(std::string_view v) {
+  return v.find('\n') == std::string_view::npos && v.find('\r') == std::string_view::npos;
+}
+
+// HTTP/2 field names arrive in lower case (nghttp2 rejects others); names from a replayed
+// request may not, so only those are copied.
+std::string_view lower_name(std::string_view name, std::string& scratch) {
+  if (std::none_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return name;
+  }
+  scratch = core::to_lower(name);
+  return scratch;
+}
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ").append(value).append("\r\n");
@@ -91,9 +104,10 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   std::string cookies;
   std::string forwarded_for;
   bool has_length = false;
+  std::string scratch;
   for (const auto& f : in) {
     if (f.name.empty() || f.name.front() == ':') continue;
-    const auto lower = core::to_lower(f.name);
+    const auto lower = lower_name(f.name, scratch);
     if (!safe_value(f.value) || !safe_value(f.name)) continue;  // never inject a line
     if (protocol::is_hop_by_hop(lower) || listed(hop, lower) || lower == "host" ||
         lower == "expect" || lower == "http2-settings" || listed(removed, lower)) {
@@ -151,13 +165,14 @@ core::Headers map_response_headers(const core::Headers& in) {
   const auto hop = connection_tokens(in);
   core::Headers out;
   out.reserve(in.size());
+  std::string scratch;
   for (const auto& f : in) {
-    auto lower = core::to_lower(f.name);
+    auto lower = lower_name(f.name, scratch);
     if (protocol::is_hop_by_hop(lower) || listed(hop, lower) ||
         lower == core::kRelayErrorCodeHeader || lower.empty() || lower.front() == ':') {
       continue;
     }
-    out.add(std::move(lower), f.value);
+    out.add(std::string(lower), f.value);
   }
   return out;
 }

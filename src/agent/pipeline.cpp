@@ -29,25 +29,15 @@ asio::awaitable<void> Pipeline::run(Exchange& x) {
   }
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.2f", ms.count());
-  if (x.relay_code.empty() && x.detail.empty()) {
-    core::log_request_event(*log, level, "request",
-                            {{"tunnel", tunnel.options.name},
-                             {"method", x.method},
-                             {"path", x.path},
-                             {"status", std::to_string(x.status)},
-                             {"duration_ms", duration},
-                             {"req", x.request_id}});
-  } else {
-    core::log_request_event(*log, level, "request",
-                            {{"tunnel", tunnel.options.name},
-                             {"method", x.method},
-                             {"path", x.path},
-                             {"status", std::to_string(x.status)},
-                             {"duration_ms", duration},
-                             {"req", x.request_id},
-                             {"code", std::string(x.relay_code)},
-                             {"error", x.detail}});
-  }
+  core::log_request_event(*log, level, "request",
+                          {{"tunnel", tunnel.options.name},
+                           {"method", x.method},
+                           {"path", x.path},
+                           {"status", std::to_string(x.status)},
+                           {"duration_ms", duration},
+                           {"req", x.request_id},
+                           {"code", std::string(x.relay_code)},
+                           {"error", x.detail}});
 }
 
 }  // namespace relay::agent

@@ -21,6 +21,7 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto kMaxIdleAge = std::chrono::seconds{20};
+constexpr auto kTrustedIdle = std::chrono::milliseconds{500};
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
@@ -49,12 +50,16 @@ bool UpstreamPool::still_open(UpstreamConnection& c) {
 }
 
 asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::acquire(
-    std::string& error) {
+    std::string& error, bool can_retry) {
   auto now = std::chrono::steady_clock::now();
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());  // most recently used: the likeliest to be open
     idle_.pop_back();
-    if (now - c->idle_since < kMaxIdleAge && still_open(*c)) {
+    const auto idle = now - c->idle_since;
+    // The peek is a syscall per request; a connection idle for less than kTrustedIdle is
+    // taken on trust when the caller can retry on a fresh one (servers keep idle connections
+    // for seconds), and checked otherwise.
+    if (idle < kMaxIdleAge && ((can_retry && idle < kTrustedIdle) || still_open(*c))) {
       c->reused = true;
       co_return std::move(c);
     }

@@ -9,9 +9,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "relay/agent/upstream_address.hpp"
 #include "agent/upstream_connection.hpp"
 #include "relay/agent/agent_options.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "relay/core/result.hpp"
 #include "relay/net/tls.hpp"
 
@@ -27,9 +27,11 @@ class UpstreamPool {
                bool tls_verify);
 
   // On failure `error` says what was tried and why it failed; the code tells refused
-  // (connection_refused) from timed out (timed_out) from anything else.
+  // (connection_refused) from timed out (timed_out) from anything else. `can_retry`: the
+  // caller retries on a fresh connection when a reused one turns out closed, so a recently
+  // used one needs no liveness check.
   boost::asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> acquire(
-      std::string& error);
+      std::string& error, bool can_retry);
   // A fresh connection, never an idle one (the retry after a stale keep-alive connection).
   boost::asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> connect(
       std::string& error);

@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/edge_config_flags.hpp"
+#include "cli/event_loop.hpp"
 #include "cli/sd_notify.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/edge/edge_server.hpp"
@@ -174,7 +175,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
 }
 
 int run_edge(edge::EdgeOptions options) {
-  asio::io_context io(1);
+  asio::io_context io(kOneIoThread);
   edge::EdgeServer server(io, std::move(options));
   try {
     server.start();

@@ -9,12 +9,13 @@
 #include <boost/asio/io_context.hpp>
 
 #include "agent/tunnel_runtime.hpp"
-#include "relay/agent/upstream_address.hpp"
 #include "cli/agent_lifetime.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_status.hpp"
 #include "cli/embedded_edge.hpp"
+#include "cli/event_loop.hpp"
 #include "relay/agent/agent.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "relay/core/log.hpp"
 #include "relay/verify/registry.hpp"
 #include "relay/verify/secret.hpp"
@@ -95,7 +96,7 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
 
 // `console`: draw the status block on stdout (a terminal) instead of printing plain lines.
 int run_http(agent::AgentOptions options, bool console) {
-  asio::io_context io(1);
+  asio::io_context io(kOneIoThread);
   std::optional<EmbeddedEdge> embedded;
   if (options.edge.empty()) {
     try {

@@ -11,6 +11,7 @@
 
 #include "cli/agent_lifetime.hpp"
 #include "cli/embedded_edge.hpp"
+#include "cli/event_loop.hpp"
 #include "cli/sd_notify.hpp"
 #include "cli/tunnel_reload.hpp"
 #include "relay/agent/agent.hpp"
@@ -156,7 +157,7 @@ class StartRuntime {
 }  // namespace
 
 int run_agent_with_reload(agent::AgentOptions options, StartRequest request) {
-  asio::io_context io{1};
+  asio::io_context io{kOneIoThread};
   if (options.version.empty()) options.version = RELAY_VERSION;
   try {
     // No edge configured: one on loopback in this process, as `relay http` does.

@@ -1,6 +1,7 @@
 #include "relay/core/headers.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace relay::core {
 
@@ -9,8 +10,8 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string to_lower(std::string_view s) {
@@ -33,6 +34,15 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
     if (iequals(f.name, name)) return f.value;
   }
   return std::nullopt;
+}
+
+std::optional<std::uint64_t> Headers::content_length() const {
+  auto text = get("content-length");
+  if (!text) return std::nullopt;
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc{} || end != text->data() + text->size()) return std::nullopt;
+  return n;
 }
 
 std::vector<std::string_view> Headers::get_all(std::string_view name) const {

@@ -329,6 +329,7 @@ void log_packed(spdlog::logger& log, spdlog::level::level_enum level, std::strin
   if (batched) buf.push_back(FdLogSink::kBatchMark);
   buf.append(msg.data(), msg.data() + msg.size());
   for (const auto& f : fields) {
+    if (f.value.empty()) continue;  // an optional field that is not there (an error's code)
     buf.push_back(kUnitSep);
     buf.append(f.key.data(), f.key.data() + f.key.size());
     buf.push_back(kRecordSep);

@@ -1,11 +1,11 @@
 #include "edge/stream_proxy.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -210,16 +210,19 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
   }
 
   std::optional<std::uint64_t> expected;
-  if (plan.framing == Framing::content_length) {
-    auto text = *headers.get("content-length");
-    std::uint64_t n = 0;
-    auto [end, perr] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (perr == std::errc{} && end == text.data() + text.size()) expected = n;
-  }
+  if (plan.framing == Framing::content_length) expected = headers.content_length();
   std::uint64_t sent = 0;
   std::string chunk;
   bool first = true;
+  bool yielded = false;
   for (;;) {
+    if (first && !yielded && h2_->buffered() == 0 && !h2_->body_complete() && !h2_->closed()) {
+      // The first DATA may be in the next TLS record, already read: one turn of the event
+      // loop lets the session parse it, and head and body then share one write.
+      yielded = true;
+      co_await asio::post(state_.executor, asio::use_awaitable);
+      continue;
+    }
     if (first && h2_->buffered() == 0 && !h2_->body_complete() && !h2_->closed()) {
       // No body bytes yet (a streaming or slow app): the caller gets the head now instead of
       // when the first bytes come. Small answers arrive with their head and share one write.

@@ -1,4 +1,9 @@
-"""Issue 2: the upstream forms of `relay http`, upstream TLS, and localhost on IPv4 or IPv6."""
+"""Issue 2: the upstream forms of `relay http`, upstream TLS, localhost on IPv4 or IPv6, and an
+app that closes kept-alive connections."""
+
+import socket
+import threading
+import time
 
 import pytest
 
@@ -42,3 +47,66 @@ def test_localhost_upstream_works_whichever_address_the_app_listens_on(relay, ed
         assert r.status == 200, r
         assert r.body == f"ok /family/{i}\n".encode()
     assert len(app.requests_to("/family/")) == 3
+
+
+def _closing_app(seen: list[bytes], stop: threading.Event) -> tuple[socket.socket, threading.Thread]:
+    """An app that answers one request per connection without `Connection: close` (so the agent
+    keeps the connection) and then closes it 50 ms later, as servers with a short keep-alive
+    timeout do."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                if not data:
+                    continue
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(body) < length:
+                    body += conn.recv(65536)
+                seen.append(head.split(b"\r\n")[0] + b" " + body)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def test_app_closing_kept_alive_connections_loses_no_request(relay, edge):
+    # The agent takes a connection used moments ago without a liveness check when it can send
+    # the request again: each request must still arrive exactly once and be answered.
+    seen: list[bytes] = []
+    stop = threading.Event()
+    server, thread = _closing_app(seen, stop)
+    try:
+        agent = relay.agent(f"127.0.0.1:{server.getsockname()[1]}", edge)
+        for i in range(4):
+            args = ("--data-binary", f"body-{i}") if i % 2 else ()
+            r = agent.tunnel.curl(f"/closing/{i}", *args)
+            assert r.status == 200 and r.body == b"ok", r
+            time.sleep(0.15)  # the app has closed the connection the agent kept
+        assert [s.split(b" ")[1] for s in seen] == [f"/closing/{i}".encode() for i in range(4)], seen
+        assert seen[1].endswith(b" body-1") and seen[3].endswith(b" body-3"), seen
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()

@@ -28,7 +28,8 @@ void configure_logging(const LogOptions& options);
 std::shared_ptr<spdlog::logger> logger(std::string_view name);
 
 // A structured log line: a fixed message and key=value fields. The sink decides the rendering
-// (term, logfmt, json), so call sites never format for one of them.
+// (term, logfmt, json), so call sites never format for one of them. A field whose value is
+// empty is left out: optional fields are passed as empty strings.
 struct LogField {
   std::string_view key;
   std::string value;

@@ -163,6 +163,10 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   boost::asio::awaitable<core::error_code> ping_loop();
   void wake_writer() { write_event_.notify(); }
 
+  // Calls the stream handler for the requests whose headers the last read completed. Not
+  // from inside nghttp2's callbacks: the rest of that read (a webhook's body, in the same
+  // TLS record) is then parsed already, and handlers may call into the session freely.
+  void hand_out_accepted();
   void fail_all(core::error_code reason);
   H2Stream* find(std::int32_t id);
 
@@ -174,8 +178,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   nghttp2_session* session_ = nullptr;
   StreamHandler handler_;
   std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams_;
-  std::string out_;                   // frames gathered for the next TLS write
-  std::vector<std::int32_t> parked_;  // streams deferred while out_ was full
+  std::string out_;                                  // frames gathered for the next TLS write
+  std::vector<std::int32_t> parked_;                 // streams deferred while out_ was full
+  std::vector<std::shared_ptr<H2Stream>> accepted_;  // server role: for hand_out_accepted()
   AsyncEvent write_event_;
   std::chrono::steady_clock::time_point last_frame_;
   bool open_ = true;

@@ -2,27 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "capture_sample.hpp"
 #include "inspect/capture_json.hpp"
 
 namespace relay::inspect {
 namespace {
 
-Capture make_capture(std::string id, std::string body) {
-  Capture c;
-  c.id = std::move(id);
-  c.tunnel = "web";
-  c.start = core::Clock::now();
-  c.method = "POST";
-  c.url = "/hook";
-  c.request_headers.add("content-type", "application/json");
-  c.request_body.assign(body, 1 << 20);
-  c.status = 200;
-  c.response_body.assign("ok", 1 << 20);
-  return c;
-}
+using inspect::testing::make_capture;
 
 TEST(CaptureRecord, RoundTripsEveryFieldAndRejectsDamage) {
-  auto c = make_capture("ins_1", std::string("bin\0\xff\x01", 6));
+  auto c = make_capture("ins_1", "web", std::string("bin\0\xff\x01", 6));
   c.remote_addr = "203.0.113.7";
   c.public_url = "https://abc.relay.test";
   c.response_headers.add("content-type", "text/plain");

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "capture_sample.hpp"
 #include "inspect/capture_json.hpp"
 #include "inspect/capture_record.hpp"
 
@@ -16,19 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Capture make_capture(std::string id, std::string tunnel = "web", std::string body = "{}") {
-  Capture c;
-  c.id = std::move(id);
-  c.tunnel = std::move(tunnel);
-  c.start = core::Clock::now();
-  c.method = "POST";
-  c.url = "/hook";
-  c.request_headers.add("content-type", "application/json");
-  c.request_body.assign(body, 1 << 20);
-  c.status = 200;
-  c.response_body.assign("ok", 1 << 20);
-  return c;
-}
+using inspect::testing::make_capture;
 
 class TempDir {
  public:

@@ -81,6 +81,19 @@ class H2SessionTest : public ::testing::Test {
     ASSERT_TRUE(done()) << "timed out";
   }
 
+  // A GET without body whose response headers are awaited: `result` is what wait_headers()
+  // returned, once `done`.
+  void spawn_get_waiting_for_headers(error_code& result, bool& done) {
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          auto stream = client_->open_stream(request("GET"), true).value();
+          result = co_await stream->wait_headers();
+          done = true;
+        },
+        asio::detached);
+  }
+
   static core::Headers request(std::string_view method = "POST") {
     return {{":method", std::string(method)},
             {":scheme", "http"},
@@ -266,14 +279,7 @@ TEST_F(H2SessionTest, ResetReachesThePeer) {
   start_sessions();
   error_code result;
   bool done = false;
-  asio::co_spawn(
-      io_,
-      [&]() -> asio::awaitable<void> {
-        auto stream = client_->open_stream(request("GET"), true).value();
-        result = co_await stream->wait_headers();
-        done = true;
-      },
-      asio::detached);
+  spawn_get_waiting_for_headers(result, done);
   run_until([&] { return done; });
   EXPECT_EQ(result, make_error_code(Errc::stream_reset));
 }
@@ -285,14 +291,7 @@ TEST_F(H2SessionTest, ClosedSessionFailsOpenStreamsAtOnce) {
   start_sessions();
   error_code result;
   bool done = false;
-  asio::co_spawn(
-      io_,
-      [&]() -> asio::awaitable<void> {
-        auto stream = client_->open_stream(request("GET"), true).value();
-        result = co_await stream->wait_headers();
-        done = true;
-      },
-      asio::detached);
+  spawn_get_waiting_for_headers(result, done);
   run_until([&] { return server_->active_streams() == 1; });
   server_->close();
   run_until([&] { return done && client_done_ && server_done_; });
