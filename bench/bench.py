@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""relay benchmark: nginx `return 200` app, driven by wrk directly and through relay edge+agent
-(TLS, throwaway CA, authtoken) on loopback, in one run. Started by bench/run.sh; see README.md.
+"""relay benchmark: nginx `return 200` app, driven by wrk directly, through relay edge+agent
+(TLS, throwaway CA, authtoken), and through two baselines (an nginx proxy hop, an `ssh -R`
+tunnel) on loopback, in one run. Started by bench/run.sh; see README.md.
 
 Environment: RELAY_BIN (the binary), BENCH_SECONDS (per run, default 10), BENCH_NGINX_WORKERS
 (default 1), BENCH_AGENT_ARGS (extra `relay http` flags), BENCH_LOG_LEVEL (default info),
-BENCH_INSPECT=1 (keep the agent's inspector on; default off).
+BENCH_INSPECT=1 (keep the agent's inspector on; default off), BENCH_ONLY (scenario name texts),
+BENCH_BASELINES (default nginx,ssh; empty for none).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "e2e"))
 
-from relay_harness import (Agent, Edge, Pki, free_port, is_listening, new_authtoken,  # noqa: E402
-                           proc_cpu_seconds, proc_memory_kib, wait_until)
+import baselines  # noqa: E402
+from relay_harness import Agent, Edge, Pki, new_authtoken, proc_cpu_seconds, proc_memory_kib  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 NGINX_WORKERS = os.environ.get("BENCH_NGINX_WORKERS", "1")
@@ -48,6 +50,8 @@ SCENARIOS = [
     Scenario("webhook c=64", "webhook.lua", 64, 2),
     Scenario("upload 1MiB c=4", "upload.lua", 4, 2, upload=True),
 ]
+# BENCH_ONLY="c=64": only the scenarios whose name contains one of these comma-separated texts.
+ONLY = [t.strip() for t in os.environ.get("BENCH_ONLY", "").split(",") if t.strip()]
 
 
 @dataclass
@@ -64,60 +68,6 @@ class Result:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
-
-
-class Nginx:
-    """nginx with its own config and prefix in `workdir`, in the foreground (daemon off), stopped by PID."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.dir = workdir / "nginx"
-        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        d = self.dir
-        conf = d / "nginx.conf"
-        conf.write_text(f"""
-daemon off;
-worker_processes {NGINX_WORKERS};
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
-  keepalive_requests 10000000;
-  keepalive_timeout 75s;
-  server {{
-    listen 127.0.0.1:{self.port} reuseport;
-    location / {{ return 200 "ok\\n"; }}
-    location /upload {{
-      client_max_body_size 2m;
-      client_body_buffer_size 2m;
-      return 200 "ok\\n";
-    }}
-  }}
-}}
-""")
-        self.log = open(d / "stderr.log", "wb")
-        self.proc = subprocess.Popen(["nginx", "-e", str(d / "error.log"), "-p", str(d), "-c", str(conf)],
-                                     stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
-        wait_until(lambda: is_listening(self.port) or self.proc.poll() is not None, 10, "nginx to listen")
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"nginx failed to start: {(d / 'stderr.log').read_text()}{(d / 'error.log').read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # graceful: the master stops its workers
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self.log.close()
 
 
 def reset_peak_rss(pid: int) -> None:
@@ -152,19 +102,55 @@ def fmt_row(cells, widths):
     return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
 
+@dataclass
+class Target:
+    """One way to reach the app: its URL, the Host header to send, the processes to watch."""
+
+    name: str
+    url: str
+    host: str | None
+    watch: dict[str, int]
+
+
+def check_answers(target: Target) -> None:
+    h = ["-H", f"Host: {target.host}"] if target.host else []
+    code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", *h,
+                           "-d", "{}", target.url], capture_output=True, text=True).stdout
+    if code != "200":
+        raise RuntimeError(f"{target.name}: {target.url} (Host {target.host}) answered {code!r}, not 200")
+
+
+def start_baselines(workdir: Path, app_port: int, started: list) -> list[Target]:
+    targets = []
+    wanted = [w.strip() for w in os.environ.get("BENCH_BASELINES", "nginx,ssh").split(",")]
+    if "nginx" in wanted:
+        proxy = baselines.NginxProxy(workdir, app_port, NGINX_WORKERS)
+        started.append(proxy)
+        targets.append(Target(proxy.name, f"http://127.0.0.1:{proxy.port}/hook", None, proxy.pids))
+    if "ssh" in wanted:
+        if baselines.SSHD is None:
+            print("bench: no sshd here, so no `ssh -R` baseline (apt-get install openssh-server for it)",
+                  file=sys.stderr)
+        else:
+            tunnel = baselines.SshTunnel(workdir, app_port)
+            started.append(tunnel)
+            targets.append(Target(tunnel.name, f"http://127.0.0.1:{tunnel.port}/hook", None, tunnel.pids))
+    return targets
+
+
 def main() -> int:
     relay = os.environ.get("RELAY_BIN")
     if not relay:
         print("bench: RELAY_BIN is not set (bench/run.sh sets it)", file=sys.stderr)
         return 2
-    # On timeout(1)'s SIGTERM, unwind so the finally below stops nginx, edge and agent.
+    # On timeout(1)'s SIGTERM, unwind so the finally below stops every process we started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="relay-bench-"))
     started: list = []
     rows = []
     try:
-        nginx = Nginx(workdir)
+        nginx = baselines.Nginx(workdir, NGINX_WORKERS)
         started.append(nginx)
         pki = Pki(workdir / "pki")
         token = new_authtoken()
@@ -178,27 +164,22 @@ def main() -> int:
         started.append(agent)
         agent.wait_ready()
         tunnel = agent.tunnel
-        watch = {"edge": edge.pid, "agent": agent.pid}
-        direct_url = f"http://127.0.0.1:{nginx.port}/hook"
-        relay_url = f"http://127.0.0.1:{edge.port}/hook"
-        relay_host = f"{tunnel.host}:{tunnel.port}"
+        direct = Target("direct", f"http://127.0.0.1:{nginx.port}/hook", None, {})
+        through_relay = Target("relay", f"http://127.0.0.1:{edge.port}/hook", f"{tunnel.host}:{tunnel.port}",
+                               {"edge": edge.pid, "agent": agent.pid})
+        targets = [direct, through_relay, *start_baselines(workdir, nginx.port, started)]
 
-        # Sanity: both paths answer 200 before we measure.
-        for url, host in ((direct_url, None), (relay_url, relay_host)):
-            h = ["-H", f"Host: {host}"] if host else []
-            code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", *h,
-                                   "-d", "{}", url], capture_output=True, text=True).stdout
-            if code != "200":
-                raise RuntimeError(f"{url} (Host {host}) answered {code!r}, not 200; agent log:\n{agent.tail()}")
-        # Warm-up: connections, pools, page cache.
-        run_wrk(SCENARIOS[1], relay_url, relay_host, watch, 1)
-        run_wrk(SCENARIOS[1], direct_url, None, watch, 1)
+        # Sanity: every path answers 200 before we measure; then warm connections, pools, caches.
+        for t in targets:
+            check_answers(t)
+            run_wrk(SCENARIOS[1], t.url, t.host, t.watch, 1)
 
         for s in SCENARIOS:
-            direct = run_wrk(s, direct_url, None, watch, SECONDS)
-            through = run_wrk(s, relay_url, relay_host, watch, SECONDS)
-            rows.append((s, direct, through))
-            print(f"  {s.name}: direct {direct.rps:,.0f} req/s, relay {through.rps:,.0f} req/s", file=sys.stderr)
+            if ONLY and not any(t in s.name for t in ONLY):
+                continue
+            results = [(t, run_wrk(s, t.url, t.host, t.watch, SECONDS)) for t in targets]
+            rows.append((s, results))
+            print(f"  {s.name}: " + ", ".join(f"{t.name} {r.rps:,.0f} req/s" for t, r in results), file=sys.stderr)
             for p in (edge, agent):
                 if not p.running():
                     raise RuntimeError(f"{p.role} exited during '{s.name}':\n{p.tail()}")
@@ -206,30 +187,31 @@ def main() -> int:
         for p in reversed(started):
             p.stop()
 
-    header = ["scenario", "target", "req/s", "% direct", "p50 ms", "p99 ms", "errors", "MiB/s",
-              "edge RSS MiB", "agent RSS MiB", "edge CPU s/10k", "agent CPU s/10k"]
+    header = ["scenario", "target", "req/s", "% direct", "p50 ms", "p99 ms", "errors", "MiB/s", "RSS MiB",
+              "CPU s/10k"]
     table = []
-    for s, direct, through in rows:
-        for target, r in (("direct", direct), ("relay", through)):
+    for s, results in rows:
+        direct_rps = results[0][1].rps
+        for t, r in results:
             mibs = f"{r.rps * r.body_bytes / MiB:,.0f}" if s.upload else "-"
-            pct = f"{100 * r.rps / direct.rps:.0f}%" if direct.rps else "-"
-            if target == "relay":
-                rss = [f"{r.rss_kib['edge'] / 1024:.1f}", f"{r.rss_kib['agent'] / 1024:.1f}"]
-                cpu = [f"{r.cpu_s[k] / r.requests * 10_000:.2f}" if r.requests else "-" for k in ("edge", "agent")]
-            else:
-                rss, cpu = ["-", "-"], ["-", "-"]
-            table.append([s.name, target, f"{r.rps:,.0f}", pct, f"{r.p50_ms:.3f}", f"{r.p99_ms:.3f}", r.errors, mibs,
-                          *rss, *cpu])
+            pct = f"{100 * r.rps / direct_rps:.0f}%" if direct_rps else "-"
+            rss = " / ".join(f"{r.rss_kib[k] / 1024:.1f}" for k in t.watch) or "-"
+            cpu = " / ".join(f"{r.cpu_s[k] / r.requests * 10_000:.2f}" for k in t.watch) if r.requests else ""
+            table.append([s.name, t.name, f"{r.rps:,.0f}", pct, f"{r.p50_ms:.3f}", f"{r.p99_ms:.3f}", r.errors, mibs,
+                          rss, cpu or "-"])
     widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
     version = subprocess.run([relay, "--version"], capture_output=True, text=True).stdout.strip()
+    processes = "; ".join(f"{t.name}: {' / '.join(t.watch)}" for t in targets if t.watch)
     lines = [
         f"relay bench  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {version}  {os.cpu_count()} CPUs  "
         f"{SECONDS}s per run  nginx workers={NGINX_WORKERS}  wrk threads 1 (c=1) / 2  "
         f"inspector {'on' if INSPECT else 'off'}  log level {os.environ.get('BENCH_LOG_LEVEL', 'info')}",
         f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}: other work on the "
         "machine skews the numbers",
-        "direct: wrk -> nginx 127.0.0.1; relay: wrk -> relay edge (HTTP) -> TLS+HTTP/2 -> relay http agent -> nginx",
-        "errors = non-2xx/3xx + socket errors; RSS = peak (VmHWM) during that run; CPU = utime+stime per 10k requests",
+        "direct: wrk -> nginx 127.0.0.1; relay: wrk -> relay edge (HTTP) -> TLS+HTTP/2 -> relay http agent -> nginx;",
+        "nginx proxy: wrk -> nginx proxy_pass (keepalive) -> nginx; ssh -R: wrk -> sshd -> SSH connection -> ssh -> nginx",
+        "errors = non-2xx/3xx + socket errors; RSS = peak (VmHWM) during that run and CPU = utime+stime per 10k",
+        f"requests, for each forwarding process ({processes})",
         "",
         fmt_row(header, widths),
         fmt_row(["-" * w for w in widths], widths),

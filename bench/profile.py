@@ -76,7 +76,7 @@ def main() -> int:
     os.environ["RELAY_BIN"] = wrapper(workdir, real)
     started = []
     try:
-        nginx = bench.Nginx(workdir)
+        nginx = bench.baselines.Nginx(workdir, bench.NGINX_WORKERS)
         started.append(nginx)
         pki = Pki(workdir / "pki")
         token = new_authtoken()

@@ -34,5 +34,5 @@ fi
 export RELAY_BIN
 echo "bench: $RELAY_BIN ($("$RELAY_BIN" --version 2>/dev/null || echo '?')), ${BENCH_SECONDS:-10}s per run" >&2
 
-# Bounded: 8 runs of BENCH_SECONDS plus start-up; bench.py stops everything it started by PID.
-exec timeout --signal=TERM --kill-after=30 "$(( ${BENCH_SECONDS:-10} * 8 + 180 ))" /usr/bin/python3 bench/bench.py
+# Bounded: 16 runs (4 scenarios x direct, relay and two baselines) of BENCH_SECONDS plus start-up; bench.py stops everything it started by PID.
+exec timeout --signal=TERM --kill-after=30 "$(( ${BENCH_SECONDS:-10} * 16 + 240 ))" /usr/bin/python3 bench/bench.py
