@@ -14,8 +14,10 @@ command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (scripts/insta
 # libFuzzer sees only the harness and never finds its way into the parsers. Not UBSan: clang 14
 # cannot compile coroutines with -fsanitize=undefined ("Cannot represent a difference across
 # sections"); the GCC ASan+UBSan build in .ci/run covers undefined behaviour in the libraries.
+# -O1 as in libFuzzer's docs, and line tables only: a fifth less compile time than -O2 -g on
+# these 2 cores, and a crash still reports file:line.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DRELAY_FUZZ=ON -DRELAY_TESTS=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer" >/dev/null
 mapfile -t all < <(cd tests/fuzz && ls -1 *_fuzz.cpp | sed 's/\.cpp$//')
 targets=("$@")
