@@ -6,6 +6,7 @@ Each one listens on loopback, forwards to the app, and is stopped by PID."""
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -153,20 +154,24 @@ PrintMotd no
 LogLevel ERROR
 """)
         self.log = open(d / "log", "wb")
-        self.sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=self.log, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
-        wait_until(lambda: is_listening(sshd_port) or self.sshd.poll() is not None, 10, "sshd to listen")
-        self.port = free_port()
-        self.ssh = subprocess.Popen(
-            ["ssh", "-N", "-i", str(d / "client_key"), "-p", str(sshd_port), "-o", "BatchMode=yes",
-             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-             "-o", "ExitOnForwardFailure=yes", "-R", f"127.0.0.1:{self.port}:127.0.0.1:{app_port}",
-             f"{os.environ.get('USER') or 'root'}@127.0.0.1"],
-            stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
-        wait_until(lambda: is_listening(self.port) or self.ssh.poll() is not None, 15, "ssh -R to listen")
-        if self.ssh.poll() is not None or self.sshd.poll() is not None:
+        self.sshd = self.ssh = None
+        try:
+            self.sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=self.log, stderr=self.log,
+                                         stdin=subprocess.DEVNULL)
+            wait_until(lambda: is_listening(sshd_port) or self.sshd.poll() is not None, 10, "sshd to listen")
+            self.port = free_port()
+            self.ssh = subprocess.Popen(
+                ["ssh", "-N", "-i", str(d / "client_key"), "-p", str(sshd_port), "-o", "BatchMode=yes",
+                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                 "-o", "ExitOnForwardFailure=yes", "-R", f"127.0.0.1:{self.port}:127.0.0.1:{app_port}",
+                 f"{pwd.getpwuid(os.geteuid()).pw_name}@127.0.0.1"],
+                stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+            wait_until(lambda: is_listening(self.port) or self.ssh.poll() is not None, 15, "ssh -R to listen")
+            if self.ssh.poll() is not None or self.sshd.poll() is not None:
+                raise RuntimeError("it exited")
+        except Exception as e:
             self.stop()
-            raise RuntimeError(f"ssh -R did not start: {(d / 'log').read_text()}")
+            raise RuntimeError(f"ssh -R did not start ({e}): {(d / 'log').read_text()}") from e
         # The work is done by the session's process: the listener's child ("[priv]" monitor) or,
         # with privilege separation, that one's child.
         worker = self.sshd.pid
@@ -175,6 +180,7 @@ LogLevel ERROR
         self.pids = {"sshd": worker, "ssh": self.ssh.pid}
 
     def stop(self) -> None:
-        stop_process(self.ssh)
-        stop_process(self.sshd)
+        for proc in (self.ssh, self.sshd):
+            if proc is not None:
+                stop_process(proc)
         self.log.close()

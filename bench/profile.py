@@ -91,9 +91,11 @@ def main() -> int:
         script = "upload.lua" if kind == "upload" else "webhook.lua"
         scenario = bench.Scenario(kind, script, conns, 1, upload=kind == "upload")
         watch = {"edge": edge.pid, "agent": agent.pid}
-        warm = bench.run_wrk(scenario, url, host, watch, 3)  # warm-up: pools, windows, allocator
+        bench.run_wrk(scenario, url, host, watch, 3)  # warm-up: pools, windows, allocator
         if STRACE:
-            tracers = [subprocess.Popen(["strace", *(["-c"] if not os.environ.get("STRACE_FULL") else ["-tt", "-e", "trace=network,epoll_wait,write"]), "-f", "-p", str(pid), "-o", str(workdir / f"strace.{role}")],
+            # STRACE_FULL=1: every call with its time, to see how writes and reads interleave.
+            what = ["-tt", "-e", "trace=network,epoll_wait,write"] if os.environ.get("STRACE_FULL") else ["-c"]
+            tracers = [subprocess.Popen(["strace", *what, "-f", "-p", str(pid), "-o", str(workdir / f"strace.{role}")],
                                         stderr=subprocess.DEVNULL) for role, pid in watch.items()]
             time.sleep(1)
             r = bench.run_wrk(scenario, url, host, watch, seconds)
