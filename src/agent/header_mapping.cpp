@@ -32,7 +32,7 @@ std::vector<std::string> connection_tokens(const core::Headers& headers) {
 }
 
 bool listed(const std::vector<std::string>& names, std::string_view lower) {
-  return !names.empty() && std::find(names.begin(), names.end(), lower) != names.end();
+  return std::find(names.begin(), names.end(), lower) != names.end();
 }
 
 // Two memchr scans: find_first_of("\r\n") calls memchr once per byte of `v`.

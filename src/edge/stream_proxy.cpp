@@ -216,14 +216,14 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
   bool first = true;
   bool yielded = false;
   for (;;) {
-    if (first && !yielded && h2_->buffered() == 0 && !h2_->body_complete() && !h2_->closed()) {
-      // The first DATA may be in the next TLS record, already read: one turn of the event
-      // loop lets the session parse it, and head and body then share one write.
-      yielded = true;
-      co_await asio::post(state_.executor, asio::use_awaitable);
-      continue;
-    }
     if (first && h2_->buffered() == 0 && !h2_->body_complete() && !h2_->closed()) {
+      if (!yielded) {
+        // The first DATA may be in the next TLS record, already read: one turn of the event
+        // loop lets the session parse it, and head and body then share one write.
+        yielded = true;
+        co_await asio::post(state_.executor, asio::use_awaitable);
+        continue;
+      }
       // No body bytes yet (a streaming or slow app): the caller gets the head now instead of
       // when the first bytes come. Small answers arrive with their head and share one write.
       responded_ = true;
