@@ -81,7 +81,10 @@ def _closing_app(seen: list[bytes], stop: threading.Event) -> tuple[socket.socke
                     if name.strip().lower() == b"content-length":
                         length = int(value)
                 while len(body) < length:
-                    body += conn.recv(65536)
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
                 seen.append(head.split(b"\r\n")[0] + b" " + body)
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 time.sleep(0.05)
