@@ -27,7 +27,7 @@ SOURCE_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "e2e"))
 
 import baselines  # noqa: E402
-from relay_harness import Agent, Edge, Pki, new_authtoken, proc_cpu_seconds, proc_memory_kib  # noqa: E402
+from relay_harness import Agent, Edge, Pki, new_authtoken, proc_memory_kib  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 NGINX_WORKERS = os.environ.get("BENCH_NGINX_WORKERS", "1")
@@ -63,7 +63,9 @@ class Result:
     errors: int
     body_bytes: int
     rss_kib: dict
-    cpu_s: dict
+    cpu_s: dict  # per watched process: utime + stime
+    cpu_split: dict  # per watched process: (utime, stime)
+    machine: dict  # the whole machine's CPU during the run, from /proc/stat: user, sys, softirq, idle
 
     @property
     def rps(self) -> float:
@@ -79,23 +81,44 @@ def reset_peak_rss(pid: int) -> None:
         pass
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> tuple[float, float]:
+    """(utime, stime) of a process in seconds, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
+def machine_cpu() -> dict[str, float]:
+    """Seconds of CPU time the whole machine spent so far, by kind (the first line of /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) / CLK_TCK for x in f.readline().split()[1:8]]
+    user, nice, system, idle, iowait, irq, softirq = v
+    return {"user": user + nice, "sys": system + irq, "softirq": softirq, "idle": idle + iowait}
+
+
 def run_wrk(scenario: Scenario, url: str, host: str | None, watch: dict[str, int], seconds: int) -> Result:
     env = dict(os.environ)
     env["BENCH_HOST"] = host or ""
     for pid in watch.values():
         reset_peak_rss(pid)
-    cpu_before = {role: proc_cpu_seconds(pid) for role, pid in watch.items()}
+    cpu_before = {role: proc_cpu(pid) for role, pid in watch.items()}
+    machine_before = machine_cpu()
     argv = ["wrk", "-t", str(scenario.threads), "-c", str(scenario.connections), "-d", f"{seconds}s",
             "--timeout", "5s", "--latency", "-s", str(BENCH_DIR / scenario.script), url]
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=seconds + 60)
-    cpu = {role: proc_cpu_seconds(pid) - cpu_before[role] for role, pid in watch.items()}
+    machine = {k: v - machine_before[k] for k, v in machine_cpu().items()}
+    split = {role: tuple(a - b for a, b in zip(proc_cpu(pid), cpu_before[role])) for role, pid in watch.items()}
+    cpu = {role: u + s for role, (u, s) in split.items()}
     rss = {role: proc_memory_kib(pid)["VmHWM"] for role, pid in watch.items()}
     m = re.search(r"^RESULT (.*)$", r.stdout, re.M)
     if r.returncode != 0 or not m:
         raise RuntimeError(f"wrk failed ({r.returncode}): {shlex.join(argv)}\n{r.stdout}\n{r.stderr}")
     f = {k: int(v) for k, v in (kv.split("=") for kv in m[1].split())}
     return Result(f["requests"], f["duration_us"] / 1e6, f["p50_us"] / 1000, f["p99_us"] / 1000,
-                  f["status_errors"] + f["socket_errors"], f["body_bytes"], rss, cpu)
+                  f["status_errors"] + f["socket_errors"], f["body_bytes"], rss, cpu, split, machine)
 
 
 def fmt_row(cells, widths):
@@ -140,6 +163,49 @@ def start_baselines(workdir: Path, app_port: int, started: list) -> list[Target]
                 started.append(tunnel)
                 targets.append(Target(tunnel.name, f"http://127.0.0.1:{tunnel.port}/hook", None, tunnel.pids))
     return targets
+
+
+# The scenario whose target (45% of direct) is set against the machine's whole CPU budget.
+BUDGET_SCENARIO = "webhook c=64"
+BUDGET_SHARE = 0.45
+
+
+def cpu_breakdown(rows) -> list[str]:
+    """Where one request's CPU time went at 64 connections, for each target: user and kernel time
+    of each forwarding process, then the whole machine (every process, interrupts, idle), in µs per
+    request. Then what the 45%-of-direct target leaves for relay's own code, measured the same way:
+    the machine's CPUs divided by that request rate, less what this run's wrk, app and loopback
+    softirq took, less relay's kernel time."""
+    found = [(s, results) for s, results in rows if s.name == BUDGET_SCENARIO]
+    if not found:
+        return []
+    _, results = found[0]
+    us = lambda seconds, r: seconds * 1e6 / r.requests  # noqa: E731
+    header = ["target", "req/s", "forwarding processes: user + kernel", "machine: user", "kernel", "softirq", "idle"]
+    table = []
+    for t, r in results:
+        if not r.requests:
+            continue
+        procs = ", ".join(f"{k} {us(u, r):.1f} + {us(k_s, r):.1f}" for k, (u, k_s) in r.cpu_split.items()) or "-"
+        m = r.machine
+        table.append([t.name, f"{r.rps:,.0f}", procs, *(f"{us(m[k], r):.1f}" for k in ("user", "sys", "softirq", "idle"))])
+    widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
+    out = ["", f"CPU per request, {BUDGET_SCENARIO} (µs; machine = all {os.cpu_count()} CPUs, every process):", "",
+           fmt_row(header, widths), fmt_row(["-" * w for w in widths], widths), *(fmt_row(row, widths) for row in table)]
+    direct = results[0][1]
+    relay = next((r for t, r in results if t.name == "relay" and r.requests), None)
+    if direct.requests and relay is not None:
+        budget = (os.cpu_count() or 1) * 1e6 / (BUDGET_SHARE * direct.rps)
+        busy = sum(us(relay.machine[k], relay) for k in ("user", "sys", "softirq"))
+        relay_user = sum(us(u, relay) for u, _ in relay.cpu_split.values())
+        relay_kernel = sum(us(k, relay) for _, k in relay.cpu_split.values())
+        others = busy - relay_user - relay_kernel
+        left = budget - others - relay_kernel
+        out += ["", f"At {BUDGET_SHARE:.0%} of direct ({BUDGET_SHARE * direct.rps:,.0f} req/s) the CPUs have {budget:.1f} µs "
+                f"per request with none idle. wrk, the app and softirq outside relay took {others:.1f} µs here and relay's "
+                f"kernel time {relay_kernel:.1f} µs, which leaves {left:.1f} µs of user time for edge and agent together "
+                f"(they used {relay_user:.1f} µs in this run)."]
+    return out
 
 
 def main() -> int:
@@ -221,6 +287,7 @@ def main() -> int:
         fmt_row(["-" * w for w in widths], widths),
         *(fmt_row(row, widths) for row in table),
     ]
+    lines += cpu_breakdown(rows)
     report = "\n".join(lines) + "\n"
     print(report)
     out = BENCH_DIR / "results"

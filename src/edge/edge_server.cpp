@@ -49,7 +49,7 @@ asio::awaitable<void> wait_until(asio::any_io_executor ex,
 }  // namespace
 
 EdgeServer::EdgeServer(asio::io_context& io, EdgeOptions options)
-    : io_(io), state_(std::make_shared<EdgeState>(io.get_executor(), std::move(options))) {}
+    : state_(std::make_shared<EdgeState>(io.get_executor(), std::move(options))) {}
 
 EdgeServer::~EdgeServer() {
   for (auto& l : public_) l->close();

@@ -43,7 +43,6 @@ class EdgeServer {
   boost::asio::awaitable<void> stop(std::chrono::milliseconds drain);
 
  private:
-  boost::asio::io_context& io_;
   std::shared_ptr<EdgeState> state_;
   std::vector<std::unique_ptr<PublicListener>> public_;
   std::unique_ptr<AgentListener> agent_;
