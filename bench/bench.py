@@ -180,7 +180,10 @@ def cpu_breakdown(rows) -> list[str]:
     if not found:
         return []
     _, results = found[0]
-    us = lambda seconds, r: seconds * 1e6 / r.requests  # noqa: E731
+
+    def us(seconds: float, r: Result) -> float:
+        return seconds * 1e6 / r.requests
+
     header = ["target", "req/s", "forwarding processes: user + kernel", "machine: user", "kernel", "softirq", "idle"]
     table = []
     for t, r in results:
