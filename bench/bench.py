@@ -27,7 +27,7 @@ SOURCE_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "e2e"))
 
 import baselines  # noqa: E402
-from relay_harness import Agent, Edge, Pki, new_authtoken, proc_memory_kib  # noqa: E402
+from relay_harness import Agent, Edge, Pki, new_authtoken, proc_cpu_times, proc_memory_kib  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 NGINX_WORKERS = os.environ.get("BENCH_NGINX_WORKERS", "1")
@@ -81,20 +81,11 @@ def reset_peak_rss(pid: int) -> None:
         pass
 
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid: int) -> tuple[float, float]:
-    """(utime, stime) of a process in seconds, from /proc/PID/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
-
-
 def machine_cpu() -> dict[str, float]:
     """Seconds of CPU time the whole machine spent so far, by kind (the first line of /proc/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
     with open("/proc/stat") as f:
-        v = [int(x) / CLK_TCK for x in f.readline().split()[1:8]]
+        v = [int(x) / tick for x in f.readline().split()[1:8]]
     user, nice, system, idle, iowait, irq, softirq = v
     return {"user": user + nice, "sys": system + irq, "softirq": softirq, "idle": idle + iowait}
 
@@ -104,13 +95,13 @@ def run_wrk(scenario: Scenario, url: str, host: str | None, watch: dict[str, int
     env["BENCH_HOST"] = host or ""
     for pid in watch.values():
         reset_peak_rss(pid)
-    cpu_before = {role: proc_cpu(pid) for role, pid in watch.items()}
+    cpu_before = {role: proc_cpu_times(pid) for role, pid in watch.items()}
     machine_before = machine_cpu()
     argv = ["wrk", "-t", str(scenario.threads), "-c", str(scenario.connections), "-d", f"{seconds}s",
             "--timeout", "5s", "--latency", "-s", str(BENCH_DIR / scenario.script), url]
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=seconds + 60)
     machine = {k: v - machine_before[k] for k, v in machine_cpu().items()}
-    split = {role: tuple(a - b for a, b in zip(proc_cpu(pid), cpu_before[role])) for role, pid in watch.items()}
+    split = {role: tuple(a - b for a, b in zip(proc_cpu_times(pid), cpu_before[role])) for role, pid in watch.items()}
     cpu = {role: u + s for role, (u, s) in split.items()}
     rss = {role: proc_memory_kib(pid)["VmHWM"] for role, pid in watch.items()}
     m = re.search(r"^RESULT (.*)$", r.stdout, re.M)

@@ -461,11 +461,12 @@ def proc_memory_kib(pid: int) -> dict[str, int]:
     return out
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process in seconds, from /proc/PID/stat."""
+def proc_cpu_times(pid: int) -> tuple[float, float]:
+    """(utime, stime) of a process in seconds, from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 _LOGFMT_RX = re.compile(r'([A-Za-z0-9_.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
