@@ -1,13 +1,16 @@
 // The relay binary: CLI11 wiring only. Each command lives in src/cli/<name>_command.cpp.
+#include <exception>
 #include <iostream>
 
 #include "cli/commands.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "relay: a self-hostable webhook relay. Public URL → one TLS tunnel → signature check,\n"
       "inspector, replay → your app on localhost.\n\n"
-      "  relay http 3000                      tunnel to localhost:3000 (embedded edge on loopback)\n"
+      "  relay http 3000                      tunnel to localhost:3000 (embedded edge, loopback)\n"
       "  relay http 3000 --edge HOST:4443 --authtoken T      through your own relay edge\n"
       "  relay edge --domain relay.example.com ...           run the public side",
       "relay"};
@@ -37,8 +40,23 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "relay: " << e.what() << "\nRun 'relay --help' (or 'relay COMMAND --help') for usage.\n";
+    std::cerr << "relay: " << e.what()
+              << "\nRun 'relay --help' (or 'relay COMMAND --help') for usage.\n";
     return relay::cli::kExitUsage;
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Commands report their own failures; this is the backstop for one that escaped them.
+    std::cerr << "relay: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "relay: stopped by an unexpected error\n";
+  }
+  return 1;
 }

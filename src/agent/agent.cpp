@@ -33,7 +33,7 @@ const std::shared_ptr<spdlog::logger>& log() {
 }
 
 std::string seconds(std::chrono::milliseconds d) {
-  return fmt::format("{:.1f} s", d.count() / 1000.0);
+  return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
 }
 
 }  // namespace
@@ -275,7 +275,7 @@ void Agent::Impl::on_control(const protocol::ControlMessage& message) {
     core::log_event(
         *log(), spdlog::level::warn, "edge reported an error",
         {{"code", error->code}, {"message", error->message}, {"tunnel", error->tunnel}});
-    if (!pending_.empty() && (error->tunnel.empty() || error->code != "")) {
+    if (!pending_.empty() && (error->tunnel.empty() || !error->code.empty())) {
       auto p = pending_.front();
       pending_.pop_front();
       p->finished = true;

@@ -1,5 +1,6 @@
 #include "agent/agent_inspector.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -7,8 +8,8 @@
 #include "agent/agent_impl.hpp"
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
-#include "relay/agent/upstream_address.hpp"
 #include "agent/verifier_factory.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "relay/core/clock.hpp"
 #include "relay/core/log.hpp"
 #include "relay/inspect/error.hpp"
@@ -44,12 +45,10 @@ void split_base_url(std::string_view url, std::string& scheme, std::string& auth
 
 bool valid_local_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
+  return std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
 }
 
 }  // namespace
@@ -202,7 +201,8 @@ asio::awaitable<core::Result<std::string>> AgentInspector::replay(
 
   // Delivered as the tunnel's public URL would have been: verifiers that sign the URL see the
   // same one.
-  std::string scheme, authority;
+  std::string scheme;
+  std::string authority;
   const bool same_tunnel = request->tunnel == original.tunnel;
   split_base_url(
       same_tunnel || tunnel->public_url.empty() ? original.public_url : tunnel->public_url, scheme,

@@ -19,7 +19,7 @@ constexpr std::size_t kMaxControlLine = 1024 * 1024;
 
 // Logs what escaped a request or control coroutine; such an escape is a bug, not a condition.
 auto log_escape(std::string_view what) {
-  return [what](std::exception_ptr e) {
+  return [what](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -99,7 +99,8 @@ asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> 
   if (!outbox_.empty() && !writing_) {
     asio::co_spawn(h2_->get_executor(), write_loop(), log_escape("control stream"));
   }
-  std::string pending, chunk;
+  std::string pending;
+  std::string chunk;
   for (;;) {
     auto ec = co_await stream->read(chunk);
     if (ec || chunk.empty()) {

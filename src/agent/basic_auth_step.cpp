@@ -25,7 +25,7 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 
 }  // namespace
 
-BasicAuthStep::BasicAuthStep(BasicAuth credentials)
+BasicAuthStep::BasicAuthStep(const BasicAuth& credentials)
     : expected_(credentials.user + ":" + credentials.password) {}
 
 asio::awaitable<Step::Outcome> BasicAuthStep::run(Exchange& x) {
@@ -45,7 +45,7 @@ asio::awaitable<Step::Outcome> BasicAuthStep::run(Exchange& x) {
       x.headers().get("accept").value_or(""));
   core::Headers headers{{"content-type", page.content_type},
                         {std::string(core::kRelayErrorCodeHeader), std::string(kUnauthorized)},
-                        {"www-authenticate", "Basic realm=\"relay\", charset=\"UTF-8\""},
+                        {"www-authenticate", R"(Basic realm="relay", charset="UTF-8")"},
                         {"cache-control", "no-store"}};
   co_await respond_with(x, 401, std::move(headers), std::move(page.body));
   co_return Outcome::answered;

@@ -10,7 +10,7 @@ namespace relay::agent {
 // time, and the Authorization header is passed on untouched.
 class BasicAuthStep final : public Step {
  public:
-  explicit BasicAuthStep(BasicAuth credentials);
+  explicit BasicAuthStep(const BasicAuth& credentials);
 
   boost::asio::awaitable<Outcome> run(Exchange& exchange) override;
 

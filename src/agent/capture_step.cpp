@@ -16,7 +16,8 @@ constexpr std::string_view kCallerGone = "RELAY_CALLER_GONE";
 std::string strip_port(std::string_view addr) {
   if (!addr.empty() && addr.front() == '[') {
     auto end = addr.find(']');
-    return std::string(addr.substr(1, end == std::string_view::npos ? addr.npos : end - 1));
+    return std::string(
+        addr.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
   }
   auto colon = addr.rfind(':');
   if (colon != std::string_view::npos && addr.find(':') == colon) addr = addr.substr(0, colon);

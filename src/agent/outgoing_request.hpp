@@ -75,7 +75,7 @@ class OutgoingRequest {
   std::string flatten() const {
     std::string all;
     all.reserve(bytes_);
-    for (auto& p : pieces_) all.append(p.view.data() ? p.view : std::string_view(p.owned));
+    for (const auto& p : pieces_) all.append(p.view.data() ? p.view : std::string_view(p.owned));
     return all;
   }
   void clear() {

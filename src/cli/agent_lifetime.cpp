@@ -46,7 +46,7 @@ int run_agent_until_stopped(asio::io_context& io, agent::Agent& agent, EmbeddedE
     if (embedded != nullptr) co_await embedded->stop(std::chrono::seconds(5));
     signals.cancel();
   };
-  asio::co_spawn(io, main(), [&](std::exception_ptr error) {
+  asio::co_spawn(io, main(), [&](const std::exception_ptr& error) {
     if (!error) return;
     try {
       std::rethrow_exception(error);

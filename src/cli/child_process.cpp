@@ -5,8 +5,6 @@
 
 #include <cerrno>
 
-extern char** environ;
-
 namespace relay::cli {
 
 // posix_spawn rather than fork + exec: nothing of ours runs in the child. A forked copy of a

@@ -105,7 +105,9 @@ std::vector<std::string> ConsoleStatus::lines() const {
     out.push_back(
         label("Forwarding", (url.empty() ? "(waiting for the edge)" : url) + " -> " + upstream));
   }
-  std::uint64_t total = 0, open = 0, errors = 0;
+  std::uint64_t total = 0;
+  std::uint64_t open = 0;
+  std::uint64_t errors = 0;
   if (counters_) {
     for (const auto& t : counters_()) {
       total += t.requests + t.open;
@@ -120,8 +122,8 @@ std::vector<std::string> ConsoleStatus::lines() const {
   out.push_back(label("", fmt::format("{:<8}{:<8}{:<8}{:<8.2f}{:<8.2f}", total, open, errors,
                                       percentile_ms(d, 0.5), percentile_ms(d, 0.9))));
   out.emplace_back();
-  out.push_back("HTTP Requests");
-  out.push_back("-------------");
+  out.emplace_back("HTTP Requests");
+  out.emplace_back("-------------");
   out.emplace_back();
   for (const auto& r : recent_) {
     std::string path = r.path.size() > 40 ? r.path.substr(0, 39) + "…" : r.path;

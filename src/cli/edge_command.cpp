@@ -120,7 +120,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   edge::EdgeOptions o;
   o.listen = f.listen;
   o.listen_tls = f.listen_tls;
-  if (o.listen.empty() && o.listen_tls.empty()) o.listen.push_back("0.0.0.0:80");
+  if (o.listen.empty() && o.listen_tls.empty()) o.listen.emplace_back("0.0.0.0:80");
   o.agent_listen = f.agent_listen;
   for (const auto& a : o.listen) check_address(a, "--listen");
   for (const auto& a : o.listen_tls) check_address(a, "--listen-tls");
@@ -211,7 +211,7 @@ int run_edge(edge::EdgeOptions options) {
         << "relay edge: stopping (in-flight requests get up to 10 s; signal again to stop now)\n";
     signals.async_wait(on_signal);
     asio::co_spawn(io, server.stop(std::chrono::seconds(10)),
-                   [&](std::exception_ptr) { io.stop(); });
+                   [&](const std::exception_ptr&) { io.stop(); });
   };
   signals.async_wait(on_signal);
   io.run();

@@ -35,7 +35,8 @@ void add_providers_command(CLI::App& app, CliContext& ctx) {
       std::cout << out.dump(2) << "\n";
       return;
     }
-    std::size_t name_w = 8, header_w = 7;
+    std::size_t name_w = 8;
+    std::size_t header_w = 7;
     for (const auto& p : providers) {
       name_w = std::max(name_w, p.name.size());
       header_w = std::min<std::size_t>(std::max(header_w, p.headers.size()), 48);

@@ -76,7 +76,7 @@ class StartRuntime {
       if (ec) return;
       if (!reloading_) {
         reloading_ = true;
-        asio::co_spawn(io_, reload(), [this](std::exception_ptr error) {
+        asio::co_spawn(io_, reload(), [this](const std::exception_ptr& error) {
           reloading_ = false;
           if (error) {
             try {

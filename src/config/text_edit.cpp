@@ -114,7 +114,7 @@ std::string read_file_or_empty(const std::string& path) {
 void write_file_atomically(const std::string& path, std::string_view text, unsigned new_file_mode) {
   namespace fs = std::filesystem;
   const fs::path target{path};
-  mode_t mode = static_cast<mode_t>(new_file_mode);
+  auto mode = static_cast<mode_t>(new_file_mode);
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     mode = st.st_mode & 07777;

@@ -72,7 +72,7 @@ TreeNode make_tree(const YAML::Node& yaml, const std::shared_ptr<const ConfigSou
   return build(yaml, source, path, diagnostics);
 }
 
-std::optional<TreeNode> parse_tree(std::shared_ptr<const ConfigSource> source,
+std::optional<TreeNode> parse_tree(const std::shared_ptr<const ConfigSource>& source,
                                    Diagnostics& diagnostics) {
   YAML::Node root;
   try {
@@ -130,6 +130,7 @@ std::optional<TreeNode> parse_merged(
 void sort_by_sources(Diagnostics& diagnostics,
                      const std::vector<std::shared_ptr<const ConfigSource>>& sources) {
   std::vector<std::string> names;
+  names.reserve(sources.size());
   for (const auto& source : sources) names.push_back(source->name);
   diagnostics.sort_by_location(names);
 }

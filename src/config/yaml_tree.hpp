@@ -15,6 +15,7 @@ namespace relay::config::detail {
 
 // A YAML node that remembers which file it came from. Maps are kept as ordered entries so
 // that several files can be merged key by key while every value keeps its own file:line:col.
+// NOLINTNEXTLINE(bugprone-exception-escape): YAML::Node's assignment is not noexcept.
 struct TreeNode {
   struct Entry;
 
@@ -40,7 +41,7 @@ SourceLocation location_of(const ConfigSource& source, const YAML::Mark& mark);
 
 // Parses one source; syntax errors and duplicate keys go to `diagnostics`. An empty file is an
 // empty map. nullopt when the text is not YAML or its top level is not a map.
-std::optional<TreeNode> parse_tree(std::shared_ptr<const ConfigSource> source,
+std::optional<TreeNode> parse_tree(const std::shared_ptr<const ConfigSource>& source,
                                    Diagnostics& diagnostics);
 
 // A tree for a node found inside a list (lists are not split into entries by parse_tree).

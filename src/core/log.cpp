@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -74,11 +75,9 @@ std::string_view short_level(spdlog::level::level_enum l) {
 
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
-  for (char c : v) {
-    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f)
-      return true;
-  }
-  return false;
+  return std::ranges::any_of(v, [](char c) {
+    return c <= ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f;
+  });
 }
 
 void append_logfmt_value(spdlog::memory_buf_t& dest, std::string_view v) {

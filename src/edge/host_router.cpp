@@ -16,7 +16,7 @@ std::string_view strip_port(std::string_view host) {
   return host.substr(0, colon);
 }
 
-HostRouter::HostRouter(std::string domain) : domain_(core::to_lower(domain)) {
+HostRouter::HostRouter(std::string_view domain) : domain_(core::to_lower(domain)) {
   while (!domain_.empty() && domain_.back() == '.') domain_.pop_back();
 }
 

@@ -11,7 +11,7 @@ namespace relay::edge {
 // already chose it).
 class HostRouter {
  public:
-  explicit HostRouter(std::string domain);
+  explicit HostRouter(std::string_view domain);
 
   [[nodiscard]] std::optional<std::string> route(std::string_view host) const;
   [[nodiscard]] const std::string& domain() const { return domain_; }

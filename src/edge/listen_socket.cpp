@@ -91,7 +91,7 @@ namespace {
 
 // Logs what escaped a coroutine instead of letting it end the process.
 auto log_failure(std::shared_ptr<spdlog::logger> log, std::string what) {
-  return [log = std::move(log), what = std::move(what)](std::exception_ptr e) {
+  return [log = std::move(log), what = std::move(what)](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

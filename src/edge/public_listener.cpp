@@ -17,7 +17,8 @@ template <class Stream>
 asio::awaitable<void> serve(std::shared_ptr<EdgeState> state, Stream stream, std::string remote,
                             bool tls) {
   PublicConnection<Stream> connection(std::move(state), std::move(stream), std::move(remote), tls);
-  co_await connection.run();
+  // clang-tidy 14 reads a coroutine's suspension as a later use of the moved parameters.
+  co_await connection.run();  // NOLINT(bugprone-use-after-move)
 }
 
 asio::awaitable<void> serve_public(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,

@@ -46,7 +46,7 @@ class TaskTracker {
 
   [[nodiscard]] Handle add(Entry entry) {
     entries_.emplace(++next_id_, std::move(entry));
-    return Handle(this, next_id_);
+    return {this, next_id_};
   }
   void drain_all() {
     for_each([](Entry& e) {

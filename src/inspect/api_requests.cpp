@@ -100,7 +100,7 @@ boost::asio::awaitable<ApiResponse> ApiHandler::replay(const ApiRequest& request
     mods.tunnel = body.value("tunnel_name", "");
     if (id.empty()) {
       co_return error_response(400, "ERR_RELAY_MISSING_ID",
-                               "give the id of the request to replay: {\"id\": \"...\"}");
+                               R"(give the id of the request to replay: {"id": "..."})");
     }
   } else if (auto problem = parse_modifications(body, mods); !problem.empty()) {
     co_return error_response(400, "ERR_RELAY_BAD_MODIFICATIONS", problem);

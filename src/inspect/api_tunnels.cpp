@@ -63,7 +63,7 @@ boost::asio::awaitable<ApiResponse> ApiHandler::add_tunnel(const ApiRequest& req
   }
   if (spec.proto != "http" && spec.proto != "https") {
     co_return error_response(400, "ERR_RELAY_INVALID_TUNNEL",
-                             "relay tunnels only HTTP: set \"proto\" to \"http\"");
+                             R"(relay tunnels only HTTP: set "proto" to "http")");
   }
   if (tunnels_.tunnel(spec.name)) co_return error_response(Errc::tunnel_exists);
   auto result = co_await tunnels_.add_tunnel(std::move(spec));

@@ -137,7 +137,9 @@ std::shared_ptr<const Capture> CaptureStore::find(std::string_view id) const {
 std::vector<std::shared_ptr<const Capture>> CaptureStore::list(std::size_t limit,
                                                                std::string_view tunnel) const {
   std::vector<std::shared_ptr<const Capture>> out;
-  for (auto it = ring_.rbegin(); it != ring_.rend(); ++it) {
+  // Newest first (std::ranges::reverse_view of this ring does not compile with clang 14 and
+  // libstdc++ 12).
+  for (auto it = ring_.rbegin(); it != ring_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
     if (limit != 0 && out.size() >= limit) break;
     if (tunnel.empty() || it->capture->tunnel == tunnel) out.push_back(it->capture);
   }

@@ -27,7 +27,7 @@ namespace {
 constexpr auto kIdleTimeout = std::chrono::seconds{60};
 constexpr auto kWriteTimeout = std::chrono::seconds{30};
 
-void log_escape(std::exception_ptr e) {
+void log_escape(const std::exception_ptr& e) {
   if (!e) return;
   try {
     std::rethrow_exception(e);

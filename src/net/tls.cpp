@@ -41,7 +41,7 @@ std::string openssl_error() {
 std::string bio_to_string(BIO* bio) {
   char* data = nullptr;
   long n = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  return {data, static_cast<std::size_t>(n)};
 }
 
 std::string read_file(const std::string& path, std::string_view what) {

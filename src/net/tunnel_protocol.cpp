@@ -1,5 +1,6 @@
 #include "relay/net/tunnel_protocol.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -76,7 +77,8 @@ bool parse_infos(const json& obj, std::vector<TunnelInfo>& out, std::string& err
       return false;
     }
     TunnelInfo info;
-    if (!read_string(t, "name", info.name, error) || !read_string(t, "public_url", info.public_url, error)) {
+    if (!read_string(t, "name", info.name, error) ||
+        !read_string(t, "public_url", info.public_url, error)) {
       return false;
     }
     out.push_back(std::move(info));
@@ -101,21 +103,15 @@ std::optional<json> parse_object(std::string_view text, std::string& error) {
 
 bool is_hop_by_hop(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kNames = {
-      "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+      "connection", "keep-alive", "proxy-connection",    "transfer-encoding", "te",
       "trailer",    "upgrade",    "proxy-authorization", "proxy-authenticate"};
-  for (auto n : kNames) {
-    if (n == name) return true;
-  }
-  return false;
+  return std::ranges::find(kNames, name) != kNames.end();
 }
 
 bool is_valid_tunnel_name(std::string_view name) {
   if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return false;
-  }
-  return true;
+  return std::ranges::all_of(
+      name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 std::optional<ConnectRequest> parse_connect_request(std::string_view text, std::string& error) {
@@ -128,7 +124,8 @@ std::optional<ConnectRequest> parse_connect_request(std::string_view text, std::
     return std::nullopt;
   }
   r.version = v->get<int>();
-  if (!read_string(*j, "agent_version", r.agent_version, error) || !parse_tunnels(*j, r.tunnels, error)) {
+  if (!read_string(*j, "agent_version", r.agent_version, error) ||
+      !parse_tunnels(*j, r.tunnels, error)) {
     return std::nullopt;
   }
   auto resume = j->find("resume");
@@ -143,7 +140,9 @@ std::optional<ConnectRequest> parse_connect_request(std::string_view text, std::
 }
 
 std::string serialize(const ConnectRequest& r) {
-  json j = {{"version", r.version}, {"agent_version", r.agent_version}, {"tunnels", tunnels_json(r.tunnels)}};
+  json j = {{"version", r.version},
+            {"agent_version", r.agent_version},
+            {"tunnels", tunnels_json(r.tunnels)}};
   j["resume"] = r.resume ? json(*r.resume) : json(nullptr);
   return dump(j);
 }
@@ -155,7 +154,8 @@ std::optional<ErrorBody> parse_error_body(std::string_view text) {
   auto e = j->find("error");
   if (e == j->end() || !e->is_object()) return std::nullopt;
   ErrorBody body;
-  if (!read_string(*e, "code", body.code, ignored) || !read_string(*e, "message", body.message, ignored)) {
+  if (!read_string(*e, "code", body.code, ignored) ||
+      !read_string(*e, "message", body.message, ignored)) {
     return std::nullopt;
   }
   return body;
@@ -172,7 +172,8 @@ std::optional<ControlMessage> parse_control_message(std::string_view line, std::
   if (!read_string(*j, "type", type, error)) return std::nullopt;
   if (type == "session") {
     SessionMessage m;
-    if (!read_string(*j, "id", m.id, error) || !parse_infos(*j, m.tunnels, error)) return std::nullopt;
+    if (!read_string(*j, "id", m.id, error) || !parse_infos(*j, m.tunnels, error))
+      return std::nullopt;
     return m;
   }
   if (type == "bind") {

@@ -64,8 +64,12 @@ std::optional<std::int64_t> parse_iso8601(std::string_view s) {
     return std::nullopt;
   }
   const auto num = [&](std::size_t pos, std::size_t len) { return parse_int(s.substr(pos, len)); };
-  const auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
-             se = num(17, 2);
+  const auto y = num(0, 4);
+  const auto mo = num(5, 2);
+  const auto d = num(8, 2);
+  const auto h = num(11, 2);
+  const auto mi = num(14, 2);
+  const auto se = num(17, 2);
   if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 ||
       *mi > 59 || *se > 60) {
     return std::nullopt;

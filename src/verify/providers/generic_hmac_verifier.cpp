@@ -51,7 +51,7 @@ core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options,
     }
   }
   auto owned = std::make_shared<OwnedSpec>();
-  const auto get = [&](const char* key, std::string fallback) {
+  const auto get = [&](const char* key, const std::string& fallback) {
     const auto it = p.find(key);
     return it == p.end() ? fallback : it->second;
   };

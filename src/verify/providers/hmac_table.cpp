@@ -137,7 +137,7 @@ core::Result<VerifierPtr> make(std::string_view provider, const VerifierOptions&
 }  // namespace
 
 const HmacSpec* find_hmac_spec(std::string_view name) {
-  const auto it =
+  const auto* const it =
       std::find_if(kTable.begin(), kTable.end(), [&](const HmacSpec& s) { return s.name == name; });
   return it == kTable.end() ? nullptr : &*it;
 }

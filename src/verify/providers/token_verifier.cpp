@@ -19,8 +19,8 @@ constexpr TokenScheme kOkta{"okta", "Authorization", "", Handshake::okta_verific
 
 class TokenVerifier final : public Verifier {
  public:
-  TokenVerifier(const TokenScheme& scheme, const VerifierOptions& options)
-      : scheme_(scheme), options_(options) {}
+  TokenVerifier(const TokenScheme& scheme, VerifierOptions options)
+      : scheme_(scheme), options_(std::move(options)) {}
 
   Verdict verify(const core::RequestView& request, core::Clock::time_point) const override {
     const auto given = request.headers.get(scheme_.header);
