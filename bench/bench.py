@@ -63,9 +63,13 @@ class Result:
     errors: int
     body_bytes: int
     rss_kib: dict
-    cpu_s: dict  # per watched process: utime + stime
-    cpu_split: dict  # per watched process: (utime, stime)
+    cpu_split: dict  # per watched process: (utime, stime) in seconds
     machine: dict  # the whole machine's CPU during the run, from /proc/stat: user, sys, softirq, idle
+
+    @property
+    def cpu_s(self) -> dict:
+        """Per watched process: utime + stime."""
+        return {role: u + s for role, (u, s) in self.cpu_split.items()}
 
     @property
     def rps(self) -> float:
@@ -102,14 +106,13 @@ def run_wrk(scenario: Scenario, url: str, host: str | None, watch: dict[str, int
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=seconds + 60)
     machine = {k: v - machine_before[k] for k, v in machine_cpu().items()}
     split = {role: tuple(a - b for a, b in zip(proc_cpu_times(pid), cpu_before[role])) for role, pid in watch.items()}
-    cpu = {role: u + s for role, (u, s) in split.items()}
     rss = {role: proc_memory_kib(pid)["VmHWM"] for role, pid in watch.items()}
     m = re.search(r"^RESULT (.*)$", r.stdout, re.M)
     if r.returncode != 0 or not m:
         raise RuntimeError(f"wrk failed ({r.returncode}): {shlex.join(argv)}\n{r.stdout}\n{r.stderr}")
     f = {k: int(v) for k, v in (kv.split("=") for kv in m[1].split())}
     return Result(f["requests"], f["duration_us"] / 1e6, f["p50_us"] / 1000, f["p99_us"] / 1000,
-                  f["status_errors"] + f["socket_errors"], f["body_bytes"], rss, cpu, split, machine)
+                  f["status_errors"] + f["socket_errors"], f["body_bytes"], rss, split, machine)
 
 
 def fmt_row(cells, widths):
