@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "relay/net/localhost_names.hpp"
 #include "relay/net/socket_options.hpp"
 
 namespace relay::agent {
@@ -69,27 +70,26 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool:
 
 asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::connect(
     std::string& error) {
-  tcp::resolver resolver(executor_);
-  // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
-  const std::string port = std::to_string(address_.port);
-  auto [rec, results] =
-      co_await resolver.async_resolve(address_.host, port, tcp::resolver::flags{}, kUseTuple);
-  if (rec) {
-    error = "cannot resolve '" + address_.host + "': " + rec.message();
-    co_return rec;
-  }
   std::vector<tcp::endpoint> endpoints;
   auto add = [&](const tcp::endpoint& ep) {
     if (std::find(endpoints.begin(), endpoints.end(), ep) == endpoints.end())
       endpoints.push_back(ep);
   };
   if (preferred_) add(*preferred_);
-  for (const auto& r : results) add(r.endpoint());
-  if (address_.host == "localhost") {
-    // localhost is both loopbacks (RFC 6761), whatever /etc/hosts and AI_ADDRCONFIG say, and
-    // the app may listen on either one.
-    add(tcp::endpoint(asio::ip::address_v6::loopback(), address_.port));
-    add(tcp::endpoint(asio::ip::address_v4::loopback(), address_.port));
+  if (net::is_localhost_name(address_.host)) {
+    // Both loopbacks, whatever /etc/hosts and AI_ADDRCONFIG say: the app may listen on either.
+    for (const auto& ep : net::loopback_endpoints(address_.port)) add(ep);
+  } else {
+    tcp::resolver resolver(executor_);
+    // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
+    const std::string port = std::to_string(address_.port);
+    auto [rec, results] =
+        co_await resolver.async_resolve(address_.host, port, tcp::resolver::flags{}, kUseTuple);
+    if (rec) {
+      error = "cannot resolve '" + address_.host + "': " + rec.message();
+      co_return rec;
+    }
+    for (const auto& r : results) add(r.endpoint());
   }
 
   core::error_code last;

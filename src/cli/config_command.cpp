@@ -174,6 +174,18 @@ void add_config_command(CLI::App& app, CliContext& ctx) {
     ctx.exit_code = add_authtoken(*flags);
   });
 
+  // ngrok v2's form of the same, for scripts and client libraries written for it.
+  auto* authtoken_cmd = app.add_subcommand(
+      "authtoken",
+      "Save the authtoken in the config file (the same as relay config add-authtoken)");
+  add_config_option(authtoken_cmd);
+  authtoken_cmd->add_option("TOKEN", flags->token, "The token printed by `relay edge token add`")
+      ->required();
+  authtoken_cmd->callback([&ctx, flags] {
+    ctx.apply_logging();
+    ctx.exit_code = add_authtoken(*flags);
+  });
+
   auto* edit_cmd =
       cmd->add_subcommand("edit", "Open the config file in $VISUAL / $EDITOR, then check it");
   add_config_option(edit_cmd);

@@ -182,7 +182,8 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--verify-webhook-enforce", f->verify_enforce,
                   "false: log and deliver requests whose signature fails instead of answering 403")
       ->default_str("true");
-  cmd->add_option("--inspect", f->inspect, "Inspector address, or false to turn it off")
+  cmd->add_option("--inspect,--inspect-addr", f->inspect,
+                  "Inspector address, or false to turn it off")
       ->default_str("127.0.0.1:4040");
   cmd->add_option("--state-dir", f->state_dir,
                   "Where captured requests are kept (default: $RELAY_STATE_DIR, else "

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "relay/net/localhost_names.hpp"
 #include "relay/verify/crypto.hpp"
 
 namespace relay::cli {
@@ -78,7 +79,7 @@ int run_replay(const ReplayArgs& args) {
     beast::tcp_stream stream{io};
     stream.expires_after(std::chrono::seconds{120});  // the replay waits for the app's answer
     asio::ip::tcp::resolver resolver{io};
-    stream.connect(resolver.resolve(host, port));
+    stream.connect(net::resolve_blocking(resolver, host, port));
     http::request<http::string_body> req{http::verb::post,
                                          "/api/requests/http/" + args.id + "/replay", 11};
     req.set(http::field::host, args.inspect_addr);
@@ -132,7 +133,7 @@ void add_replay_command(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--resign", args->resign,
                 "Sign the request again for the tunnel's provider, so a stale or edited event "
                 "verifies");
-  cmd->add_option("--inspect-addr", args->inspect_addr, "The agent's inspector address")
+  cmd->add_option("--inspect,--inspect-addr", args->inspect_addr, "The agent's inspector address")
       ->capture_default_str();
   cmd->callback([&ctx, args] {
     ctx.apply_logging();

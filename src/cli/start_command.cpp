@@ -44,7 +44,7 @@ int start(CLI::App& root, CLI::App& cmd, CliContext& ctx, const StartFlags& flag
     return kExitUsage;
   }
   StartRequest request;
-  request.paths = config::agent_config_paths(flags.files);
+  request.paths = config::agent_config_paths_to_read(flags.files);
   request.selection = {flags.names, flags.all};
   auto load = config::load_agent_config(request.paths, config::builtin_provider_check());
   for (const auto& d : load.diagnostics.all()) std::cerr << d.to_string() << '\n';
@@ -94,7 +94,7 @@ void add_start_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--edge-ca", flags->edge_ca, "Overrides edge_ca of the config (PEM file)");
   cmd->add_flag("--edge-insecure", flags->edge_insecure,
                 "Do not verify the edge certificate (tests only)");
-  cmd->add_option("--inspect-addr", flags->inspect_addr,
+  cmd->add_option("--inspect,--inspect-addr", flags->inspect_addr,
                   "Overrides inspect_addr of the config (HOST:PORT or false)");
   cmd->add_option("--state-dir", flags->state_dir,
                   "Overrides state_dir of the config (captured requests database)");

@@ -9,6 +9,8 @@
 #include <boost/beast/ssl.hpp>
 #include <stdexcept>
 
+#include "relay/net/localhost_names.hpp"
+
 namespace relay::cli {
 namespace {
 
@@ -93,7 +95,7 @@ SimpleResponse send_http_request(const std::string& method, const std::string& u
 
   try {
     asio::ip::tcp::resolver resolver{io};
-    const auto endpoints = resolver.resolve(target.host, target.port);
+    const auto endpoints = net::resolve_blocking(resolver, target.host, target.port);
     if (!target.tls) {
       beast::tcp_stream stream{io};
       stream.expires_after(timeout);

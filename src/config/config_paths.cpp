@@ -1,8 +1,10 @@
 #include "relay/config/config_paths.hpp"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 namespace relay::config {
@@ -40,6 +42,14 @@ std::vector<std::string> agent_config_paths(const std::vector<std::string>& flag
     if (!paths.empty()) return paths;
   }
   return {default_agent_config_path()};
+}
+
+std::vector<std::string> agent_config_paths_to_read(const std::vector<std::string>& flags) {
+  auto paths = agent_config_paths(flags);
+  const bool is_default = paths.size() == 1 && paths.front() == default_agent_config_path();
+  struct stat st {};
+  if (is_default && ::stat(paths.front().c_str(), &st) != 0 && errno == ENOENT) return {};
+  return paths;
 }
 
 std::string edge_config_path(const std::string& flag) {

@@ -56,7 +56,16 @@ HmacVerifier::HmacVerifier(const HmacSpec& spec, std::string key, VerifierOption
       key_(std::move(key)),
       options_(std::move(options)),
       tolerance_(options_.tolerance.value_or(spec.tolerance)),
-      owner_(std::move(owner)) {}
+      owner_(std::move(owner)) {
+  if (spec_.unbranded != nullptr) {
+    HmacSpec alternative = spec_;
+    alternative.header = spec_.unbranded->header;
+    alternative.timestamp_header = spec_.unbranded->timestamp_header;
+    alternative.id_header = spec_.unbranded->id_header;
+    alternative.unbranded = nullptr;
+    unbranded_ = std::make_unique<const HmacVerifier>(alternative, key_, options_, owner_);
+  }
+}
 
 std::string HmacVerifier::signature_of(std::string_view message) const {
   return encode(spec_.encoding, hmac(spec_.algorithm, key_, message));
@@ -111,7 +120,12 @@ Verdict HmacVerifier::verify(const core::RequestView& request, core::Clock::time
   }
   const std::string header_label = std::string{spec_.header} + (spec_.numbered_headers ? "1" : "");
   if (values.empty()) {
-    return reject(VerdictCode::missing_header, name, "missing signature header " + header_label);
+    if (unbranded_ && request.headers.get(unbranded_->spec_.header)) {
+      return unbranded_->verify(request, now);
+    }
+    return reject(VerdictCode::missing_header, name,
+                  "missing signature header " + header_label +
+                      (unbranded_ ? " (or " + std::string{unbranded_->spec_.header} + ")" : ""));
   }
 
   std::vector<std::string_view> candidates;

@@ -39,6 +39,8 @@ class HmacVerifier : public Verifier {
   VerifierOptions options_;
   std::chrono::seconds tolerance_;
   std::shared_ptr<const void> owner_;
+  // The same provider read from its spec's `unbranded` headers; null when it has none.
+  std::unique_ptr<const HmacVerifier> unbranded_;
 };
 
 // The HMAC key for a configured secret, or an error message for the user.

@@ -356,6 +356,22 @@ def stripe_extra():
             case("stripe", secret, {"Stripe-Signature": "garbage"}, body, "reject", "malformed")]
 
 
+def svix_unbranded_extra(provider):
+    """Svix's libraries accept the unbranded Standard Webhooks headers when svix-* are absent."""
+    secret = SVIX_SECRET
+    body = body_for(provider)
+    _, sign = svix_like(provider, "webhook", whsec)
+    good = sign(secret, body, NOW - 2, None)
+    both = dict(good, **{"svix-id": "msg_x", "svix-timestamp": str(NOW),
+                         "svix-signature": "v1," + b64(b"y" * 32)})
+    return [case(provider, secret, good, body, "accept", "unbranded webhook-* headers"),
+            case(provider, secret, good, body + " ", "reject", "unbranded headers, body changed"),
+            case(provider, secret, sign(secret, body, NOW - 7200, None), body, "reject",
+                 "unbranded headers, validly signed 7200 s ago"),
+            case(provider, secret, both, body, "reject",
+                 "svix-* present and wrong: the branded headers are the ones checked")]
+
+
 def generic_hmac_cases():
     secret = SECRET + "_generic"
     body = body_for("hmac")
@@ -391,6 +407,8 @@ def main():
     files["plaid"] = plaid_cases()
     files["tokportal"].extend(tokportal_extra())
     files["stripe"].extend(stripe_extra())
+    files["svix"].extend(svix_unbranded_extra("svix"))
+    files["clerk"].extend(svix_unbranded_extra("clerk"))
     files["hmac"] = generic_hmac_cases()
     for provider, cases in files.items():
         with open(os.path.join(OUT, f"{provider}.json"), "w") as f:

@@ -65,6 +65,9 @@ struct HmacSpec {
   std::chrono::seconds tolerance{300};
   std::string_view event_id_header{};  // idempotency key reported in the Verdict
   Handshake handshake = Handshake::none;
+  // Another row whose headers are read when this row's `header` is absent: Svix's libraries
+  // accept the unbranded Standard Webhooks names (webhook-id, -timestamp, -signature) too.
+  const HmacSpec* unbranded = nullptr;
 };
 
 }  // namespace relay::verify

@@ -24,6 +24,11 @@ ProviderInfo describe_hmac_spec(const HmacSpec& spec) {
   info.headers = std::string{spec.header} + (spec.numbered_headers ? "1..N" : "");
   if (!spec.timestamp_header.empty()) info.headers += ", " + std::string{spec.timestamp_header};
   if (!spec.id_header.empty()) info.headers += ", " + std::string{spec.id_header};
+  if (spec.unbranded != nullptr) {
+    info.headers += " (or " + std::string{spec.unbranded->header} + ", " +
+                    std::string{spec.unbranded->timestamp_header} + ", " +
+                    std::string{spec.unbranded->id_header} + ")";
+  }
   info.algorithm = std::string{algorithm_name(spec.algorithm)} + "(" +
                    std::string{spec.signed_template} + ") " +
                    (spec.encoding == Encoding::hex ? "hex" : "base64");

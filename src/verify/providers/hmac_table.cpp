@@ -20,14 +20,14 @@ using HA = HashAlgorithm;
 // clang-format off
 constexpr HmacSpec kMeta{.header = "X-Hub-Signature-256", .prefix = "sha256=",
                          .handshake = Handshake::meta_hub_challenge};
-constexpr HmacSpec kSvix{.header = "svix-signature", .encoding = base64, .list = svix,
-                         .timestamp_header = "svix-timestamp", .timestamp_format = unix_seconds,
-                         .id_header = "svix-id", .signed_template = "{id}.{timestamp}.{body}",
-                         .secret_format = SecretFormat::svix};
 constexpr HmacSpec kStandard{.header = "webhook-signature", .encoding = base64, .list = svix,
                              .timestamp_header = "webhook-timestamp", .timestamp_format = unix_seconds,
                              .id_header = "webhook-id", .signed_template = "{id}.{timestamp}.{body}",
                              .secret_format = SecretFormat::svix};
+constexpr HmacSpec kSvix{.header = "svix-signature", .encoding = base64, .list = svix,
+                         .timestamp_header = "svix-timestamp", .timestamp_format = unix_seconds,
+                         .id_header = "svix-id", .signed_template = "{id}.{timestamp}.{body}",
+                         .secret_format = SecretFormat::svix, .unbranded = &kStandard};
 
 constexpr HmacSpec with_name(HmacSpec spec, std::string_view name) {
   spec.name = name;
