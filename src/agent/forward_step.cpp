@@ -21,6 +21,7 @@
 #include "agent/outgoing_request.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/error_page.hpp"
+#include "relay/net/http1_framing.hpp"
 
 namespace relay::agent {
 
@@ -38,13 +39,23 @@ enum class Where {
   caller,
   upstream_before_response,
   upstream_timeout,
+  upstream_invalid,  // the app's response head or body cannot be forwarded safely
   upstream_after_response
 };
 
 struct Failure {
   Where where = Where::none;
   core::error_code ec;
+  std::string why;  // for upstream_invalid: what is wrong with the response
 };
+
+// Beast refused what the app sent (bad Content-Length, bad chunk...), as opposed to the
+// connection ending or failing: not retryable, and the app's fault.
+bool is_malformed(const core::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message &&
+         ec != http::error::need_buffer;
+}
 
 template <class Stream>
 constexpr bool kGathers = std::is_same_v<Stream, beast::tcp_stream>;
@@ -121,6 +132,7 @@ asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
     if (x.method == "HEAD") parser->skip(true);
     lowest.expires_after(limits.upstream_response_timeout);
     auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
+    if (ec && is_malformed(ec)) co_return Failure{Where::upstream_invalid, ec, ec.message()};
     if (ec) {
       co_return Failure{is_timeout(ec) ? Where::upstream_timeout : Where::upstream_before_response,
                         ec};
@@ -129,6 +141,16 @@ asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
     if (status >= 200 || status == 101) break;
   }
   auto& response = parser->get();
+  // The smuggling rules of the edge, on the app's side: a framing Beast would read one way and
+  // a cache or the caller another is refused (502) rather than forwarded.
+  net::Http1FramingCheck framing_check;
+  for (const auto& f : response) framing_check.add(f.name_string(), f.value());
+  const auto framing = framing_check.result(false, response.version());
+  if (!framing.ok()) co_return Failure{Where::upstream_invalid, {}, std::string(framing.reason())};
+  const auto length = parser->content_length();
+  if (!framing.agrees_with(parser->chunked(), length ? std::optional(*length) : std::nullopt)) {
+    co_return Failure{Where::upstream_invalid, {}, "its body length is ambiguous"};
+  }
   core::Headers upstream_headers;
   for (const auto& f : response) {
     upstream_headers.add(std::string(f.name_string()), std::string(f.value()));
@@ -159,6 +181,9 @@ asio::awaitable<Failure> exchange(Stream& s, UpstreamConnection& c, Exchange& x,
     lowest.expires_after(limits.upstream_response_timeout);
     auto [ec, n] = co_await http::async_read_some(s, c.buffer, *parser, kUseTuple);
     if (ec == http::error::need_buffer) ec = {};
+    if (ec && !head_sent && is_malformed(ec)) {
+      co_return Failure{Where::upstream_invalid, ec, ec.message()};  // the caller can get a 502
+    }
     if (ec) co_return Failure{Where::upstream_after_response, ec};
     std::size_t got = buf_size - response.body().size;
     fin = parser->is_done();
@@ -288,6 +313,14 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
       std::string message = "The connection to your app at " + upstream.url() +
                             " failed before it answered: " + failure.ec.message() +
                             ". Check your app's logs.";
+      co_await respond_error(x, 502, core::error_codes::upstream_failed, std::move(message));
+    } break;
+    case Where::upstream_invalid: {
+      x.detail = "the app sent an invalid HTTP/1.1 response: " + failure.why;
+      std::string message = "Your app at " + upstream.url() +
+                            " sent a response relay cannot forward safely: " + failure.why +
+                            ". Fix how the app frames its response (Content-Length or "
+                            "Transfer-Encoding: chunked).";
       co_await respond_error(x, 502, core::error_codes::upstream_failed, std::move(message));
     } break;
     case Where::upstream_after_response:

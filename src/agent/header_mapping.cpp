@@ -166,10 +166,23 @@ core::Headers map_response_headers(const core::Headers& in) {
   core::Headers out;
   out.reserve(in.size());
   std::string scratch;
+  bool has_length = false;
   for (const auto& f : in) {
     auto lower = lower_name(f.name, scratch);
     if (protocol::is_hop_by_hop(lower) || listed(hop, lower) ||
         lower == core::kRelayErrorCodeHeader || lower.empty() || lower.front() == ':') {
+      continue;
+    }
+    if (lower == "content-length") {
+      // "5, 5" or a repeated field, already checked to agree (net::Http1FramingCheck): HTTP/2
+      // takes one number, and the edge would refuse the stream otherwise.
+      if (has_length) continue;
+      has_length = true;
+      std::string_view value = f.value;
+      value = value.substr(0, value.find(','));
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+      out.add(std::string(lower), std::string(value));
       continue;
     }
     out.add(std::string(lower), f.value);

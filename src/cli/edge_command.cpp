@@ -17,6 +17,7 @@
 #include "cli/sd_notify.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/edge/edge_server.hpp"
+#include "relay/verify/secret.hpp"
 
 namespace relay::cli {
 
@@ -81,7 +82,9 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
   cmd.add_option("--tls-cert", f.tls_cert,
                  "TLS certificate chain (PEM) for the agent port and --listen-tls (required)");
   cmd.add_option("--tls-key", f.tls_key, "TLS private key (PEM) for --tls-cert (required)");
-  cmd.add_option("--authtoken", f.authtokens, "An authtoken agents may use (repeatable)");
+  cmd.add_option("--authtoken", f.authtokens,
+                 "An authtoken agents may use (repeatable): env:NAME or file:PATH (a literal "
+                 "shows in ps), or use --authtokens-file");
   cmd.add_option("--authtokens-file", f.authtokens_file,
                  "File with one authtoken per line ('sha256:HEX' for a hashed one; '#' comments)");
   cmd.add_option("--public-port", f.public_port,
@@ -147,7 +150,11 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.tls_key_file = f.tls_key;
   for (const auto& t : f.authtokens) {
     if (t.empty()) throw CLI::ValidationError("--authtoken", "an authtoken cannot be empty");
-    o.authtokens.push_back(token_from_text(t, "--authtoken"));
+    // parsing: env:NAME / file:PATH keep the token out of /proc/PID/cmdline.
+    std::string error;
+    auto text = verify::resolve_secret(t, error);
+    if (!text) throw CLI::ValidationError("--authtoken", error);
+    o.authtokens.push_back(token_from_text(*text, "--authtoken"));
   }
   if (!f.authtokens_file.empty()) {
     auto tokens = read_authtokens_file(f.authtokens_file);

@@ -54,7 +54,13 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   }
   agent::AgentOptions o;
   o.edge = f.edge;
-  o.authtoken = f.authtoken;
+  if (!f.authtoken.empty()) {
+    // env:NAME / file:PATH keep the token out of /proc/PID/cmdline (docs/security.md).
+    std::string error;
+    auto token = verify::resolve_secret(f.authtoken, error);
+    if (!token) throw CLI::ValidationError("--authtoken", error);
+    o.authtoken = std::move(*token);
+  }
   if (o.authtoken.empty()) {
     if (const char* env = std::getenv("RELAY_AUTHTOKEN")) o.authtoken = env;
   }
@@ -70,9 +76,11 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   t.host_header = f.host_header;
   if (!f.verify_provider.empty()) {
     if (f.verify_secret.empty()) {
-      throw CLI::ValidationError("--verify-webhook-secret",
-                                 "--verify-webhook " + f.verify_provider +
-                                     " needs the signing secret: pass --verify-webhook-secret S");
+      throw CLI::ValidationError(
+          "--verify-webhook-secret",
+          "--verify-webhook " + f.verify_provider +
+              " needs the signing secret: pass --verify-webhook-secret env:NAME "
+              "(or file:PATH)");
     }
     // Resolved and checked here, before an embedded edge starts: env:/file: secrets, and an
     // unknown provider is a usage error listing the known ones.
@@ -168,7 +176,9 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
       "Public name or URL to ask for (myhook, https://myhook.example.com); random if unset");
   cmd->add_option("--edge", f->edge,
                   "The edge's agent listener HOST:PORT (default: an embedded edge on loopback)");
-  cmd->add_option("--authtoken", f->authtoken, "Authtoken for the edge (also $RELAY_AUTHTOKEN)");
+  cmd->add_option("--authtoken", f->authtoken,
+                  "Authtoken for the edge: env:NAME or file:PATH (a literal shows in ps); "
+                  "default $RELAY_AUTHTOKEN");
   cmd->add_option("--edge-ca", f->edge_ca,
                   "Trust this CA (PEM) for the edge's certificate instead of the system store");
   cmd->add_flag("--edge-insecure", f->edge_insecure,
@@ -178,7 +188,7 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--verify-webhook", f->verify_provider,
                   "Verify webhook signatures of this provider (see `relay providers`)");
   cmd->add_option("--verify-webhook-secret", f->verify_secret,
-                  "The provider's signing secret (env:NAME and file:PATH work)");
+                  "The provider's signing secret: env:NAME or file:PATH (a literal shows in ps)");
   cmd->add_option("--verify-webhook-enforce", f->verify_enforce,
                   "false: log and deliver requests whose signature fails instead of answering 403")
       ->default_str("true");

@@ -15,7 +15,7 @@ void add_providers_command(CLI::App& app, CliContext& ctx) {
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print a JSON array instead of a table");
   cmd->footer(
-      "Use a name with 'relay http 3000 --verify-webhook NAME --verify-webhook-secret S',\n"
+      "Use a name with 'relay http 3000 --verify-webhook NAME --verify-webhook-secret env:NAME',\n"
       "'verify_webhook: {provider: NAME, secret: S}' in relay.yml, or 'relay webhook verify "
       "NAME'.\n"
       "Details per provider: docs/providers.md.");

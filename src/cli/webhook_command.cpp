@@ -85,7 +85,7 @@ void add_sign(CLI::App& parent, CliContext& ctx) {
       "Prints one 'Name: value' line per header, ready for curl -H.\n"
       "Providers whose secret is a public key (discord, sendgrid, plaid) cannot be signed.\n\n"
       "Example:\n"
-      "  relay webhook sign stripe --secret whsec_... --body-file event.json");
+      "  relay webhook sign stripe --secret env:STRIPE_SECRET --body-file event.json");
   cmd->callback([&ctx, args] {
     guarded(ctx, [&] {
       const auto verifier = make_verifier(*args);
@@ -115,7 +115,7 @@ void add_send(CLI::App& parent, CliContext& ctx) {
       "video.published, github push, stripe payment_intent.succeeded, slack event_callback,\n"
       "shopify orders/create, twilio sms.received; 'test' for any provider.\n\n"
       "Example:\n"
-      "  relay webhook send tiktok http://localhost:3000/webhooks --secret S");
+      "  relay webhook send tiktok http://localhost:3000/webhooks --secret env:TIKTOK_SECRET");
   cmd->add_option("provider", args->provider, "Provider name (see 'relay providers')")->required();
   cmd->add_option("url", args->url, "Where to send it (http:// or https://)")->required();
   add_secret_flags(*cmd, *args);

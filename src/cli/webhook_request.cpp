@@ -1,10 +1,12 @@
 #include "cli/webhook_request.hpp"
 
+#include <array>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 
+#include "relay/agent/agent_options.hpp"
 #include "relay/verify/registry.hpp"
 #include "relay/verify/secret.hpp"
 
@@ -12,7 +14,8 @@ namespace relay::cli {
 
 void add_secret_flags(CLI::App& cmd, WebhookArgs& args) {
   cmd.add_option("--secret", args.secret,
-                 "The provider's signing secret (or public key): a literal, env:NAME or file:PATH");
+                 "The provider's signing secret (or public key): env:NAME or file:PATH (a "
+                 "literal shows in ps)");
   cmd.add_option("--param", args.params,
                  "Provider option key=value (repeatable): verify_token for Meta; header, "
                  "algorithm, encoding, prefix, template, timestamp_header... for 'hmac'");
@@ -60,7 +63,7 @@ verify::VerifierPtr make_verifier(const WebhookArgs& args) {
     // The registry's message names the secret flag of `relay http`; here it is --secret.
     if (options.secret.empty()) {
       throw UsageError("webhook provider '" + args.provider +
-                       "' needs a secret: pass --secret S (or env:NAME, file:PATH)");
+                       "' needs a secret: pass --secret env:NAME (or file:PATH)");
     }
     throw UsageError(error);
   }
@@ -82,20 +85,53 @@ core::Headers parse_headers(const std::vector<std::string>& lines) {
   return headers;
 }
 
+namespace {
+
+// The most `relay webhook` reads from a body file: what a tunnel buffers to verify a body
+// (AgentLimits::max_verified_body_bytes, 10 MiB). A provider's webhook is far smaller; without a
+// bound, --body-file /dev/zero grew the process by gigabytes in seconds.
+constexpr std::size_t kMaxBodyBytes = agent::AgentLimits{}.max_verified_body_bytes;
+
+// A --now before 2000 or after 2200 is a typo (milliseconds, a sign): refused, and kept far from
+// where seconds overflow the clock's nanoseconds.
+constexpr std::int64_t kMinNow = 946684800;   // 2000-01-01T00:00:00Z
+constexpr std::int64_t kMaxNow = 7258118400;  // 2200-01-01T00:00:00Z
+
+std::string read_bounded(std::istream& in, const std::string& what) {
+  std::string out;
+  std::array<char, 64 * 1024> chunk{};
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    out.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (out.size() > kMaxBodyBytes) {
+      throw UsageError("--body-file: " + what + " is larger than " +
+                       std::to_string(kMaxBodyBytes / (1024 * 1024)) +
+                       " MiB, the most a tunnel verifies; give a webhook body file");
+    }
+  }
+  if (in.bad()) throw UsageError("--body-file: cannot read " + what);
+  return out;
+}
+
+}  // namespace
+
 std::string read_body(const std::string& body_file) {
   if (body_file.empty()) return {};
-  if (body_file == "-") {
-    std::ostringstream out;
-    out << std::cin.rdbuf();
-    return out.str();
-  }
+  if (body_file == "-") return read_bounded(std::cin, "stdin");
   std::ifstream in{body_file, std::ios::binary};
   if (!in) throw UsageError("--body-file: cannot read '" + body_file + "'");
-  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  return read_bounded(in, "'" + body_file + "'");
 }
 
 core::Clock::time_point now_of(const WebhookArgs& args) {
-  return args.now ? core::from_unix_seconds(*args.now) : core::Clock::now();
+  if (!args.now) return core::Clock::now();
+  if (*args.now < kMinNow || *args.now > kMaxNow) {
+    throw UsageError("--now " + std::to_string(*args.now) +
+                     " is not a unix time in seconds between 2000 and 2200 (" +
+                     std::to_string(kMinNow) + ".." + std::to_string(kMaxNow) +
+                     "), e.g. --now 1764000000");
+  }
+  return core::from_unix_seconds(*args.now);
 }
 
 }  // namespace relay::cli

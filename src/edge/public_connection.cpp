@@ -156,11 +156,16 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   auto& request = parser.get();
   // An error page may keep the connection only when no request body is left unread.
   const bool reusable = request.keep_alive() && parser.is_done();
+  // Request smuggling guard (docs/security.d/parsing.md): refused heads close the connection.
+  if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
+      bad.status != 0) {
+    co_return co_await answer(bad.status, codes::bad_request, std::move(bad.message), false);
+  }
   if (auto why = request_target_error(request); !why.empty()) {
     co_return co_await answer(request.method() == http::verb::connect ? 405 : 400,
                               codes::bad_request, why, false);
   }
-  auto host = request[http::field::host];
+  auto host = request_authority(request);  // an absolute-form target's wins over Host
   if (host.empty()) {
     co_return co_await answer(400, codes::bad_request,
                               "the request has no Host header; relay routes by host name (NAME." +

@@ -1,7 +1,12 @@
 #include "edge/request_head.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "relay/net/http1_framing.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::edge {
@@ -33,7 +38,73 @@ bool is_edge_owned(std::string_view lower_name) {
          lower_name == protocol::kRemoteAddrHeader;
 }
 
+// "http://host:1/a" → "host:1"; nullopt when the target is not in absolute form.
+std::optional<std::string_view> absolute_authority(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() && core::iequals(target.substr(0, scheme.size()), scheme)) {
+      auto rest = target.substr(scheme.size());
+      return rest.substr(0, rest.find_first_of("/?#"));
+    }
+  }
+  return std::nullopt;
+}
+
+// uri-host [":" port] (RFC 3986 reg-name, IPv4, [IPv6]): no spaces, commas, userinfo or paths,
+// so two hops cannot split or read it differently.
+bool is_valid_authority(std::string_view authority) {
+  return !authority.empty() && std::all_of(authority.begin(), authority.end(), [](char c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return std::string_view("-._~!$&'()*+;=:[]%").find(c) != std::string_view::npos;
+  });
+}
+
 }  // namespace
+
+HeadRejection check_request_head(const http::request_header<>& request, bool parser_chunked,
+                                 boost::optional<std::uint64_t> parser_length) {
+  net::Http1FramingCheck check;
+  int hosts = 0;
+  for (const auto& field : request) {
+    check.add(field.name_string(), field.value());
+    if (field.name() == http::field::host) ++hosts;
+  }
+  const auto framing = check.result(true, request.version());
+  if (!framing.ok()) {
+    return {framing.request_status(),
+            fmt::format("relay refuses this request because {}", framing.reason())};
+  }
+  // Belt and braces: Beast must read the body exactly as judged above, or the bytes after it
+  // would be taken for another request.
+  const auto length = parser_length ? std::optional(*parser_length) : std::nullopt;
+  if (!framing.agrees_with(parser_chunked, length)) {
+    return {400, "relay refuses this request because its body length is ambiguous"};
+  }
+  if (hosts > 1) {
+    return {400, fmt::format("the request has {} Host headers; send exactly one (RFC 9112 §3.2)",
+                             hosts)};
+  }
+  if (auto authority = absolute_authority(request.target())) {
+    if (authority->find('@') != std::string_view::npos) {
+      return {400,
+              "the request target has user information (user@host); relay does not accept "
+              "credentials in the URL"};
+    }
+    if (!is_valid_authority(*authority)) {
+      return {400, "the absolute request target has no valid host"};
+    }
+    return {};
+  }
+  const auto host = request[http::field::host];
+  if (!host.empty() && !is_valid_authority(host)) {
+    return {400, "the Host header is not a valid host[:port]"};
+  }
+  return {};
+}
+
+std::string_view request_authority(const http::request_header<>& request) {
+  if (auto authority = absolute_authority(request.target())) return *authority;
+  return request[http::field::host];
+}
 
 std::string_view origin_form(std::string_view target) {
   for (std::string_view scheme : {"http://", "https://"}) {
@@ -66,18 +137,29 @@ core::Headers make_stream_headers(const http::request_header<>& request,
   std::string_view target = origin_form(request.target());
   out.add(":method", std::string(request.method_string()));
   out.add(":scheme", std::string(context.scheme));
-  out.add(":authority", std::string(request[http::field::host]));
+  out.add(":authority", std::string(request_authority(request)));
   out.add(":path", target.front() == '?' ? "/" + std::string(target) : std::string(target));
 
   std::string_view connection = request[http::field::connection];
   const bool chunked = !request[http::field::transfer_encoding].empty();
+  bool has_length = false;
   for (const auto& field : request) {
     std::string name = core::to_lower(field.name_string());
     if (protocol::is_hop_by_hop(name) || name == "host" || name == "expect" ||
         is_edge_owned(name)) {
       continue;
     }
-    if (name == "content-length" && chunked) continue;  // chunked wins (RFC 9112 §6.3)
+    if (name == "content-length") {
+      if (chunked || has_length) continue;  // chunked wins (RFC 9112 §6.3); one length only
+      has_length = true;
+      // "5, 5" (checked to agree by check_request_head) → "5": HTTP/2 takes a single number.
+      auto value = field.value();
+      value = value.substr(0, value.find(','));
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+      out.add(std::move(name), std::string(value));
+      continue;
+    }
     if (!connection.empty() && listed_in_connection(connection, name)) continue;
     out.add(std::move(name), std::string(field.value()));
   }

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/optional/optional.hpp>
 
 #include "relay/core/headers.hpp"
 
@@ -20,15 +22,33 @@ struct ForwardContext {
 
 // An HTTP/1.1 request head → the HTTP/2 header block of its stream: pseudo-headers first, then
 // the fields in lower case without hop-by-hop fields (and those named by Connection), Host
-// (now :authority) and Expect (the edge answers 100-continue itself). Fields a caller could use
-// to spoof the edge's own (relay-tunnel, ...) are dropped before the edge adds its values.
-// Pure; nullopt-free: the caller has already refused what HTTP/2 cannot carry (see
+// (now :authority, see request_authority) and Expect (the edge answers 100-continue itself). Fields
+// a caller could use to spoof the edge's own (relay-tunnel, ...) are dropped before the edge adds
+// its values. Pure; nullopt-free: the caller has already refused what HTTP/2 cannot carry (see
 // request_target_error).
 core::Headers make_stream_headers(const boost::beast::http::request_header<>& request,
                                   const ForwardContext& context);
 
 // Empty when the request can be forwarded; otherwise why not (→ 400), for a user.
 std::string request_target_error(const boost::beast::http::request_header<>& request);
+
+// Why a parsed request head must not be proxied, and the status to answer with (400, or 501
+// for a transfer coding relay does not decode). status 0: the head is acceptable.
+struct HeadRejection {
+  int status = 0;
+  std::string message;  // for the caller's error page
+};
+
+// The request smuggling guard (RFC 9112 §6, §3.2), run on every head before it is routed:
+// Transfer-Encoding and Content-Length as net::Http1FramingCheck judges them, and the framing
+// Beast's parser chose (`parser_chunked`, `parser_length`) must agree with that judgement;
+// exactly one valid Host field; an absolute-form target has a usable authority. Pure.
+HeadRejection check_request_head(const boost::beast::http::request_header<>& request,
+                                 bool parser_chunked, boost::optional<std::uint64_t> parser_length);
+
+// The authority the request is addressed to, for routing and :authority: an absolute-form
+// target's (it wins over Host, RFC 9112 §3.2.2), else the Host field.
+std::string_view request_authority(const boost::beast::http::request_header<>& request);
 
 // The path part of the target ("/a?b" from "http://host/a?b").
 std::string_view origin_form(std::string_view target);

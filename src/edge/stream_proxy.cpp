@@ -30,6 +30,13 @@ constexpr std::size_t kUploadChunk = 64 * 1024;
 bool expects_continue(const http::request_header<>& request) {
   return request.version() >= 11 && core::iequals(request[http::field::expect], "100-continue");
 }
+// A body Beast could not parse (a bad chunk size, chunk data longer than its size), as opposed
+// to a caller that went away mid-body: the first gets a 400, the second nobody to answer.
+bool is_malformed_body(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+         ec != http::error::partial_message && ec != http::error::end_of_stream &&
+         ec != http::error::body_limit;
+}
 }  // namespace
 
 template <class Stream>
@@ -129,8 +136,9 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
     if (ec) {
       // Too large, malformed, or the caller went away: the app must not see a partial body as
       // a complete one, so the stream is reset.
-      upload_error_ =
-          ec == http::error::body_limit ? UploadError::too_large : UploadError::caller_gone;
+      upload_error_ = ec == http::error::body_limit ? UploadError::too_large
+                      : is_malformed_body(ec)       ? UploadError::malformed
+                                                    : UploadError::caller_gone;
       h2_->reset();
       co_return;
     }
@@ -169,6 +177,10 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
           504, codes::upstream_timeout,
           fmt::format("the app behind tunnel '{}' did not answer within {} s", request_.tunnel,
                       state_.options.limits.response_timeout.count()));
+    } else if (upload_error_ == UploadError::malformed) {
+      co_await respond_error(400, codes::bad_request,
+                             "the request body is not valid chunked encoding (a bad chunk size, "
+                             "or chunk data that does not match its size)");
     } else if (upload_error_ == UploadError::caller_gone) {
       outcome_.keep_alive = false;  // the caller went away mid-upload: nobody to answer
     } else if (ec == net::Errc::stream_reset || ec == net::Errc::refused) {

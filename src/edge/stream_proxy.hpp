@@ -67,7 +67,7 @@ class StreamProxy {
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;
   bool upload_done_ = false;
-  enum class UploadError { none, too_large, caller_gone };
+  enum class UploadError { none, too_large, malformed, caller_gone };
   UploadError upload_error_ = UploadError::none;
   bool timed_out_ = false;
   bool responded_ = false;  // response bytes reached the public connection

@@ -28,10 +28,11 @@ boost::asio::awaitable<ApiResponse> ApiHandler::handle(ApiRequest request) {
                              "localhost, [::1]); open it as http://127.0.0.1:<port>/");
   }
   const auto origin = request.headers.get("origin");
-  if (!is_safe_method(request.method) && origin && !is_allowed_origin(*origin, bind_host_)) {
+  if (!is_safe_method(request.method) && origin && !is_allowed_origin(*origin, bind_host_, port_)) {
     co_return error_response(403, "ERR_RELAY_ORIGIN_NOT_ALLOWED",
-                             "requests from other sites may not change the inspector's state; "
-                             "call the API from a script or from the inspector's own page");
+                             "requests from other sites or ports (Origin: " + std::string{*origin} +
+                                 ") may not change the inspector's state; call the API from a "
+                                 "script or from the inspector's own page");
   }
   const auto target = parse_target(request.target);
   try {

@@ -29,6 +29,8 @@ class ApiHandler {
   void set_web_addr(std::string addr) { web_addr_ = std::move(addr); }
   // The address the server is bound to: also allowed as a Host when it is not a wildcard.
   void set_bind_host(std::string host) { bind_host_ = std::move(host); }
+  // The port it is served on: a state-changing request's Origin must name it.
+  void set_port(unsigned short port) { port_ = port; }
 
   boost::asio::awaitable<ApiResponse> handle(ApiRequest request);
 
@@ -55,6 +57,7 @@ class ApiHandler {
   std::string bind_host_;
   std::string version_;
   std::string web_addr_;
+  unsigned short port_ = 0;  // 0 until bound
 };
 
 nlohmann::json tunnel_json(const TunnelInfo& tunnel);

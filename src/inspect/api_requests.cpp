@@ -51,7 +51,7 @@ std::string parse_modifications(const json& body, ReplayModifications& mods) {
   mods.resign = body.value("resign", false);
   mods.tunnel = body.value("tunnel_name", "");
   if (mods.method && mods.method->empty()) return "\"method\" may not be empty";
-  return {};
+  return modifications_error(mods);
 }
 
 }  // namespace

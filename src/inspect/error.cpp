@@ -32,6 +32,9 @@ class InspectCategory final : public boost::system::error_category {
         return "the replay could not be delivered through the tunnel's pipeline";
       case Errc::unavailable:
         return "the agent is not ready (shutting down or not connected); retry in a moment";
+      case Errc::invalid_modifications:
+        return "the replay's method, path or a header cannot be sent as HTTP (a control "
+               "character, a space in the path, or a method or header name that is not a token)";
     }
     return "unknown inspector error";
   }
@@ -55,6 +58,7 @@ int http_status(const boost::system::error_code& ec) {
     case Errc::capture_incomplete:
       return 409;
     case Errc::invalid_tunnel:
+    case Errc::invalid_modifications:
       return 400;
     case Errc::resign_unavailable:
       return 422;

@@ -1,6 +1,7 @@
 #include "inspect/host_guard.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -41,12 +42,23 @@ bool is_allowed_host(std::string_view host_header, std::string_view bind_host) {
   return false;
 }
 
-bool is_allowed_origin(std::string_view origin, std::string_view bind_host) {
+bool is_allowed_origin(std::string_view origin, std::string_view bind_host, unsigned short port) {
   constexpr std::string_view kScheme = "http://";
   if (!origin.starts_with(kScheme)) return false;
   origin.remove_prefix(kScheme.size());
   if (origin.ends_with('/')) origin.remove_suffix(1);
-  return is_allowed_host(origin, bind_host);
+  if (!is_allowed_host(origin, bind_host)) return false;
+  if (port == 0) return true;
+  // The port after the host ("[::1]:4040", "localhost:4040"); none means http's 80.
+  const auto bracket = origin.rfind(']');
+  const auto colon = origin.rfind(':');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket)) {
+    return port == 80;
+  }
+  const auto text = origin.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc{} && end == text.data() + text.size() && value == port;
 }
 
 }  // namespace relay::inspect::detail

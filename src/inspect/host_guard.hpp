@@ -11,9 +11,12 @@ namespace relay::inspect::detail {
 // still sends Host: evil.example, and is refused.
 bool is_allowed_host(std::string_view host_header, std::string_view bind_host);
 
-// For state-changing requests: an Origin header, when present, must be http://<allowed host>.
-// Stops a page on another site from POSTing replays or tunnels through the user's browser.
-bool is_allowed_origin(std::string_view origin, std::string_view bind_host);
+// For state-changing requests: an Origin header, when present, must be the inspector's own
+// origin, http://<allowed host>:<port> with the port it is served on (80 when the Origin has
+// none). Stops a page on another site, or on another local port (a dev server, another app on
+// localhost), from POSTing replays or tunnels through the user's browser. "null" (sandboxed
+// frames, file: pages) is refused. `port` 0: not known yet, any port.
+bool is_allowed_origin(std::string_view origin, std::string_view bind_host, unsigned short port);
 
 // "127.0.0.1:4040" → "127.0.0.1"; "[::1]:80" → "::1"; "localhost" → "localhost".
 std::string host_without_port(std::string_view host);

@@ -123,6 +123,7 @@ core::Result<tcp::endpoint> InspectorServer::Impl::start(std::string& error) {
   }
   endpoint_ = acceptor_.local_endpoint();
   handler_.set_bind_host(address.to_string());
+  handler_.set_port(endpoint_.port());
   handler_.set_web_addr(fmt::format("{}:{}",
                                     endpoint_.address().is_v6()
                                         ? "[" + endpoint_.address().to_string() + "]"

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "relay/verify/error.hpp"
@@ -33,9 +32,17 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
               "; check the path and its permissions";
       return VerifyErrc::secret_unavailable;
     }
-    std::ostringstream content;
-    content << in.rdbuf();
-    std::string value = content.str();
+    // Bounded: a secret or public key is a few KiB at most, and file:/dev/zero must not grow
+    // the process without limit.
+    constexpr std::size_t kMaxSecretBytes = 64 * 1024;
+    std::string value(kMaxSecretBytes + 1, '\0');
+    in.read(value.data(), static_cast<std::streamsize>(value.size()));
+    value.resize(static_cast<std::size_t>(in.gcount()));
+    if (value.size() > kMaxSecretBytes) {
+      error = "secret 'file:" + path + "': " + path +
+              " is larger than 64 KiB; it should hold only the signing secret or public key";
+      return VerifyErrc::secret_unavailable;
+    }
     // Files written by editors and `echo` end with a newline that is not part of the secret.
     if (value.ends_with("\r\n")) {
       value.resize(value.size() - 2);

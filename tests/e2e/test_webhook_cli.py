@@ -12,6 +12,7 @@ import glob
 import http.server
 import json
 import os
+import resource
 import subprocess
 import threading
 
@@ -232,3 +233,38 @@ def test_help_texts_describe_each_command():
                  ["webhook", "send", "--help"], ["providers", "--help"]):
         result = run(*args)
         assert result.returncode == 0 and b"--secret" in result.stdout or b"--json" in result.stdout
+
+
+# Issue 10 item 11: body files are read up to the tunnel's verified-body limit (10 MiB), and --now
+# must be a plausible unix time. Before, --body-file /dev/zero grew to gigabytes in seconds.
+@pytest.mark.parametrize("command", ["verify", "sign", "send"])
+def test_body_file_is_bounded(command):
+    args = ["webhook", command, "tiktok"]
+    if command == "send":
+        args.append("http://127.0.0.1:9/")
+    args += ["--secret", "s", "--body-file", "/dev/zero", "--now", "1764000000"]
+    result = subprocess.run([RELAY, *args], capture_output=True, timeout=20)
+    assert result.returncode == 2, result
+    assert b"--body-file" in result.stderr and b"larger than 10 MiB" in result.stderr, result.stderr
+    # ru_maxrss of the largest child so far (KiB): relay itself, whose body stopped at the cap.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 512 * 1024
+
+
+def test_body_file_at_the_limit_is_read(tmp_path):
+    body = tmp_path / "big"
+    body.write_bytes(b"x" * (10 * 1024 * 1024))
+    result = run("webhook", "sign", "tiktok", "--secret", "s", "--body-file", str(body), "--now", "1764000000")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("now", ["-1", "0", "946684799", "7258118401", "1764000000000", "-9223372036854775808"])
+def test_now_out_of_range_is_a_usage_error(now):
+    result = run("webhook", "verify", "tiktok", "--secret", "s", f"--now={now}")
+    assert result.returncode == 2, result
+    assert b"--now" in result.stderr and b"2000" in result.stderr, result.stderr
+
+
+def test_secret_file_is_bounded():
+    result = run("webhook", "sign", "tiktok", "--secret", "file:/dev/zero", "--now", "1764000000")
+    assert result.returncode == 2, result
+    assert b"larger than 64 KiB" in result.stderr, result.stderr

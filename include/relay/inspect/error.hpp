@@ -17,6 +17,7 @@ enum class Errc {
   resign_unavailable,     // 422: the tunnel has no signing secret (or the provider is asymmetric)
   replay_failed,          // 502: the pipeline could not deliver the replay
   unavailable,            // 503: the agent is shutting down or not connected
+  invalid_modifications,  // 400: a replay's method, path or header cannot be sent as HTTP
 };
 
 const boost::system::error_category& inspect_category();

@@ -41,6 +41,13 @@ struct ReplayRequest {
 core::Result<ReplayRequest> apply_modifications(const Capture& capture,
                                                 const ReplayModifications& mods);
 
+// Empty when the modifications can be sent as HTTP; otherwise what is wrong, for the user: the
+// method must be a token (RFC 9110 §9.1), the path free of spaces and control characters, header
+// names tokens and values free of CR, LF and NUL. Without this a path such as
+// "/a HTTP/1.1\r\nX-Inj: 1\r\n\r\nGET /smuggled" reached the app as a header and a second
+// request. apply_modifications refuses (invalid_modifications) what this flags.
+std::string modifications_error(const ReplayModifications& mods);
+
 // Implemented by the agent (a consumer-side interface: inspect may not include agent). A replay
 // runs through the same pipeline as a request from the edge, verification included, and is
 // captured with replay = true and replay_of = the original's id.

@@ -145,5 +145,17 @@ TEST(HeaderMapping, ResponseDropsHopByHopAndRelayErrorCode) {
   for (const auto& f : out) EXPECT_EQ(f.name, core::to_lower(f.name));  // HTTP/2: lower case
 }
 
+TEST(HeaderMapping, ResponseRepeatedContentLengthBecomesOne) {
+  // Beast accepts "5, 5" and two identical fields; HTTP/2 takes one number (else the edge resets
+  // the stream and the caller got a 502).
+  for (const auto& up :
+       {core::Headers{{"Content-Length", "5"}, {"Content-Length", "5"}},
+        core::Headers{{"Content-Length", "5, 5"}}, core::Headers{{"Content-Length", "5 ,5"}}}) {
+    auto out = map_response_headers(up);
+    EXPECT_EQ(out.get_all("content-length").size(), 1u);
+    EXPECT_EQ(out.get("content-length"), "5");
+  }
+}
+
 }  // namespace
 }  // namespace relay::agent

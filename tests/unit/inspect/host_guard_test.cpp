@@ -27,10 +27,23 @@ TEST(HostGuard, AllowsTheExplicitBindAddress) {
 }
 
 TEST(HostGuard, ChecksOrigins) {
-  EXPECT_TRUE(is_allowed_origin("http://127.0.0.1:4040", "127.0.0.1"));
-  EXPECT_TRUE(is_allowed_origin("http://localhost:4040/", "127.0.0.1"));
-  EXPECT_FALSE(is_allowed_origin("https://evil.example", "127.0.0.1"));
-  EXPECT_FALSE(is_allowed_origin("null", "127.0.0.1"));
+  EXPECT_TRUE(is_allowed_origin("http://127.0.0.1:4040", "127.0.0.1", 4040));
+  EXPECT_TRUE(is_allowed_origin("http://localhost:4040/", "127.0.0.1", 4040));
+  EXPECT_TRUE(is_allowed_origin("http://[::1]:4040", "::1", 4040));
+  EXPECT_FALSE(is_allowed_origin("https://evil.example", "127.0.0.1", 4040));
+  EXPECT_FALSE(is_allowed_origin("null", "127.0.0.1", 4040));
+}
+
+TEST(HostGuard, OriginMustNameTheInspectorsPort) {
+  // Another local app (a dev server on :3000) is another origin.
+  EXPECT_FALSE(is_allowed_origin("http://localhost:3000", "127.0.0.1", 4040));
+  EXPECT_FALSE(is_allowed_origin("http://127.0.0.1:40400", "127.0.0.1", 4040));
+  EXPECT_FALSE(is_allowed_origin("http://[::1]:3000", "::1", 4040));
+  EXPECT_FALSE(is_allowed_origin("http://localhost", "127.0.0.1", 4040));
+  EXPECT_FALSE(is_allowed_origin("http://localhost:4040x", "127.0.0.1", 4040));
+  EXPECT_FALSE(is_allowed_origin("https://localhost:4040", "127.0.0.1", 4040));
+  EXPECT_TRUE(is_allowed_origin("http://localhost", "127.0.0.1", 80));
+  EXPECT_TRUE(is_allowed_origin("http://[::1]", "::1", 80));
 }
 
 }  // namespace

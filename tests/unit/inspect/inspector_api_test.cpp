@@ -174,6 +174,11 @@ TEST_F(InspectorTest, RefusesForeignHostsAndOrigins) {
   const auto cross = call("DELETE", "/api/requests/http", {}, {{"Origin", "https://evil.example"}});
   EXPECT_EQ(cross.status, 403);
   EXPECT_EQ(call("GET", "/api/requests/http").json()["requests"].size(), 1u);
+  const auto other_port =
+      call("DELETE", "/api/requests/http", {}, {{"Origin", "http://localhost:3000"}});
+  EXPECT_EQ(other_port.status, 403);
+  EXPECT_EQ(call("DELETE", "/api/requests/http", {}, {{"Origin", "null"}}).status, 403);
+  EXPECT_EQ(call("GET", "/api/requests/http").json()["requests"].size(), 1u);
   EXPECT_EQ(call("DELETE", "/api/requests/http", {}, {{"Origin", "http://" + host()}}).status, 204);
 
   const auto r = call("GET", "/api/tunnels", {}, {{"Origin", "https://evil.example"}});

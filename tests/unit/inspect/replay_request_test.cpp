@@ -59,6 +59,47 @@ TEST(ApplyModifications, RefusesATruncatedBodyUnlessReplaced) {
   EXPECT_TRUE(apply_modifications(c, mods));
 }
 
+TEST(ApplyModifications, RefusesWhatWouldInjectLines) {
+  auto refused = [](const ReplayModifications& mods) {
+    EXPECT_FALSE(modifications_error(mods).empty());
+    auto r = apply_modifications(captured(), mods);
+    return !r && r.error() == make_error_code(Errc::invalid_modifications);
+  };
+  ReplayModifications path;
+  path.path = "/a HTTP/1.1\r\nX-Inj: 1\r\n\r\nGET /smuggled";
+  EXPECT_TRUE(refused(path));
+  EXPECT_NE(modifications_error(path).find("\"path\""), std::string::npos);
+  path.path = "/a\tb";
+  EXPECT_TRUE(refused(path));
+  path.path = std::string("/a\0b", 4);
+  EXPECT_TRUE(refused(path));
+  ReplayModifications method;
+  method.method = "GET / HTTP/1.1\r\n";
+  EXPECT_TRUE(refused(method));
+  EXPECT_NE(modifications_error(method).find("\"method\""), std::string::npos);
+  method.method = "";
+  EXPECT_TRUE(refused(method));
+  ReplayModifications value;
+  value.set_headers = {{"X-A", "1\r\nX-Inj: 1"}};
+  EXPECT_TRUE(refused(value));
+  ReplayModifications name;
+  name.set_headers = {{"X A", "1"}};
+  EXPECT_TRUE(refused(name));
+  ReplayModifications all;
+  all.headers = core::Headers{{"X-A", std::string("a\0b", 3)}};
+  EXPECT_TRUE(refused(all));
+  EXPECT_EQ(http_status(Errc::invalid_modifications), 400);
+}
+
+TEST(ApplyModifications, AcceptsOrdinaryEdits) {
+  ReplayModifications mods;
+  mods.method = "PROPFIND";
+  mods.path = "/a%20b?q=%0D";
+  mods.set_headers = {{"X-Tab", "a\tb"}, {"X-Utf8", "\xc3\xa9"}};
+  EXPECT_EQ(modifications_error(mods), "");
+  EXPECT_TRUE(apply_modifications(captured(), mods));
+}
+
 TEST(InspectErrors, MapToHttpStatuses) {
   EXPECT_EQ(http_status(Errc::capture_not_found), 404);
   EXPECT_EQ(http_status(Errc::capture_truncated), 409);
