@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -47,14 +48,15 @@ void ensure_private_directory(const std::filesystem::path& dir, LooseDirectory l
     missing.push_back(p);
     if (p == p.parent_path()) break;
   }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), kPrivateDir) != 0 && errno != EEXIST) {
+  std::reverse(missing.begin(), missing.end());
+  for (const auto& p : missing) {
+    if (::mkdir(p.c_str(), kPrivateDir) != 0 && errno != EEXIST) {
       throw std::runtime_error(fmt::format(
           "cannot create the state directory {} ({}); pass another one with --state-dir or "
           "$RELAY_STATE_DIR",
-          it->string(), errno_text()));
+          p.string(), errno_text()));
     }
-    ::chmod(it->c_str(), kPrivateDir);  // the umask narrowed mkdir's mode, never widened it
+    ::chmod(p.c_str(), kPrivateDir);  // the umask narrowed mkdir's mode, never widened it
   }
   if (!missing.empty()) return;
 

@@ -293,7 +293,7 @@ void CaptureDb::flush() {
   done_.wait(lock, [&] { return flush_done_ >= ticket; });
 }
 
-void CaptureDb::requeue(Batch failed) {
+void CaptureDb::requeue(Batch&& failed) {
   // What was handed over since wins over the failed batch: it is newer.
   if (failed.clear) pending_.clear = true;
   pending_.keep_from = std::max(pending_.keep_from, failed.keep_from);

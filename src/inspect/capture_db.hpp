@@ -79,7 +79,7 @@ class CaptureDb {
   void run();
   // false: the file was locked by another writer past the busy timeout; the batch is retried.
   bool write(const Batch& batch);
-  void requeue(Batch failed);          // with mutex_ held
+  void requeue(Batch&& failed);        // with mutex_ held
   void trim(std::uint64_t keep_from);  // writer thread, or start-up
   void wake_writer();                  // with mutex_ held
 

@@ -126,7 +126,7 @@ class SqliteNameStore final : public NameStore {
     ResetOnExit reset(delete_.get());
     bind_text(delete_.get(), 1, name);
     if (sqlite3_step(delete_.get()) != SQLITE_DONE) {
-      return core::Result<bool>(boost::system::in_place_error, failed("release"));
+      return {boost::system::in_place_error, failed("release")};
     }
     return sqlite3_changes(db_.handle()) > 0;
   }
