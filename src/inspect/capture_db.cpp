@@ -294,13 +294,14 @@ void CaptureDb::flush() {
 }
 
 void CaptureDb::requeue(Batch&& failed) {
+  dirty_ = true;
+  if (pending_.clear) return;  // cleared since: nothing of the failed batch survives that
   // What was handed over since wins over the failed batch: it is newer.
   if (failed.clear) pending_.clear = true;
   pending_.keep_from = std::max(pending_.keep_from, failed.keep_from);
   for (auto& [seq, capture] : failed.puts) {
     if (seq >= kept_from_) pending_.puts.try_emplace(seq, std::move(capture));
   }
-  dirty_ = true;
 }
 
 void CaptureDb::run() {
