@@ -12,6 +12,7 @@
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/clock.hpp"
 #include "relay/core/log.hpp"
+#include "relay/core/private_files.hpp"
 #include "relay/inspect/error.hpp"
 #include "relay/verify/secret.hpp"
 
@@ -66,13 +67,12 @@ namespace {
 inspect::CaptureStoreOptions store_options(const AgentOptions& options) {
   namespace fs = std::filesystem;
   const fs::path dir = resolve_state_dir(options.state_dir);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    throw std::runtime_error("cannot create the state directory " + dir.string() + " (" +
-                             ec.message() +
-                             "); pass another one with --state-dir or $RELAY_STATE_DIR");
-  }
+  // Captures hold callers' credentials: the directory is 0700 whatever the umask. One relay
+  // picked (~/.local/state/relay) is narrowed if an older relay made it 0755; one the user named
+  // is only warned about (it may be shared on purpose; the database files are 0600 anyway).
+  const bool chosen = !options.state_dir.empty() || !env("RELAY_STATE_DIR").empty();
+  core::ensure_private_directory(
+      dir, chosen ? core::LooseDirectory::warn : core::LooseDirectory::tighten);
   inspect::CaptureStoreOptions o;
   o.db_path = dir / "captures.db";
   o.max_body_bytes = options.capture_body_bytes;

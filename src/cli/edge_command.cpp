@@ -16,7 +16,9 @@
 #include "cli/event_loop.hpp"
 #include "cli/sd_notify.hpp"
 #include "relay/core/headers.hpp"
+#include "relay/core/private_files.hpp"
 #include "relay/edge/edge_server.hpp"
+#include "relay/store/state_dir.hpp"
 #include "relay/verify/secret.hpp"
 
 namespace relay::cli {
@@ -97,6 +99,11 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
       ->default_str("0");
   cmd.add_flag("--allow-anonymous", f.allow_anonymous,
                "INSECURE: let any agent connect without an authtoken");
+  // state (hardening item 3)
+  cmd.add_option("--state-dir", f.state_dir,
+                 "Where the edge keeps which authtoken owns which tunnel name (edge.db, 0600). "
+                 "Default: $RELAY_STATE_DIR, else /var/lib/relay-edge as root, else "
+                 "$XDG_STATE_HOME/relay/edge or ~/.local/state/relay/edge");
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -178,18 +185,26 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   }
   o.resume_grace = std::chrono::seconds(f.resume_grace_seconds);
   o.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
+  o.state_dir = f.state_dir;  // resolved by run_edge
   return o;
 }
 
 int run_edge(edge::EdgeOptions options) {
   asio::io_context io(kOneIoThread);
-  edge::EdgeServer server(io, std::move(options));
+  std::unique_ptr<edge::EdgeServer> owned;
   try {
-    server.start();
+    // A directory relay picked is made private; one the user named is only warned about.
+    const auto dir = store::resolve_edge_state_dir(options.state_dir);
+    core::ensure_private_directory(
+        dir.path, dir.chosen_by_user ? core::LooseDirectory::warn : core::LooseDirectory::tighten);
+    options.state_dir = dir.path;
+    owned = std::make_unique<edge::EdgeServer>(io, std::move(options));
+    owned->start();
   } catch (const std::exception& e) {
     std::cerr << "relay edge: " << e.what() << "\n";
     return kExitFailure;
   }
+  edge::EdgeServer& server = *owned;
   std::cout << "relay edge is running\n";
   for (const auto& ep : server.public_endpoints()) {
     std::cout << "  public   " << ep.address().to_string() << ":" << ep.port() << "\n";
@@ -232,8 +247,9 @@ void add_edge_command(CLI::App& app, CliContext& ctx) {
   add_edge_flags(*cmd, *flags);
   auto config = add_edge_config_flag(*cmd);  // --config edge.yml (src/cli/edge_config_flags.cpp)
   add_edge_token_command(*cmd, ctx);         // relay edge token add|list|revoke
+  add_edge_names_command(*cmd, ctx);         // relay edge names list|release (state)
   cmd->callback([&ctx, flags, cmd, config] {
-    if (edge_token_invoked(*cmd)) return;
+    if (edge_token_invoked(*cmd) || edge_names_invoked(*cmd)) return;
     ctx.apply_logging();
     auto options = edge_options_for(*cmd, *flags, *config, ctx);
     ctx.exit_code = options ? run_edge(std::move(*options)) : kExitFailure;

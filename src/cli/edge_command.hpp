@@ -24,6 +24,8 @@ struct EdgeFlags {
   long long resume_grace_seconds = 60;
   unsigned long long max_body_bytes = 0;
   bool allow_anonymous = false;
+  // state (hardening item 3): "" → store::resolve_edge_state_dir's default
+  std::string state_dir;
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);

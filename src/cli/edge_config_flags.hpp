@@ -32,4 +32,9 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& edge_command,
 void add_edge_token_command(CLI::App& edge_command, CliContext& ctx);
 bool edge_token_invoked(const CLI::App& edge_command);
 
+// `relay edge names list|release NAME` (state): the name ownership in the edge's state database,
+// read and changed while the edge may be running (src/cli/edge_names_command.cpp).
+void add_edge_names_command(CLI::App& edge_command, CliContext& ctx);
+bool edge_names_invoked(const CLI::App& edge_command);
+
 }  // namespace relay::cli

@@ -49,7 +49,10 @@ std::string render_service_unit(const ServiceUnitSpec& spec) {
   // READY=1 is sent once the listeners are bound (edge) or the session is online (agent).
   unit += "Type=notify\nNotifyAccess=main\n";
   if (spec.edge) {
-    unit += "ExecStart=" + spec.binary + " edge --config " + spec.config + " --log-format logfmt\n";
+    // The edge's own state directory (name ownership, edge.db): where `relay edge names` run as
+    // root looks by default.
+    unit += "ExecStart=" + spec.binary + " edge --config " + spec.config +
+            (spec.user_mode ? "" : " --state-dir /var/lib/relay-edge") + " --log-format logfmt\n";
   } else {
     unit += "ExecStart=" + spec.binary + " start --all --config " + spec.config +
             (spec.user_mode ? "" : " --state-dir /var/lib/relay") + " --log-format logfmt\n";
@@ -62,7 +65,8 @@ std::string render_service_unit(const ServiceUnitSpec& spec) {
     // A static user (not DynamicUser=) so the config and TLS key can be group-readable by it
     // (root:relay 0640) and reloads see the edited file.
     unit += "User=relay\nGroup=relay\n";
-    unit += "StateDirectory=relay\nStateDirectoryMode=0700\nConfigurationDirectory=relay\n";
+    unit += spec.edge ? "StateDirectory=relay-edge\n" : "StateDirectory=relay\n";
+    unit += "StateDirectoryMode=0700\nConfigurationDirectory=relay\n";
     unit += kHardening;
     if (spec.edge) {
       // Binding :80 and :443 as a non-root user needs exactly this capability.

@@ -151,7 +151,9 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
   reader.check_keys(root, "",
                     {"version", "listen", "listen_tls", "agent_listen", "domain", "public_port",
                      "tls_cert", "tls_key", "authtokens", "resume_grace", "ping_interval", "limits",
-                     "log", "log_level", "log_format"});
+                     "log", "log_level", "log_format",
+                     // state (hardening item 3)
+                     "state_dir"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "1") {
       reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
@@ -211,6 +213,16 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
   read_duration(reader, root, "", "resume_grace", options.resume_grace);
   read_duration(reader, root, "", "ping_interval", options.ping_interval);
   if (const auto* node = root.find("limits")) read_limits(reader, *node, options.limits);
+  // state (hardening item 3): where name ownership is kept (edge.db)
+  if (const auto* node = root.find("state_dir")) {
+    if (auto value = reader.string(*node, "state_dir")) {
+      if (value->empty()) {
+        reader.error(*node, "state_dir", "expected a directory path, got an empty string");
+      } else {
+        options.state_dir = *value;
+      }
+    }
+  }
   for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},
                                {"log_level", &load.log_level},
                                {"log_format", &load.log_format}}) {

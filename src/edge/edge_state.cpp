@@ -4,13 +4,23 @@
 
 namespace relay::edge {
 
+namespace {
+
+std::unique_ptr<store::Store> open_store(const EdgeOptions& options) {
+  if (options.state_dir.empty()) return store::make_memory_store();
+  return store::open_sqlite_store(options.state_dir);
+}
+
+}  // namespace
+
 EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
     : executor(std::move(ex)),
       options(std::move(opts)),
       tokens(options.authtokens),
       router(options.domain),
+      store(open_store(options)),
       registry(options.authtokens, options.resume_grace, options.limits.max_tunnels_per_session,
-               options.limits.max_sessions),
+               options.limits.max_sessions, store->names()),
       log(core::logger("relay.edge")) {
   h2_options.ping_interval = options.ping_interval;
 }

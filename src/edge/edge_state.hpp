@@ -14,6 +14,7 @@
 #include "edge/task_tracker.hpp"
 #include "relay/edge/edge_options.hpp"
 #include "relay/net/h2_session.hpp"
+#include "relay/store/store.hpp"
 
 namespace relay::edge {
 
@@ -21,12 +22,14 @@ namespace relay::edge {
 // still winding down after EdgeServer is gone touches valid memory. Single-threaded: the edge
 // runs on one io_context thread, so no field needs a lock.
 struct EdgeState {
+  // Throws std::runtime_error when the state database cannot be opened (says which and why).
   EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts);
 
   boost::asio::any_io_executor executor;
   EdgeOptions options;
   AuthTokens tokens;
   HostRouter router;
+  std::unique_ptr<store::Store> store;  // before registry, which keeps a reference into it
   SessionRegistry registry;
   NameGenerator names;
   net::H2Options h2_options;

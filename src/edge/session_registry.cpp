@@ -11,10 +11,33 @@ namespace relay::edge {
 
 namespace protocol = net::protocol;
 
+namespace {
+
+Refusal owned_refusal(const std::string& name) {
+  return Refusal{409, "name_owned",
+                 fmt::format("tunnel name '{}' belongs to another authtoken on this edge (a name "
+                             "stays with the token that first used it, or that edge.yml reserves "
+                             "it for); pick another name, or ask the edge's operator to free it "
+                             "with `relay edge names release {}`",
+                             name, name)};
+}
+
+Refusal store_refusal() {
+  return Refusal{503, "store_unavailable",
+                 "the edge cannot read or write its state database (its log says why); retry "
+                 "later"};
+}
+
+}  // namespace
+
 SessionRegistry::SessionRegistry(const std::vector<AuthToken>& tokens,
                                  std::chrono::seconds resume_grace,
-                                 std::size_t max_tunnels_per_session, std::size_t max_sessions)
-    : grace_(resume_grace), max_tunnels_(max_tunnels_per_session), max_sessions_(max_sessions) {
+                                 std::size_t max_tunnels_per_session, std::size_t max_sessions,
+                                 store::NameStore& owners)
+    : owners_(owners),
+      grace_(resume_grace),
+      max_tunnels_(max_tunnels_per_session),
+      max_sessions_(max_sessions) {
   for (const auto& t : tokens) {
     for (const auto& name : t.reserved_names) {
       reserved_by_token_[core::to_lower(name)] = core::to_lower(t.sha256_hex);
@@ -47,6 +70,7 @@ std::variant<SessionRegistry::Grant, Refusal> SessionRegistry::open(const Claim&
   auto assigned = assign(grant.session_id, token_hash, claim.tunnels, recycled, 0, now, generator);
   if (auto* refusal = std::get_if<Refusal>(&assigned)) return std::move(*refusal);
   grant.names = std::move(std::get<std::vector<std::string>>(assigned));
+  if (auto refusal = claim_owners(grant.names, token_hash)) return std::move(*refusal);
 
   if (grant.resumed) {
     Session& s = previous->second;
@@ -112,10 +136,11 @@ std::variant<std::vector<std::string>, Refusal> SessionRegistry::assign(
     }
     for (int attempt = 0; attempt < 64 && out[i].empty(); ++attempt) {
       std::string candidate = generator.next();
-      if (!taken.contains(candidate) && !names_.contains(candidate) &&
-          !reserved_by_token_.contains(candidate)) {
-        out[i] = std::move(candidate);
-      }
+      if (taken.contains(candidate) || names_.contains(candidate)) continue;
+      // A random name someone owns (from an earlier run) is not offered to another token.
+      auto owner = owner_of(candidate);
+      if (!owner) return store_refusal();
+      if (owner->empty()) out[i] = std::move(candidate);
     }
     if (out[i].empty()) {
       return Refusal{503, "no_free_name", "could not find a free random tunnel name; retry"};
@@ -125,17 +150,32 @@ std::variant<std::vector<std::string>, Refusal> SessionRegistry::assign(
   return out;
 }
 
+core::Result<std::string> SessionRegistry::owner_of(const std::string& name) const {
+  if (auto r = reserved_by_token_.find(name); r != reserved_by_token_.end()) return r->second;
+  auto owner = owners_.owner(name);
+  if (!owner) return owner.error();
+  return owner->value_or(std::string());
+}
+
+std::optional<Refusal> SessionRegistry::claim_owners(const std::vector<std::string>& names,
+                                                     const std::string& token_hash) {
+  if (token_hash.empty()) return std::nullopt;  // anonymous names are not kept
+  for (const auto& name : names) {
+    if (reserved_by_token_.contains(name)) continue;  // edge.yml is their record
+    auto claimed = owners_.claim(name, token_hash);
+    if (!claimed) return store_refusal();
+    if (*claimed == store::ClaimOutcome::owned_by_other) return owned_refusal(name);
+  }
+  return std::nullopt;
+}
+
 std::optional<Refusal> SessionRegistry::check_name(const std::string& name,
                                                    const std::string& session_id,
                                                    const std::string& token_hash,
                                                    TimePoint now) const {
-  if (auto r = reserved_by_token_.find(name);
-      r != reserved_by_token_.end() && r->second != token_hash) {
-    return Refusal{403, "name_reserved",
-                   fmt::format("tunnel name '{}' is reserved for another authtoken; pick another "
-                               "name or use the authtoken that reserved it",
-                               name)};
-  }
+  auto owner = owner_of(name);
+  if (!owner) return store_refusal();
+  if (!owner->empty() && *owner != token_hash) return owned_refusal(name);
   auto held = names_.find(name);
   if (held == names_.end() || held->second == session_id) return std::nullopt;
   const Session& other = sessions_.at(held->second);
@@ -184,6 +224,7 @@ std::variant<std::vector<std::string>, Refusal> SessionRegistry::bind(
   auto assigned = assign(session_id, it->second.token_hash, tunnels, {}, it->second.names.size(),
                          now, generator);
   if (auto* names = std::get_if<std::vector<std::string>>(&assigned)) {
+    if (auto refusal = claim_owners(*names, it->second.token_hash)) return std::move(*refusal);
     for (const auto& n : *names) {
       if (std::find(it->second.names.begin(), it->second.names.end(), n) ==
           it->second.names.end()) {

@@ -11,6 +11,7 @@
 #include "edge/name_generator.hpp"
 #include "relay/edge/edge_options.hpp"
 #include "relay/net/tunnel_protocol.hpp"
+#include "relay/store/name_store.hpp"
 
 namespace relay::edge {
 
@@ -27,12 +28,21 @@ struct Refusal {
 // may resume. Pure bookkeeping: time comes in as a parameter (tests inject it), the live session
 // object is only carried. Synchronisation: owned by the EdgeServer's state and touched only on
 // the io thread, like everything else in the edge.
+//
+// Who may hold a name at all is decided before that, and survives restarts: a name listed in
+// edge.yml (reserved_names) belongs to its token; any other name to the token that first bound
+// it, as recorded in `owners` (store::NameStore, SQLite in the edge's state directory). Another
+// token, or an anonymous agent, is refused 409 name_owned at any time. Anonymous agents claim
+// nothing. The store is asked on every claim, so an operator's `relay edge names release` counts
+// from the next connect or bind on; a session that holds the name keeps it until it ends, and
+// its own token re-claims the name when it reconnects.
 class SessionRegistry {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
   SessionRegistry(const std::vector<AuthToken>& tokens, std::chrono::seconds resume_grace,
-                  std::size_t max_tunnels_per_session, std::size_t max_sessions);
+                  std::size_t max_tunnels_per_session, std::size_t max_sessions,
+                  store::NameStore& owners);
 
   struct Claim {
     const AuthToken* token = nullptr;  // nullptr: anonymous
@@ -89,11 +99,17 @@ class SessionRegistry {
       const std::string& session_id, const std::string& token_hash,
       const std::vector<net::protocol::TunnelRequest>& tunnels, std::vector<std::string> recycled,
       std::size_t already_held, TimePoint now, NameGenerator& names) const;
+  // The token that owns `name` ("" none): edge.yml's reservation, else the store's record.
+  core::Result<std::string> owner_of(const std::string& name) const;
+  // Records `token_hash` as the owner of each name it does not own yet (anonymous: nothing).
+  std::optional<Refusal> claim_owners(const std::vector<std::string>& names,
+                                      const std::string& token_hash);
   void erase_session(const std::string& session_id);
   // Records the name for the session, taking it from a disconnected session of the same token.
   void claim_name(const std::string& name, const std::string& session_id);
 
   std::unordered_map<std::string, std::string> reserved_by_token_;  // name → token hash
+  store::NameStore& owners_;  // name → token hash, persistent; edge.yml's names are not in it
   std::chrono::seconds grace_;
   std::size_t max_tunnels_;
   std::size_t max_sessions_;

@@ -11,6 +11,7 @@
 #include "inspect/capture_json.hpp"
 #include "inspect/capture_record.hpp"
 #include "relay/core/log.hpp"
+#include "relay/core/private_files.hpp"
 
 namespace relay::inspect {
 namespace {
@@ -121,12 +122,42 @@ void migrate_first_format(sqlite3* db) {
   exec(db, "PRAGMA journal_mode = DELETE; PRAGMA page_size = 16384; VACUUM");
 }
 
+// Each process that opens the file gets the next writer number; its low byte goes into the
+// sequence numbers that process makes (CaptureStore), so two agents never make the same one.
+std::uint32_t register_writer(sqlite3* db) {
+  exec(db, "BEGIN IMMEDIATE");
+  try {
+    exec(db,
+         "INSERT INTO capture_state (name, value) VALUES ('writers', 1) "
+         "ON CONFLICT (name) DO UPDATE SET value = value + 1");
+    std::uint64_t writers = 0;
+    {
+      Statement select(db, "SELECT value FROM capture_state WHERE name = 'writers'");
+      if (sqlite3_step(select.stmt) == SQLITE_ROW) writers = column_u64(select.stmt, 0);
+    }
+    exec(db, "COMMIT");
+    return static_cast<std::uint32_t>(writers & 0xff);
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 }  // namespace
 
 CaptureDb::CaptureDb(const std::filesystem::path& path, std::chrono::milliseconds batch_interval)
     : path_(path), interval_(batch_interval) {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  // Captures hold callers' Authorization and Cookie headers: the directory is 0700 and the file
+  // 0600 before SQLite opens it, so its -wal and -shm (made with the file's mode) are 0600 too.
+  try {
+    if (path.has_parent_path()) {
+      core::ensure_private_directory(path.parent_path(), core::LooseDirectory::leave);
+    }
+    core::prepare_private_database(path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(
+        fmt::format("cannot open the capture database {}: {}", path.string(), e.what()));
+  }
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
     const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -139,10 +170,17 @@ CaptureDb::CaptureDb(const std::filesystem::path& path, std::chrono::millisecond
   try {
     if (has_table(db_, "captures")) migrate_first_format(db_);
     exec(db_, kSchema);
-    insert_ = prepare(db_, "INSERT INTO capture_batches (batch, last_seq, data) VALUES (?, ?, ?)");
+    writer_tag_ = register_writer(db_);
+    // Several agents may share one state directory, each with its own connection: SQLite picks
+    // the batch number inside the write transaction, so two writers never collide (a fixed
+    // counter per process did, and lost every batch of the second agent).
+    insert_ =
+        prepare(db_, "INSERT INTO capture_batches (batch, last_seq, data) VALUES (NULL, ?, ?)");
     trim_ = prepare(db_, "DELETE FROM capture_batches WHERE last_seq < ?");
     save_keep_from_ =
-        prepare(db_, "INSERT OR REPLACE INTO capture_state (name, value) VALUES ('keep_from', ?)");
+        prepare(db_,
+                "INSERT INTO capture_state (name, value) VALUES ('keep_from', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)");
   } catch (const std::exception& e) {
     sqlite3_finalize(insert_);
     sqlite3_finalize(trim_);
@@ -181,7 +219,6 @@ CaptureDb::Loaded CaptureDb::load(std::size_t max_count) {
   {
     Statement select(db_, "SELECT batch, data FROM capture_batches ORDER BY batch");
     while (sqlite3_step(select.stmt) == SQLITE_ROW) {
-      next_row_ = std::max(next_row_, column_u64(select.stmt, 0) + 1);
       for (auto& [seq, capture] : detail::decode_batch(column_bytes(select.stmt, 1))) {
         out.next_seq = std::max(out.next_seq, seq + 1);
         if (seq < keep_from) continue;
@@ -198,7 +235,7 @@ CaptureDb::Loaded CaptureDb::load(std::size_t max_count) {
   while (by_seq.size() > max_count) by_seq.erase(by_seq.begin());
   if (!by_seq.empty() && by_seq.begin()->first > keep_from) {
     try {
-      exec(db_, "BEGIN");
+      exec(db_, "BEGIN IMMEDIATE");
       trim(by_seq.begin()->first);
       exec(db_, "COMMIT");
     } catch (const std::exception&) {
@@ -256,7 +293,20 @@ void CaptureDb::flush() {
   done_.wait(lock, [&] { return flush_done_ >= ticket; });
 }
 
+void CaptureDb::requeue(Batch&& failed) {
+  dirty_ = true;
+  if (pending_.clear) return;  // cleared since: nothing of the failed batch survives that
+  // What was handed over since wins over the failed batch: it is newer.
+  if (failed.clear) pending_.clear = true;
+  pending_.keep_from = std::max(pending_.keep_from, failed.keep_from);
+  for (auto& [seq, capture] : failed.puts) {
+    if (seq >= kept_from_) pending_.puts.try_emplace(seq, std::move(capture));
+  }
+}
+
 void CaptureDb::run() {
+  constexpr int kBusyRetriesAtStop = 5;
+  int busy_at_stop = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
     const auto hurry = [&] { return stopping_ || flush_asked_ > flush_done_; };
@@ -268,7 +318,17 @@ void CaptureDb::run() {
     const auto ticket = flush_asked_;
     const bool last = stopping_;
     lock.unlock();
-    write(batch);
+    const bool written = write(batch);
+    // At stop, a file that stays locked is given a few more batch intervals, not forever.
+    if (!written && (!last || ++busy_at_stop <= kBusyRetriesAtStop)) {
+      lock.lock();
+      requeue(std::move(batch));
+      lock.unlock();
+    } else if (!written) {
+      core::log_event(*core::logger("relay.inspect"), spdlog::level::warn,
+                      "captures not written at exit: another process kept the database locked",
+                      {{"file", path_.string()}, {"captures", std::to_string(batch.puts.size())}});
+    }
     batch = {};  // the captures' last references may be here: free them outside the lock
     lock.lock();
     flush_done_ = ticket;
@@ -277,10 +337,12 @@ void CaptureDb::run() {
   }
 }
 
-void CaptureDb::write(const Batch& batch) {
-  if (!batch.clear && batch.keep_from == 0 && batch.puts.empty()) return;
+bool CaptureDb::write(const Batch& batch) {
+  if (!batch.clear && batch.keep_from == 0 && batch.puts.empty()) return true;
   try {
-    exec(db_, "BEGIN");
+    // IMMEDIATE: take the write lock first (waiting up to the busy timeout for another agent's
+    // batch), instead of failing on a lock upgrade halfway.
+    exec(db_, "BEGIN IMMEDIATE");
     // Clear means gone: overwrite what it frees (trimming old batches need not).
     if (batch.clear)
       exec(db_,
@@ -291,11 +353,9 @@ void CaptureDb::write(const Batch& batch) {
     row.clear();
     std::uint64_t last_seq = 0;
     const auto insert_row = [&] {
-      sqlite3_bind_int64(insert_, 1, to_sql(next_row_));
-      sqlite3_bind_int64(insert_, 2, to_sql(last_seq));
-      sqlite3_bind_blob(insert_, 3, row.data(), static_cast<int>(row.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(insert_, 1, to_sql(last_seq));
+      sqlite3_bind_blob(insert_, 2, row.data(), static_cast<int>(row.size()), SQLITE_STATIC);
       step(db_, insert_);
-      ++next_row_;
       row.clear();
     };
     for (const auto& [seq, capture] : batch.puts) {
@@ -305,8 +365,13 @@ void CaptureDb::write(const Batch& batch) {
     }
     if (!row.empty()) insert_row();
     exec(db_, "COMMIT");
+    return true;
   } catch (const std::exception& e) {
+    const int code = sqlite3_errcode(db_) & 0xff;
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    // Another agent on the same file held the lock past the busy timeout: try again with the
+    // next batch rather than lose this one.
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return false;
     // History on disk is a convenience: the in-memory list keeps working, so warn once.
     if (!warned_) {
       core::log_event(*core::logger("relay.inspect"), spdlog::level::warn,
@@ -314,6 +379,7 @@ void CaptureDb::write(const Batch& batch) {
                       {{"file", path_.string()}, {"err", e.what()}});
       warned_ = true;
     }
+    return true;
   }
 }
 

@@ -60,6 +60,10 @@ class CaptureDb {
   // Writes `capture` (sequence number `seq`) in the next batch; a later put of the same seq
   // before then replaces this one. The capture must not change once handed over.
   void put(std::uint64_t seq, std::shared_ptr<const Capture> capture);
+  // This process's number among the writers of the file (0-255): CaptureStore puts it in the
+  // sequence numbers it makes, so agents sharing a state directory never make the same one.
+  [[nodiscard]] std::uint32_t writer_tag() const { return writer_tag_; }
+
   // Forgets every capture (written or pending) below `seq`: the ring dropped them.
   void keep_from(std::uint64_t seq);
   void clear();
@@ -73,7 +77,9 @@ class CaptureDb {
     bool clear = false;
   };
   void run();
-  void write(const Batch& batch);
+  // false: the file was locked by another writer past the busy timeout; the batch is retried.
+  bool write(const Batch& batch);
+  void requeue(Batch&& failed);        // with mutex_ held
   void trim(std::uint64_t keep_from);  // writer thread, or start-up
   void wake_writer();                  // with mutex_ held
 
@@ -81,8 +87,8 @@ class CaptureDb {
   sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* trim_ = nullptr;
   sqlite3_stmt* save_keep_from_ = nullptr;
-  std::uint64_t next_row_ = 1;  // writer thread (after load)
-  std::string row_;             // writer thread: the row being filled, its capacity kept
+  std::uint32_t writer_tag_ = 0;
+  std::string row_;  // writer thread: the row being filled, its capacity kept
   std::filesystem::path path_;
   std::chrono::milliseconds interval_;
   bool warned_ = false;  // writer thread only: the same disk problem repeats, say it once

@@ -1,6 +1,7 @@
 #include "relay/inspect/capture_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #if defined(__GLIBC__)
@@ -42,8 +43,9 @@ CaptureStore::CaptureStore(CaptureStoreOptions options) : options_(std::move(opt
   id_salt_ = std::random_device{}();
   if (options_.db_path.empty()) return;
   db_ = std::make_unique<CaptureDb>(options_.db_path);
+  seq_tag_ = db_->writer_tag();
   auto loaded = db_->load(options_.max_count);
-  next_seq_ = loaded.next_seq;
+  last_seq_ = loaded.next_seq - 1;
   for (auto& stored : loaded.captures) {
     auto capture = std::make_shared<const Capture>(std::move(stored.capture));
     const auto cost = capture->cost();
@@ -92,7 +94,7 @@ std::shared_ptr<const Capture> CaptureStore::upsert(Capture capture) {
     entry.cost = cost;
     seq = entry.seq;
   } else {
-    seq = next_seq_++;
+    seq = next_seq();
     index_.emplace(shared->id, seq);
     ring_.push_back({shared, seq, cost});
   }
@@ -110,6 +112,20 @@ std::shared_ptr<const Capture> CaptureStore::upsert(Capture capture) {
   }
   notify({CaptureEvent::Kind::upserted, shared});
   return shared;
+}
+
+std::uint64_t CaptureStore::next_seq() {
+  // Wall-clock microseconds, then this writer's tag in the low byte: agents sharing one database
+  // make distinct numbers, and a history loaded from it is in arrival order across all of them
+  // (which also keeps trimming by "oldest kept" right for every writer). Never below the last
+  // one: increasing along this store's ring even if the clock steps back.
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::uint64_t tick =
+      std::max<std::uint64_t>((last_seq_ >> kSeqTagBits) + 1, static_cast<std::uint64_t>(now_us));
+  last_seq_ = (tick << kSeqTagBits) | seq_tag_;
+  return last_seq_;
 }
 
 std::size_t CaptureStore::locate(std::string_view id) const {

@@ -253,14 +253,19 @@ class Edge(RelayProcess):
     """`relay edge` on loopback: public HTTP on `port`, agents (TLS) on `agent_port`."""
 
     def __init__(self, pki: Pki, authtoken: Optional[str], log_dir: Path, port: int = 0, agent_port: int = 0,
-                 domain: str = DOMAIN, extra: Iterable[str] = (), **kw):
+                 domain: str = DOMAIN, extra: Iterable[str] = (), state_dir: Optional[Path] = None, **kw):
+        """`state_dir`: the edge's --state-dir (name ownership); default a fresh directory under
+        `log_dir`, so edges never share state. Pass an earlier edge's `state_dir` to restart it."""
         self.port = port or free_port()
         self.agent_port = agent_port or free_port()
         self.domain = domain
         self.pki = pki
         self.authtoken = authtoken
+        self.state_dir = Path(state_dir) if state_dir else Path(log_dir) / f"edge-state-{secrets.token_hex(4)}"
         args = ["edge", "--listen", f"{LOCALHOST}:{self.port}", "--agent-listen", f"{LOCALHOST}:{self.agent_port}",
                 "--domain", domain, "--tls-cert", str(pki.edge_cert), "--tls-key", str(pki.edge_key)]
+        if has_flag("edge", "--state-dir"):
+            args += ["--state-dir", str(self.state_dir)]
         if authtoken:
             args += ["--authtoken", authtoken]
         args += list(extra)

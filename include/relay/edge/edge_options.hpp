@@ -15,31 +15,35 @@ struct AuthToken {
 };
 
 struct EdgeLimits {
-  std::size_t max_header_bytes = 64 * 1024;       // request line + headers → 431 beyond
-  std::size_t max_body_bytes = 0;                 // 0: unlimited (bodies stream) → 413 beyond
-  std::chrono::seconds header_timeout{15};        // slow-loris guard: whole head must arrive
-  std::chrono::seconds idle_timeout{75};          // keep-alive connection with no request
-  std::chrono::seconds response_timeout{120};     // agent gave no response head → 504
+  std::size_t max_header_bytes = 64 * 1024;    // request line + headers → 431 beyond
+  std::size_t max_body_bytes = 0;              // 0: unlimited (bodies stream) → 413 beyond
+  std::chrono::seconds header_timeout{15};     // slow-loris guard: whole head must arrive
+  std::chrono::seconds idle_timeout{75};       // keep-alive connection with no request
+  std::chrono::seconds response_timeout{120};  // agent gave no response head → 504
   std::size_t max_sessions = 10'000;
   std::size_t max_tunnels_per_session = 64;
 };
 
 struct EdgeOptions {
-  std::vector<std::string> listen;        // public HTTP listeners, "host:port"
-  std::vector<std::string> listen_tls;    // public HTTPS listeners (same certificate)
+  std::vector<std::string> listen;      // public HTTP listeners, "host:port"
+  std::vector<std::string> listen_tls;  // public HTTPS listeners (same certificate)
   std::string agent_listen = "0.0.0.0:4443";
-  std::string domain = "localhost";       // tunnels are <name>.<domain>
+  std::string domain = "localhost";  // tunnels are <name>.<domain>
   // Port shown in public URLs; 0: the port of the first listener (omitted when 80/443).
   unsigned short public_port = 0;
   std::string tls_cert_file;
   std::string tls_key_file;
-  std::string tls_cert_pem;               // in-memory alternative to the files (embedded edge)
+  std::string tls_cert_pem;  // in-memory alternative to the files (embedded edge)
   std::string tls_key_pem;
   std::vector<AuthToken> authtokens;      // empty and allow_anonymous: no authentication
   bool allow_anonymous = false;           // the embedded edge only
   std::chrono::seconds resume_grace{60};  // names stay reserved this long after a disconnect
   std::chrono::milliseconds ping_interval{10'000};
   EdgeLimits limits;
+  // state (hardening item 3): where the edge keeps which authtoken owns which tunnel name
+  // (SQLite, <state_dir>/edge.db). Empty: in memory only, for the embedded edge of `relay http`,
+  // whose names live as long as its process. `relay edge` always sets it (--state-dir).
+  std::string state_dir;
 };
 
 }  // namespace relay::edge

@@ -23,6 +23,8 @@ class AgentListener;
 // one thread; every member is called on it.
 class EdgeServer {
  public:
+  // Opens the state store (options.state_dir; memory when empty). Throws std::runtime_error
+  // naming the database file and what to do when it is corrupt or unreadable.
   EdgeServer(boost::asio::io_context& io, EdgeOptions options);
   EdgeServer(const EdgeServer&) = delete;
   EdgeServer& operator=(const EdgeServer&) = delete;

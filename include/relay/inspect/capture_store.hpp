@@ -108,13 +108,16 @@ class CaptureStore {
   // The ring position of the capture `id`, or kNotFound: a hash lookup and a binary search.
   [[nodiscard]] std::size_t locate(std::string_view id) const;
   void drop_oldest();
+  std::uint64_t next_seq();
   void notify(const CaptureEvent& event);
 
   CaptureStoreOptions options_;
   std::deque<Entry> ring_;                                                         // oldest first
   std::unordered_map<std::string, std::uint64_t, IdHash, std::equal_to<>> index_;  // id → seq
   std::size_t bytes_ = 0;
-  std::uint64_t next_seq_ = 1;
+  static constexpr unsigned kSeqTagBits = 8;
+  std::uint64_t last_seq_ = 0;  // the newest sequence number made or loaded
+  std::uint32_t seq_tag_ = 0;   // CaptureDb::writer_tag(): distinct per process on one file
   std::unique_ptr<CaptureDb> db_;
   std::map<std::uint64_t, Listener> listeners_;
   std::uint64_t next_listener_ = 1;

@@ -14,6 +14,14 @@ EdgeConfigLoad parse(std::string text) {
 
 const std::string kHash(64, 'a');
 
+// state (hardening item 3)
+TEST(EdgeConfig, StateDir) {
+  auto load = parse("state_dir: /var/lib/relay-edge\n");
+  ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
+  EXPECT_EQ(load.options.state_dir, "/var/lib/relay-edge");
+  EXPECT_FALSE(parse("state_dir: \"\"\n").ok());
+}
+
 TEST(EdgeConfig, ParsesEveryKey) {
   auto load = parse(R"(version: "1"
 domain: relay.example.com

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "edge/auth_tokens.hpp"
+#include "relay/store/store.hpp"
 
 namespace relay::edge {
 namespace {
@@ -19,7 +20,8 @@ class SessionRegistryTest : public ::testing::Test {
   }
 
   SessionRegistry make(std::chrono::seconds grace = 60s) {
-    return SessionRegistry({alice_, bob_}, grace, /*max_tunnels=*/4, /*max_sessions=*/100);
+    return SessionRegistry({alice_, bob_}, grace, /*max_tunnels=*/4, /*max_sessions=*/100,
+                           store_->names());
   }
 
   static protocol_tunnels named(std::initializer_list<const char*> names) {
@@ -42,6 +44,7 @@ class SessionRegistryTest : public ::testing::Test {
   AuthToken bob_;
   NameGenerator names_;
   SessionRegistry::TimePoint t0_{std::chrono::hours(1000)};
+  std::unique_ptr<store::Store> store_ = store::make_memory_store();
 };
 
 TEST_F(SessionRegistryTest, GrantsRequestedAndRandomNames) {
@@ -59,10 +62,50 @@ TEST_F(SessionRegistryTest, GrantsRequestedAndRandomNames) {
 TEST_F(SessionRegistryTest, NameHeldByLiveSessionIsA409NamingIt) {
   auto reg = make();
   granted(reg.open({&alice_, named({"shared"}), std::nullopt}, t0_, names_));
-  auto r = refused(reg.open({&bob_, named({"shared"}), std::nullopt}, t0_, names_));
+  // The same token from a second agent: the name is its own, but in use.
+  auto r = refused(reg.open({&alice_, named({"shared"}), std::nullopt}, t0_, names_));
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.code, "name_in_use");
   EXPECT_NE(r.message.find("'shared'"), std::string::npos);
+}
+
+TEST_F(SessionRegistryTest, NameOfAnotherTokenIsA409NameOwnedAtAnyTime) {
+  auto reg = make(0s);
+  auto g = granted(reg.open({&alice_, named({"hook", ""}), std::nullopt}, t0_, names_));
+  ASSERT_EQ(store_->names().owner("hook").value(), alice_.sha256_hex);
+  ASSERT_EQ(store_->names().owner(g.names[1]).value(), alice_.sha256_hex);  // random ones too
+  auto live = refused(reg.open({&bob_, named({"hook"}), std::nullopt}, t0_, names_));
+  EXPECT_EQ(live.status, 409);
+  EXPECT_EQ(live.code, "name_owned");
+  EXPECT_NE(live.message.find("relay edge names release hook"), std::string::npos);
+  reg.detach(g.session_id, nullptr, t0_);
+  // Gone, grace over, or an edge restarted (a new registry on the same store): still alice's.
+  auto restarted = make(0s);
+  EXPECT_EQ(refused(restarted.open({&bob_, named({"hook"}), std::nullopt}, t0_, names_)).code,
+            "name_owned");
+  EXPECT_EQ(refused(restarted.open({nullptr, named({"hook"}), std::nullopt}, t0_, names_)).code,
+            "name_owned");
+  EXPECT_EQ(
+      refused(restarted.open({&bob_, named({g.names[1].c_str()}), std::nullopt}, t0_, names_)).code,
+      "name_owned");
+  granted(restarted.open({&alice_, named({"hook"}), std::nullopt}, t0_, names_));
+}
+
+TEST_F(SessionRegistryTest, ReleasedNameGoesToTheNextToken) {
+  auto reg = make(0s);
+  auto g = granted(reg.open({&alice_, named({"hook"}), std::nullopt}, t0_, names_));
+  reg.detach(g.session_id, nullptr, t0_);
+  ASSERT_TRUE(store_->names().release("hook").value());
+  granted(reg.open({&bob_, named({"hook"}), std::nullopt}, t0_, names_));
+  EXPECT_EQ(store_->names().owner("hook").value(), bob_.sha256_hex);
+}
+
+TEST_F(SessionRegistryTest, AnonymousAgentsOwnNothing) {
+  auto reg = make(0s);
+  auto g = granted(reg.open({nullptr, named({"anon"}), std::nullopt}, t0_, names_));
+  EXPECT_FALSE(store_->names().owner("anon").value().has_value());
+  reg.detach(g.session_id, nullptr, t0_);
+  granted(reg.open({&bob_, named({"anon"}), std::nullopt}, t0_, names_));
 }
 
 TEST_F(SessionRegistryTest, RefusalClaimsNothing) {
@@ -73,15 +116,16 @@ TEST_F(SessionRegistryTest, RefusalClaimsNothing) {
   EXPECT_EQ(reg.session_count(), 1u);
 }
 
-TEST_F(SessionRegistryTest, NameReservedByAnotherTokenIsA403) {
+TEST_F(SessionRegistryTest, NameReservedInTheConfigIsA409NameOwned) {
+  ASSERT_TRUE(store_->names().claim("alicehook", bob_.sha256_hex).has_value());  // edge.yml wins
   auto reg = make();
   auto r = refused(reg.open({&bob_, named({"alicehook"}), std::nullopt}, t0_, names_));
-  EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(r.code, "name_reserved");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.code, "name_owned");
   granted(reg.open({&alice_, named({"alicehook"}), std::nullopt}, t0_, names_));
   // Anonymous agents cannot take it either.
   auto anon = refused(reg.open({nullptr, named({"alicehook"}), std::nullopt}, t0_, names_));
-  EXPECT_EQ(anon.status, 403);
+  EXPECT_EQ(anon.status, 409);
 }
 
 TEST_F(SessionRegistryTest, InvalidDuplicateAndTooManyNamesAre400) {
@@ -102,6 +146,7 @@ TEST_F(SessionRegistryTest, DisconnectedSessionKeepsNamesForTheGracePeriod) {
   auto reg = make(60s);
   auto g = granted(reg.open({&alice_, named({"hook"}), std::nullopt}, t0_, names_));
   reg.detach(g.session_id, nullptr, t0_);
+  ASSERT_TRUE(store_->names().release("hook").value());  // the operator freed it
   EXPECT_EQ(reg.lookup("hook", t0_ + 10s).state, SessionRegistry::State::lost);
   auto r = refused(reg.open({&bob_, named({"hook"}), std::nullopt}, t0_ + 10s, names_));
   EXPECT_EQ(r.status, 409);
@@ -192,7 +237,7 @@ TEST_F(SessionRegistryTest, BindAndUnbindOnALiveSession) {
 }
 
 TEST_F(SessionRegistryTest, SessionLimit) {
-  SessionRegistry reg({alice_}, 60s, 4, 1);
+  SessionRegistry reg({alice_}, 60s, 4, 1, store_->names());
   granted(reg.open({&alice_, {}, std::nullopt}, t0_, names_));
   EXPECT_EQ(refused(reg.open({&alice_, {}, std::nullopt}, t0_, names_)).status, 503);
 }

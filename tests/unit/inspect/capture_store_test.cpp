@@ -1,5 +1,7 @@
 #include "relay/inspect/capture_store.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -347,6 +349,47 @@ TEST(CaptureStore, MovesHistoryFromTheFirstFormat) {
   CaptureStore again{{.db_path = db}};  // moved once: opens as the new format
   EXPECT_EQ(again.list().back()->id, "old");
   EXPECT_EQ(again.size(), 2u);
+}
+
+TEST(CaptureStore, TwoProcessesOnOneFileKeepEveryCaptureInArrivalOrder) {
+  TempDir dir;
+  const auto db = dir.path() / "captures.db";
+  {
+    // Two agents on one state directory: two connections, each with its own writer thread.
+    CaptureStore first{{.db_path = db}};
+    CaptureStore second{{.db_path = db}};
+    for (int i = 0; i < 20; ++i) {
+      first.upsert(make_capture("a" + std::to_string(i)));
+      second.upsert(make_capture("b" + std::to_string(i)));
+      if (i % 5 == 4) {
+        first.flush();
+        second.flush();
+      }
+    }
+  }
+  CaptureStore reopened{{.db_path = db}};
+  ASSERT_EQ(reopened.size(), 40u);
+  const auto list = reopened.list();  // newest first
+  EXPECT_EQ(list.front()->id, "b19");
+  EXPECT_EQ(list.back()->id, "a0");
+}
+
+TEST(CaptureStore, DatabaseFilesArePrivateWhateverTheUmask) {
+  TempDir dir;
+  const auto state = dir.path() / "new-state";
+  const auto old = ::umask(022);
+  {
+    CaptureStore store{{.db_path = state / "captures.db"}};
+    store.upsert(make_capture("a"));
+    store.flush();
+    for (const char* name : {"captures.db", "captures.db-wal", "captures.db-shm"}) {
+      EXPECT_EQ(fs::status(state / name).permissions(),
+                fs::perms::owner_read | fs::perms::owner_write)
+          << name;
+    }
+    EXPECT_EQ(fs::status(state).permissions(), fs::perms::owner_all);
+  }
+  ::umask(old);
 }
 
 TEST(CaptureStore, UnopenableDatabaseSaysWhichFile) {

@@ -1,0 +1,140 @@
+// `relay edge names list|release NAME` (state): which authtoken owns which tunnel name, in the
+// edge's state database. Safe while the edge runs: both open the file in WAL mode and wait for
+// each other's writes (busy timeout). The edge reads the owner on every connect and bind, so a
+// release counts from the next one; an agent that holds the name right now keeps it until it
+// disconnects, and its token re-claims the name if it comes back (docs/security.d/state.md).
+#include <ctime>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/edge_config_flags.hpp"
+#include "relay/config/edge_config.hpp"
+#include "relay/core/headers.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+#include "relay/store/state_dir.hpp"
+#include "relay/store/store.hpp"
+
+namespace relay::cli {
+
+namespace {
+
+struct NamesFlags {
+  std::string state_dir;
+  std::string config;
+  std::string name;
+};
+
+// --state-dir, else the state_dir of --config, else the edge's default.
+std::optional<std::string> state_dir_for(const NamesFlags& flags) {
+  if (!flags.state_dir.empty()) return flags.state_dir;
+  std::string configured;
+  if (!flags.config.empty()) {
+    auto load = config::load_edge_config({flags.config});
+    for (const auto& d : load.diagnostics.all()) std::cerr << d.to_string() << '\n';
+    if (!load.ok()) return std::nullopt;
+    configured = load.options.state_dir;
+  }
+  return store::resolve_edge_state_dir(configured).path;
+}
+
+std::string utc_time(std::int64_t unix_seconds) {
+  const std::time_t t = unix_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+  return text;
+}
+
+int list_names(const NamesFlags& flags) {
+  try {
+    const auto dir = state_dir_for(flags);
+    if (!dir) return kExitFailure;
+    auto db = store::open_sqlite_store(*dir, store::OpenMode::existing);
+    auto names = db->names().list();
+    if (!names) {
+      std::cerr << "relay edge names list: " << names.error().message() << '\n';
+      return kExitFailure;
+    }
+    if (names->empty()) {
+      std::cout << "no tunnel name is owned yet (" << *dir
+                << "); names reserved in edge.yml are listed by `relay edge token list`\n";
+      return 0;
+    }
+    std::cout << fmt::format("{:<32} {:<18} {}\n", "NAME", "OWNER (SHA-256)", "CLAIMED (UTC)");
+    for (const auto& n : *names) {
+      std::cout << fmt::format("{:<32} {:<18} {}\n", n.name, n.owner.substr(0, 16),
+                               utc_time(n.claimed_at));
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "relay edge names list: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}
+
+int release_name(const NamesFlags& flags) {
+  const std::string name = core::to_lower(flags.name);
+  if (!net::protocol::is_valid_tunnel_name(name)) {
+    std::cerr << "relay edge names release: '" << flags.name
+              << "' is not a tunnel name (see `relay edge names list`)\n";
+    return kExitFailure;
+  }
+  try {
+    const auto dir = state_dir_for(flags);
+    if (!dir) return kExitFailure;
+    auto db = store::open_sqlite_store(*dir, store::OpenMode::existing);
+    auto owner = db->names().owner(name);
+    auto released = owner ? db->names().release(name)
+                          : core::Result<bool>(boost::system::in_place_error, owner.error());
+    if (!released) {
+      std::cerr << "relay edge names release: " << released.error().message() << '\n';
+      return kExitFailure;
+    }
+    if (!*released) {
+      std::cerr << "relay edge names release: no authtoken owns '" << name
+                << "'; nothing was changed (see `relay edge names list`)\n";
+      return kExitFailure;
+    }
+    std::cout << "Released '" << name << "' (it was owned by the token "
+              << owner->value_or("").substr(0, 16)
+              << "). The next authtoken that binds it owns it.\n"
+              << "An agent holding it right now keeps it until it disconnects, and its token "
+                 "claims it again if it reconnects: stop that agent (or revoke its token) first.\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "relay edge names release: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}
+
+}  // namespace
+
+void add_edge_names_command(CLI::App& edge_command, CliContext& ctx) {
+  auto flags = std::make_shared<NamesFlags>();
+  auto* names = edge_command.add_subcommand(
+      "names", "Tunnel names and the authtokens that own them (the edge's state database)");
+  names->require_subcommand(1);
+  const auto add_common = [&flags](CLI::App& cmd) {
+    cmd.add_option("--state-dir", flags->state_dir,
+                   "The edge's --state-dir (default: state_dir of --config, else the edge's "
+                   "default)");
+    cmd.add_option("--config", flags->config, "Edge config file whose state_dir to use");
+  };
+  auto* list = names->add_subcommand("list", "List owned names: name, owner token, since when");
+  add_common(*list);
+  list->callback([&ctx, flags] { ctx.exit_code = list_names(*flags); });
+
+  auto* release = names->add_subcommand(
+      "release", "Free a name so that another authtoken may bind it (safe while the edge runs)");
+  add_common(*release);
+  release->add_option("NAME", flags->name, "The tunnel name")->required();
+  release->callback([&ctx, flags] { ctx.exit_code = release_name(*flags); });
+}
+
+bool edge_names_invoked(const CLI::App& edge_command) {
+  return edge_command.get_subcommand("names")->parsed();
+}
+
+}  // namespace relay::cli
