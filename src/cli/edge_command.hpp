@@ -24,6 +24,9 @@ struct EdgeFlags {
   long long resume_grace_seconds = 60;
   unsigned long long max_body_bytes = 0;
   bool allow_anonymous = false;
+  // sessions: failed authtokens per client address
+  long long auth_failures_per_minute = 10;
+  long long auth_failure_block_seconds = 60;
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);
