@@ -24,9 +24,7 @@ namespace protocol = net::protocol;
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kTimeout = std::chrono::seconds{15};
-}  // namespace
 
-namespace {
 // Retry-After as delay-seconds (what the edge sends), bounded: a broken or hostile value must
 // not park the agent for days. An HTTP-date or garbage gives the default.
 std::chrono::seconds parse_retry_after(std::string_view text) {
@@ -34,7 +32,8 @@ std::chrono::seconds parse_retry_after(std::string_view text) {
   constexpr std::chrono::seconds kMax{3600};
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != text.npos) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
     return kDefault;
   }
   std::chrono::seconds value{std::stol(std::string(text))};
