@@ -100,3 +100,15 @@ def test_agent_waits_out_a_429_and_connects(relay, pki, app):
     assert time.monotonic() - started >= block_s - 1.0
     r = agent.tunnel.curl("/after-429")
     assert r.status == 200, r
+
+
+def test_limit_from_edge_yml_and_flag_override(relay, pki, tmp_path):
+    config = tmp_path / "edge.yml"
+    config.write_text("limits:\n  auth_failures_per_minute: 3\n  auth_failure_block: 30s\n")
+    edge = relay.edge(extra=["--config", str(config)])
+    assert [connect_attempt(edge, pki, f"w{i}")[0] for i in range(4)] == [401, 401, 401, 429]
+    _, headers, _ = connect_attempt(edge, pki, "w4")
+    assert 0 < int(headers["retry-after"]) <= 30
+    # A flag given beside the file wins over its key.
+    edge2 = relay.edge(extra=["--config", str(config), "--auth-failures-per-minute", "5"])
+    assert [connect_attempt(edge2, pki, f"w{i}")[0] for i in range(6)] == [401] * 5 + [429]
