@@ -1,5 +1,7 @@
 #include "relay/agent/agent.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -25,6 +27,8 @@ namespace {
 
 constexpr auto kDrain = std::chrono::seconds{10};
 constexpr auto kBindTimeout = std::chrono::seconds{10};
+// RST_STREAMs from the edge: a burst and a rate per second no edge reaches (see run()).
+constexpr std::uint64_t kEdgeResetLimit = 1'000'000'000;
 constexpr std::string_view kAgentVersion = "0.1.0";
 
 const std::shared_ptr<spdlog::logger>& log() {
@@ -150,7 +154,14 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
         co_return failure.ec;
       }
       auto delay = backoff_.next();
-      log()->warn("edge unreachable: {}; retrying in {}", failure.message, seconds(delay));
+      if (failure.retry_after.count() > 0) {
+        // The edge said when (429): sooner is refused again, and retrying earlier only
+        // prolongs a block that may be meant for another client at this address.
+        delay = std::max<std::chrono::milliseconds>(delay, failure.retry_after);
+        log()->warn("{}; retrying in {}", failure.message, seconds(delay));
+      } else {
+        log()->warn("edge unreachable: {}; retrying in {}", failure.message, seconds(delay));
+      }
       state("reconnecting", failure.message);
       if (!co_await sleep(delay)) break;
       continue;
@@ -158,6 +169,13 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
 
     net::H2Options h2;
     h2.ping_interval = options_.ping_interval;
+    // The edge is this session's only peer, and every RST_STREAM it sends stands for a public
+    // caller that went away (or a response deadline). nghttp2's rapid-reset limiter (1,000 then
+    // 33/s per connection) cannot tell those callers apart: with it, anyone with the URL could
+    // make the agent GOAWAY its edge by aborting ~1,000 requests. Hostile callers are limited
+    // at the edge (per client address); here the limit is lifted for the authenticated edge.
+    h2.reset_burst = kEdgeResetLimit;
+    h2.reset_rate = kEdgeResetLimit;
     auto h2_session = std::make_shared<net::H2Session>(
         std::move(stream.value()), net::H2Session::Role::server, h2, std::move(already_read));
     session_ = std::make_shared<AgentSession>(h2_session, *this);

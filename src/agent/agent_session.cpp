@@ -62,12 +62,21 @@ asio::awaitable<void> answer_unknown_tunnel(std::shared_ptr<net::H2Stream> strea
 AgentSession::AgentSession(std::shared_ptr<net::H2Session> h2, SessionHost& host)
     : h2_(std::move(h2)), host_(host), drain_timer_(h2_->get_executor()) {}
 
-AgentSession::~AgentSession() { h2_->set_stream_handler({}); }
+AgentSession::~AgentSession() {
+  h2_->set_stream_handler({});
+  h2_->set_goaway_handler({});
+}
 
 asio::awaitable<core::error_code> AgentSession::run() {
   // The handler lives inside h2_: a weak reference avoids a cycle.
   h2_->set_stream_handler([weak = weak_from_this()](std::shared_ptr<net::H2Stream> s) {
     if (auto self = weak.lock()) self->on_stream(std::move(s));
+  });
+  // A GOAWAY (nghttp2's own, when the edge trips one of its limits, or the edge's) ends the
+  // session: the control stream ends now, the requests in flight finish, and the agent
+  // reconnects and resumes its session (same names) with its usual backoff.
+  h2_->set_goaway_handler([weak = weak_from_this()](const net::H2Goaway&) {
+    if (auto self = weak.lock()) self->end_control();
   });
   auto reason = co_await h2_->run();
   control_.reset();
@@ -158,15 +167,20 @@ void AgentSession::shutdown(std::chrono::steady_clock::duration drain) {
   h2_->shutdown();
   // The control stream lives as long as the session: end it so that only requests remain
   // for GOAWAY to wait for.
-  if (control_) {
-    auto control = std::move(control_);
-    control->reset(0x0 /* NO_ERROR */);
-  }
+  end_control();
   drain_timer_.expires_after(drain);
   drain_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto self = weak.lock()) self->h2_->close();
   });
+}
+
+void AgentSession::end_control() {
+  stopping_ = true;  // the control stream's end is expected now, not "the edge closed it"
+  if (control_) {
+    auto control = std::move(control_);
+    control->reset(0x0 /* NO_ERROR */);
+  }
 }
 
 void AgentSession::close() {

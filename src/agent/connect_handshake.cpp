@@ -1,5 +1,8 @@
 #include "agent/connect_handshake.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -21,9 +24,25 @@ namespace protocol = net::protocol;
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kTimeout = std::chrono::seconds{15};
+
+// Retry-After as delay-seconds (what the edge sends), bounded: a broken or hostile value must
+// not park the agent for days. An HTTP-date or garbage gives the default.
+std::chrono::seconds parse_retry_after(std::string_view text) {
+  constexpr std::chrono::seconds kDefault{60};
+  constexpr std::chrono::seconds kMax{3600};
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return kDefault;
+  }
+  std::chrono::seconds value{std::stol(std::string(text))};
+  return std::clamp(value, std::chrono::seconds{1}, kMax);
+}
 }  // namespace
 
-DialFailure classify_connect_refusal(int status, std::string_view body) {
+DialFailure classify_connect_refusal(int status, std::string_view body,
+                                     std::string_view retry_after) {
   auto parsed = protocol::parse_error_body(body);
   std::string message = parsed && !parsed->message.empty()
                             ? parsed->message
@@ -41,6 +60,17 @@ DialFailure classify_connect_refusal(int status, std::string_view body) {
               true};
     case 409:
       return {AgentErrc::name_taken, message, true};
+    case 429: {
+      // Too many failed authtokens from this address (maybe not ours: a shared address). Not
+      // permanent: the block ends, and the agent retries once the edge allows it.
+      DialFailure f{AgentErrc::edge_unreachable,
+                    "the edge refuses connections from this address for now: " + message +
+                        " (if this agent's --authtoken is right, another client at this address "
+                        "sent wrong ones)",
+                    false};
+      f.retry_after = parse_retry_after(retry_after);
+      return f;
+    }
     case 400:
       return {AgentErrc::rejected, "the edge rejected the connection: " + message, true};
     default:
@@ -86,7 +116,8 @@ asio::awaitable<core::Result<std::string>> connect_handshake(
   }
   const auto& res = parser.get();
   if (res.result() != http::status::switching_protocols) {
-    failure = classify_connect_refusal(static_cast<int>(res.result_int()), res.body());
+    failure = classify_connect_refusal(static_cast<int>(res.result_int()), res.body(),
+                                       res[http::field::retry_after]);
     co_return failure.ec;
   }
   // HTTP/2 begins right after the 101 head; whatever arrived with it belongs to the session.

@@ -27,6 +27,8 @@ struct DialFailure {
   core::error_code ec;
   std::string message;
   bool permanent = false;
+  // The edge said when to try again (429 with Retry-After): the next attempt waits at least this.
+  std::chrono::seconds retry_after{0};
 };
 
 // TCP to every resolved address of the edge in turn, TCP_NODELAY, then TLS (ALPN relay/1)

@@ -104,6 +104,15 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "Where the edge keeps which authtoken owns which tunnel name (edge.db, 0600). "
                  "Default: $RELAY_STATE_DIR, else /var/lib/relay-edge as root, else "
                  "$XDG_STATE_HOME/relay/edge or ~/.local/state/relay/edge");
+  // sessions: failed authtokens per client address
+  cmd.add_option("--auth-failures-per-minute", f.auth_failures_per_minute,
+                 "Wrong authtokens one address may send per minute before it gets 429; 0 = no "
+                 "limit")
+      ->default_str("10");
+  cmd.add_option("--auth-failure-block", f.auth_failure_block_seconds,
+                 "Seconds an address is refused (429, Retry-After) after too many wrong "
+                 "authtokens; doubles with each further block, up to an hour")
+      ->default_str("60");
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -186,6 +195,15 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.resume_grace = std::chrono::seconds(f.resume_grace_seconds);
   o.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
   o.state_dir = f.state_dir;  // resolved by run_edge
+  // sessions: failed authtokens per client address
+  if (f.auth_failures_per_minute < 0 || f.auth_failures_per_minute > 1'000'000) {
+    throw CLI::ValidationError("--auth-failures-per-minute", "must be from 0 to 1000000");
+  }
+  if (f.auth_failure_block_seconds < 1 || f.auth_failure_block_seconds > 86400) {
+    throw CLI::ValidationError("--auth-failure-block", "must be from 1 to 86400 seconds");
+  }
+  o.limits.auth_failures_per_minute = static_cast<std::size_t>(f.auth_failures_per_minute);
+  o.limits.auth_failure_block = std::chrono::seconds(f.auth_failure_block_seconds);
   return o;
 }
 

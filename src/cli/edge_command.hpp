@@ -26,6 +26,9 @@ struct EdgeFlags {
   bool allow_anonymous = false;
   // state (hardening item 3): "" → store::resolve_edge_state_dir's default
   std::string state_dir;
+  // sessions: failed authtokens per client address
+  long long auth_failures_per_minute = 10;
+  long long auth_failure_block_seconds = 60;
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);

@@ -56,8 +56,16 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   options.authtokens.insert(options.authtokens.begin(), file.authtokens.begin(),
                             file.authtokens.end());
   const auto max_body = options.limits.max_body_bytes;
+  const auto flag_limits = options.limits;
   options.limits = file.limits;
   options.limits.max_body_bytes = max_body;
+  // sessions: failed authtokens per client address; a flag given overrides the file
+  if (given("--auth-failures-per-minute")) {
+    options.limits.auth_failures_per_minute = flag_limits.auth_failures_per_minute;
+  }
+  if (given("--auth-failure-block")) {
+    options.limits.auth_failure_block = flag_limits.auth_failure_block;
+  }
   options.ping_interval = file.ping_interval;
   return options;
 }

@@ -62,7 +62,9 @@ void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& li
   if (!reader.expect_map(node, path, "a map of limits")) return;
   reader.check_keys(node, path,
                     {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
-                     "response_timeout", "max_sessions", "max_tunnels_per_session"});
+                     "response_timeout", "max_sessions", "max_tunnels_per_session",
+                     // sessions: failed authtokens per client address
+                     "auth_failures_per_minute", "auth_failure_block"});
   read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
   read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
   read_duration(reader, node, path, "header_timeout", limits.header_timeout);
@@ -70,6 +72,9 @@ void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& li
   read_duration(reader, node, path, "response_timeout", limits.response_timeout);
   read_count(reader, node, path, "max_sessions", limits.max_sessions, 1);
   read_count(reader, node, path, "max_tunnels_per_session", limits.max_tunnels_per_session, 1);
+  // sessions: failed authtokens per client address (0: no limit)
+  read_count(reader, node, path, "auth_failures_per_minute", limits.auth_failures_per_minute, 0);
+  read_duration(reader, node, path, "auth_failure_block", limits.auth_failure_block);
 }
 
 bool is_sha256_hex(std::string_view text) {

@@ -10,6 +10,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "edge/agent_session.hpp"
+#include "edge/auth_guard.hpp"
 #include "edge/connect_check.hpp"
 #include "edge/deadline.hpp"
 #include "edge/listen_socket.hpp"
@@ -31,12 +32,15 @@ constexpr std::uint32_t kConnectHeaderLimit = 16 * 1024;
 constexpr std::uint64_t kConnectBodyLimit = 64 * 1024;
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
-asio::awaitable<void> write_refusal(net::TlsStream& stream, const Refusal& refusal) {
+asio::awaitable<void> write_refusal(net::TlsStream& stream, const Refusal& refusal,
+                                    std::chrono::seconds retry_after = {}) {
   std::string body = protocol::serialize(protocol::ErrorBody{refusal.code, refusal.message});
   std::string head = fmt::format(
       "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: "
-      "close\r\n\r\n",
+      "close\r\n",
       refusal.status, core::reason_phrase(refusal.status), body.size());
+  if (retry_after.count() > 0) head += fmt::format("retry-after: {}\r\n", retry_after.count());
+  head += "\r\n";
   head += body;
   co_await asio::async_write(stream, asio::buffer(head), kAwaitable);
   co_await stream.async_shutdown(kAwaitable);
@@ -120,6 +124,12 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
     co_return;
   }
   auto& request = parser.get();
+  // A blocked address is refused before its token is even looked at (docs/security.d).
+  const std::string client = ec ? remote : auth_limit_key(remote_ep.address());
+  if (auto block = check_auth_block(*state, client, remote)) {
+    co_await write_refusal(stream, block->refusal, block->retry_after);
+    co_return;
+  }
   ConnectHead head{request.method_string(), request.target(), request[http::field::authorization],
                    request[http::field::upgrade]};
   auto checked = check_connect(head, request.body(), state->tokens, state->options.allow_anonymous);
@@ -145,7 +155,9 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
       }
     }
   }
-  if (refusal) {
+  if (refusal && refusal->status == 401) {
+    note_auth_failure(*state, client, remote, *refusal);  // counted, logged within a budget
+  } else if (refusal) {
     // The token itself is never logged: only its label (a prefix of its hash).
     core::log_event(*state->log, spdlog::level::warn, "agent refused",
                     {{"agent", remote},
@@ -153,6 +165,8 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
                      {"status", std::to_string(refusal->status)},
                      {"code", refusal->code},
                      {"reason", refusal->message}});
+  }
+  if (refusal) {
     co_await write_refusal(stream, *refusal);
     co_return;
   }

@@ -31,6 +31,23 @@ asio::awaitable<core::error_code> AgentSession::run(std::vector<std::string> nam
   using namespace asio::experimental::awaitable_operators;
   auto self = shared_from_this();
   auto h2 = h2_;
+  // A GOAWAY either way (the agent's nghttp2 tripped by this edge, or this edge's by the agent)
+  // ends the session: no new requests are routed to it from now on (open_stream() refuses),
+  // the ones in flight finish, then the control stream ends and the agent reconnects.
+  h2->set_goaway_handler([weak = weak_from_this()](const net::H2Goaway& goaway) {
+    auto session = weak.lock();
+    if (!session) return;
+    // NO_ERROR from the agent is an agent shutting down in order.
+    core::log_event(*session->state_->log,
+                    goaway.error_code == 0 ? spdlog::level::info : spdlog::level::warn,
+                    "agent session ending after GOAWAY",
+                    {{"session", session->id_},
+                     {"agent", session->remote_},
+                     {"sent_by", goaway.sent ? "edge" : "agent"},
+                     {"error", goaway.error_name()},
+                     {"last_stream", std::to_string(goaway.last_stream_id)}});
+    session->shutdown();
+  });
   // Both halves end together: the control loop ends when the connection does, and closes the
   // connection when the agent ends the control stream.
   co_return co_await (h2->run() && control_loop(std::move(names)));

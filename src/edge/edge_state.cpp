@@ -17,6 +17,8 @@ EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
     : executor(std::move(ex)),
       options(std::move(opts)),
       tokens(options.authtokens),
+      auth_failures({.failures_per_minute = options.limits.auth_failures_per_minute,
+                     .block = options.limits.auth_failure_block}),
       router(options.domain),
       store(open_store(options)),
       registry(options.authtokens, options.resume_grace, options.limits.max_tunnels_per_session,

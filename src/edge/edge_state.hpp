@@ -7,6 +7,7 @@
 #include <spdlog/logger.h>
 #include <boost/asio/any_io_executor.hpp>
 
+#include "edge/auth_failure_limiter.hpp"
 #include "edge/auth_tokens.hpp"
 #include "edge/host_router.hpp"
 #include "edge/name_generator.hpp"
@@ -28,6 +29,7 @@ struct EdgeState {
   boost::asio::any_io_executor executor;
   EdgeOptions options;
   AuthTokens tokens;
+  AuthFailureLimiter auth_failures;  // failed authtokens per client address (agent port)
   HostRouter router;
   std::unique_ptr<store::Store> store;  // before registry, which keeps a reference into it
   SessionRegistry registry;

@@ -183,7 +183,15 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
                              "or chunk data that does not match its size)");
     } else if (upload_error_ == UploadError::caller_gone) {
       outcome_.keep_alive = false;  // the caller went away mid-upload: nobody to answer
-    } else if (ec == net::Errc::stream_reset || ec == net::Errc::refused) {
+    } else if (ec == net::Errc::refused) {
+      // REFUSED_STREAM, or past a GOAWAY's last stream id: the agent never started on it, so
+      // a retry is safe, and the agent reconnects (a GOAWAY ends its session).
+      co_await respond_error(
+          503, codes::shutting_down,
+          fmt::format(
+              "the agent for tunnel '{}' is reconnecting or shutting down; retry in a moment",
+              request_.tunnel));
+    } else if (ec == net::Errc::stream_reset) {
       co_await respond_error(
           502, codes::upstream_failed,
           fmt::format("the agent for tunnel '{}' abandoned the request; check the agent's log",

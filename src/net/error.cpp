@@ -16,6 +16,7 @@ class NetCategory final : public boost::system::error_category {
       case Errc::protocol_error: return "HTTP/2 protocol error";
       case Errc::refused: return "the tunnel connection is shutting down";
       case Errc::too_many_streams: return "too many concurrent streams";
+      case Errc::goaway: return "the HTTP/2 session was ended by a GOAWAY (see the warning above)";
     }
     return "unknown relay.net error";
   }

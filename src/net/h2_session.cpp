@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 
 #include "h2_detail.hpp"
+#include "relay/core/log.hpp"
 #include "relay/net/error.hpp"
 
 namespace relay::net {
@@ -29,7 +30,25 @@ constexpr std::size_t kReadChunk = 64u * 1024;
 constexpr std::uint32_t kMaxFrameSize = 64u * 1024;
 // Header fields a request or response usually has, pseudo-headers and relay's own included.
 constexpr std::size_t kExpectedFields = 16;
+// A GOAWAY's debug data is the peer's free text: logged only this much, printable only.
+constexpr std::size_t kMaxGoawayDebug = 256;
+
+std::string printable(const std::uint8_t* data, std::size_t len) {
+  std::string out;
+  for (std::size_t i = 0; i < std::min(len, kMaxGoawayDebug); ++i) {
+    auto c = static_cast<char>(data[i]);
+    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  }
+  return out;
+}
+
+H2Goaway goaway_of(const nghttp2_frame& frame, bool sent) {
+  return {sent, frame.goaway.error_code, frame.goaway.last_stream_id,
+          printable(frame.goaway.opaque_data, frame.goaway.opaque_data_len)};
+}
 }  // namespace
+
+std::string H2Goaway::error_name() const { return nghttp2_http2_strerror(error_code); }
 
 // nghttp2 callbacks: they only record state and wake the coroutine that waits for it.
 struct H2Session::Callbacks {
@@ -63,6 +82,10 @@ struct H2Session::Callbacks {
 
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto& s = self(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY) {
+      s.note_goaway(goaway_of(*frame, false));
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     auto it = s.streams_.find(frame->hd.stream_id);
     if (it == s.streams_.end()) return 0;
@@ -114,6 +137,16 @@ struct H2Session::Callbacks {
     return 0;
   }
 
+  // nghttp2 sends GOAWAY on its own when the peer trips one of its limits (the rapid-reset
+  // limiter above all) or breaks the protocol. Without acting on it the session lives on,
+  // answering PINGs, while every new stream is refused: a tunnel broken for good.
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto& s = self(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY && !s.local_goaway_)
+      s.note_goaway(goaway_of(*frame, true));
+    return 0;
+  }
+
   // nghttp2 frames DATA at 16 KiB unless told otherwise, whatever the peer's MAX_FRAME_SIZE.
   static ssize_t read_length(nghttp2_session*, std::uint8_t, std::int32_t,
                              std::int32_t session_window, std::int32_t stream_window,
@@ -133,7 +166,8 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
       options_(options),
       already_read_(std::move(already_read)),
       write_event_(executor_),
-      last_frame_(std::chrono::steady_clock::now()) {
+      last_frame_(std::chrono::steady_clock::now()),
+      drain_timer_(executor_) {
   // Asio's SSL engine sets RELEASE_BUFFERS: OpenSSL then frees its 16 KiB record buffers
   // whenever they drain and allocates them again for the next record, two 16 KiB malloc/free
   // pairs per tunnel read and write (and each large malloc consolidates the heap's fastbins).
@@ -146,6 +180,7 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &Callbacks::on_frame_recv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &Callbacks::on_data_chunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &Callbacks::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &Callbacks::on_frame_send);
   nghttp2_session_callbacks_set_send_data_callback(callbacks, &H2StreamAccess::send_data);
   nghttp2_session_callbacks_set_data_source_read_length_callback(callbacks,
                                                                  &Callbacks::read_length);
@@ -157,6 +192,8 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
   nghttp2_option_set_no_auto_window_update(opt, 1);
   nghttp2_option_set_max_send_header_block_length(opt, 1u << 20);
   nghttp2_option_set_peer_max_concurrent_streams(opt, options_.max_concurrent_streams);
+  // Server role only (nghttp2 ignores it for a client); see H2Options::reset_burst.
+  nghttp2_option_set_stream_reset_rate_limit(opt, options_.reset_burst, options_.reset_rate);
 
   if (role_ == Role::client) {
     nghttp2_session_client_new2(&session_, callbacks, this, opt);
@@ -185,6 +222,33 @@ H2Session::~H2Session() {
   session_ = nullptr;
 }
 
+void H2Session::note_goaway(H2Goaway goaway) {
+  if (goaway_) return;  // the first one says why; a peer may send a second, final one
+  going_away_ = true;   // no new streams: open_stream() refuses at once
+  const bool graceful = goaway.error_code == NGHTTP2_NO_ERROR && !goaway.sent;
+  // A peer's NO_ERROR GOAWAY is an orderly shutdown (an edge restarting): not a warning.
+  core::log_event(*core::logger("relay.h2"), graceful ? spdlog::level::info : spdlog::level::warn,
+                  goaway.sent ? "HTTP/2 GOAWAY sent; ending the session"
+                              : "HTTP/2 GOAWAY received; ending the session",
+                  {{"role", role_ == Role::client ? "client" : "server"},
+                   {"error", goaway.error_name()},
+                   {"last_stream", std::to_string(goaway.last_stream_id)},
+                   {"debug", goaway.debug_data}});
+  goaway_ = std::move(goaway);
+  // Streams in flight may finish, but not forever: a stuck one must not keep a dead session.
+  drain_timer_.expires_after(options_.goaway_drain);
+  drain_timer_.async_wait([weak = weak_from_this()](const core::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->close();
+  });
+}
+
+void H2Session::report_goaway() {
+  if (!goaway_ || goaway_reported_) return;
+  goaway_reported_ = true;
+  if (goaway_handler_) goaway_handler_(*goaway_);
+}
+
 void H2Session::hand_out_accepted() {
   for (auto& stream : std::exchange(accepted_, {})) {
     if (handler_) handler_(std::move(stream));
@@ -207,12 +271,19 @@ asio::awaitable<error_code> H2Session::run() {
     already_read_.clear();
     if (rv < 0) result = make_error_code(Errc::protocol_error);
     hand_out_accepted();
+    report_goaway();
   }
   if (!result) {
     auto outcome = co_await (read_loop() || write_loop() || ping_loop());
     result = std::visit([](error_code ec) { return ec; }, outcome);
   }
   open_ = false;
+  drain_timer_.cancel();
+  // A GOAWAY with an error code is why the session ended, whatever the transport said after it
+  // (a clean end, or the close at the drain deadline).
+  if (goaway_ && goaway_->error_code != NGHTTP2_NO_ERROR) {
+    result = make_error_code(Errc::goaway);
+  }
   fatal_ = result;
   fail_all(result ? result : make_error_code(Errc::session_closed));
   error_code ignored;
@@ -235,6 +306,7 @@ asio::awaitable<error_code> H2Session::read_loop() {
     auto rv = nghttp2_session_mem_recv(session_, buf.data(), n);
     if (rv < 0) co_return make_error_code(Errc::protocol_error);
     hand_out_accepted();
+    report_goaway();
     wake_writer();
     if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
       co_return error_code{};
@@ -255,6 +327,7 @@ asio::awaitable<error_code> H2Session::write_loop() {
       out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
       if (out.size() >= detail::kWriteCoalesce) break;
     }
+    report_goaway();  // nghttp2 may have framed a GOAWAY of its own just now
     if (!out.empty()) {
       auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(out),
                                                       asio::as_tuple(asio::use_awaitable));
@@ -327,6 +400,7 @@ core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(const core::Heade
 void H2Session::shutdown() {
   if (going_away_ || !open_) return;
   going_away_ = true;
+  local_goaway_ = true;
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
                         nullptr, 0);

@@ -22,6 +22,11 @@ struct EdgeLimits {
   std::chrono::seconds response_timeout{120};  // agent gave no response head → 504
   std::size_t max_sessions = 10'000;
   std::size_t max_tunnels_per_session = 64;
+  // sessions: failed authtokens per client address (docs/security.d/sessions.md). Beyond
+  // `auth_failures_per_minute` (0: no limit) the address gets 429 with Retry-After for
+  // `auth_failure_block`, doubling with each further block up to an hour.
+  std::size_t auth_failures_per_minute = 10;
+  std::chrono::seconds auth_failure_block{60};
 };
 
 struct EdgeOptions {

@@ -11,6 +11,7 @@ enum class Errc {
   protocol_error,         // the peer violated HTTP/2 (nghttp2 refused its bytes)
   refused,                // the session is going away (GOAWAY) and takes no new streams
   too_many_streams,       // the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached
+  goaway,                 // a GOAWAY with an error code (sent or received) ended the session
 };
 
 const boost::system::error_category& net_category();

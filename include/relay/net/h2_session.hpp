@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,6 +33,23 @@ struct H2Options {
   // write() waits while this many bytes are queued on a stream and not yet framed.
   std::size_t stream_send_buffer = 256u * 1024;
   std::uint32_t max_header_list_bytes = 256u * 1024;
+  // Server role: nghttp2's RST_STREAM rate limit (its CVE-2023-44487 "rapid reset" defence), a
+  // token bucket of `reset_burst` resets refilled by `reset_rate` a second; past it nghttp2
+  // sends GOAWAY. These are nghttp2's defaults; the agent raises them for the edge (agent.cpp).
+  std::uint64_t reset_burst = 1000;
+  std::uint64_t reset_rate = 33;
+  // After a GOAWAY that this side did not ask for (sent by nghttp2 itself, or received), the
+  // streams in flight get this long to finish before the connection is closed.
+  std::chrono::milliseconds goaway_drain{30'000};
+};
+
+// A GOAWAY frame: who sent it, why, and the last stream the sender will still process.
+struct H2Goaway {
+  bool sent = false;  // true: this side sent it (nghttp2 on its own); false: the peer did
+  std::uint32_t error_code = 0;
+  std::int32_t last_stream_id = 0;
+  std::string debug_data;  // printable ASCII only, at most 256 bytes
+  [[nodiscard]] std::string error_name() const;
 };
 
 class H2Session;
@@ -124,6 +142,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
  public:
   enum class Role { client, server };
   using StreamHandler = std::function<void(std::shared_ptr<H2Stream>)>;
+  using GoawayHandler = std::function<void(const H2Goaway&)>;
 
   // `already_read`: bytes that arrived with the upgrade response, before HTTP/2 began.
   H2Session(TlsStream stream, Role role, H2Options options, std::string already_read = {});
@@ -133,6 +152,15 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 
   // Server role: called for every stream the peer opens, once its request headers are in.
   void set_stream_handler(StreamHandler handler) { handler_ = std::move(handler); }
+  // Called once when a GOAWAY that this side did not ask for through shutdown() is sent (nghttp2
+  // sends one on its own when the peer trips a limit or breaks the protocol) or received. The
+  // session takes no new streams from then on, logs a warning, and closes after
+  // H2Options::goaway_drain at the latest; the owner ends its long-lived streams (the control
+  // stream) so that the session ends as soon as the requests in flight are done. Called outside
+  // nghttp2's callbacks: the handler may use the session freely.
+  void set_goaway_handler(GoawayHandler handler) { goaway_handler_ = std::move(handler); }
+  // The GOAWAY that ended (or is ending) the session, if any besides our own shutdown().
+  [[nodiscard]] const std::optional<H2Goaway>& goaway() const { return goaway_; }
 
   // Runs until the connection ends; returns why (eof after GOAWAY is success).
   boost::asio::awaitable<core::error_code> run();
@@ -167,6 +195,10 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // from inside nghttp2's callbacks: the rest of that read (a webhook's body, in the same
   // TLS record) is then parsed already, and handlers may call into the session freely.
   void hand_out_accepted();
+  // Records a GOAWAY (from nghttp2's callbacks): no new streams, a warning, the drain deadline.
+  void note_goaway(H2Goaway goaway);
+  // Calls the GOAWAY handler once, outside nghttp2's callbacks.
+  void report_goaway();
   void fail_all(core::error_code reason);
   H2Stream* find(std::int32_t id);
 
@@ -183,6 +215,11 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   std::vector<std::shared_ptr<H2Stream>> accepted_;  // server role: for hand_out_accepted()
   AsyncEvent write_event_;
   std::chrono::steady_clock::time_point last_frame_;
+  GoawayHandler goaway_handler_;
+  std::optional<H2Goaway> goaway_;
+  bool goaway_reported_ = false;
+  bool local_goaway_ = false;  // shutdown() submitted ours: not a condition to report
+  boost::asio::steady_timer drain_timer_;
   bool open_ = true;
   bool going_away_ = false;
   core::error_code fatal_;

@@ -56,6 +56,21 @@ TEST(ConnectRequest, RefusalsAreClassified) {
   EXPECT_FALSE(busy.permanent);
 }
 
+TEST(ConnectRequest, TooManyAuthFailuresIsRetriedAfterRetryAfter) {
+  auto body = protocol::serialize(
+      protocol::ErrorBody{"too_many_auth_failures", "too many failed authtoken attempts"});
+  auto limited = classify_connect_refusal(429, body, "42");
+  EXPECT_FALSE(limited.permanent) << "not an exit, as for 401";
+  EXPECT_EQ(limited.retry_after, std::chrono::seconds(42));
+  EXPECT_THAT(limited.message, HasSubstr("too many failed authtoken attempts"));
+  EXPECT_EQ(classify_connect_refusal(429, body, "").retry_after, std::chrono::seconds(60));
+  EXPECT_EQ(classify_connect_refusal(429, body, "99999999").retry_after,
+            std::chrono::seconds(3600));
+  EXPECT_EQ(classify_connect_refusal(429, body, "Wed, 21 Oct 2015 07:28:00 GMT").retry_after,
+            std::chrono::seconds(60));
+  EXPECT_EQ(classify_connect_refusal(503, "").retry_after, std::chrono::seconds(0));
+}
+
 TEST(ControlMessage, SessionAndBindRoundTrip) {
   protocol::ControlMessage m =
       protocol::SessionMessage{"s1", {{"abc", "http://abc.localhost:8080"}}};

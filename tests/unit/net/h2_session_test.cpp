@@ -349,5 +349,121 @@ TEST_F(H2SessionTest, GoawayLetsStreamsInFlightFinish) {
   EXPECT_FALSE(client_result_) << client_result_.message();
 }
 
+// A request whose caller went away: headers, one body byte, then RST_STREAM (what the edge sends
+// for a public caller that aborted its upload). `done` counts the finished ones.
+void spawn_aborted_request(asio::io_context& io, const std::shared_ptr<H2Session>& client,
+                           int& done) {
+  asio::co_spawn(
+      io,
+      [client, &done]() -> asio::awaitable<void> {
+        auto opened = client->open_stream({{":method", "POST"},
+                                           {":scheme", "http"},
+                                           {":authority", "t.localhost"},
+                                           {":path", "/abort"}},
+                                          false);
+        if (opened) {
+          auto stream = *opened;
+          co_await stream->write("x", false);
+          stream->reset();
+          std::string ignored;
+          while (!stream->closed()) {
+            if (co_await stream->read(ignored)) break;
+          }
+        }
+        ++done;
+      },
+      asio::detached);
+}
+
+TEST_F(H2SessionTest, GoawayFromTheResetLimiterEndsBothSidesViaTheHandlers) {
+  // The server's rapid-reset limiter trips (a tiny one here; nghttp2's default is 1,000 then
+  // 33/s): it sends GOAWAY on its own. Both sides must see it, take no new streams, and end
+  // the session once the owner has ended its long-lived stream.
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  H2Options server_options;
+  server_options.reset_burst = 5;
+  server_options.reset_rate = 1;
+  start_sessions(server_options, {});
+  std::shared_ptr<H2Stream> control = client_->open_stream(request(), false).value();
+  std::optional<H2Goaway> client_saw, server_saw;
+  client_->set_goaway_handler([&](const H2Goaway& g) {
+    client_saw = g;
+    control->reset(0);  // what the edge's AgentSession does with its control stream
+  });
+  server_->set_goaway_handler([&](const H2Goaway& g) { server_saw = g; });
+  int aborted = 0;
+  for (int i = 0; i < 20; ++i) spawn_aborted_request(io_, client_, aborted);
+  run_until([&] { return client_done_ && server_done_; });
+  ASSERT_TRUE(server_saw.has_value());
+  EXPECT_TRUE(server_saw->sent);
+  EXPECT_EQ(server_saw->error_code, 2u) << server_saw->error_name();  // INTERNAL_ERROR
+  ASSERT_TRUE(client_saw.has_value());
+  EXPECT_FALSE(client_saw->sent);
+  EXPECT_EQ(client_saw->error_code, 2u);
+  EXPECT_EQ(client_result_, make_error_code(Errc::goaway)) << client_result_.message();
+  EXPECT_EQ(server_result_, make_error_code(Errc::goaway)) << server_result_.message();
+  EXPECT_FALSE(client_->open_stream(request("GET"), true).has_value());
+}
+
+TEST_F(H2SessionTest, GoawayEndsTheSessionAtTheDrainDeadlineWithoutAnOwner) {
+  // Nobody ends the long-lived stream: the drain deadline still closes both sides, instead of
+  // a session that answers PINGs and refuses every request forever.
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  H2Options server_options;
+  server_options.reset_burst = 5;
+  server_options.reset_rate = 1;
+  server_options.goaway_drain = 200ms;
+  H2Options client_options;
+  client_options.goaway_drain = 200ms;
+  start_sessions(server_options, client_options);
+  auto control = client_->open_stream(request(), false).value();
+  int aborted = 0;
+  for (int i = 0; i < 20; ++i) spawn_aborted_request(io_, client_, aborted);
+  run_until([&] { return client_done_ && server_done_; }, 5s);
+  EXPECT_TRUE(control->closed());
+  ASSERT_TRUE(client_->goaway().has_value());
+  EXPECT_FALSE(client_->goaway()->sent);
+  ASSERT_TRUE(server_->goaway().has_value());
+  EXPECT_TRUE(server_->goaway()->sent);
+  EXPECT_EQ(client_result_, make_error_code(Errc::goaway)) << client_result_.message();
+}
+
+TEST_F(H2SessionTest, RaisedResetLimitKeepsTheSessionAndFreesEveryStream) {
+  // The agent lifts the limiter for its edge: thousands of aborted requests leave the session
+  // open, every stream freed on both sides (the 1,024-stream budget does not leak), and the
+  // next request is answered.
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  H2Options server_options;
+  server_options.reset_burst = 1'000'000'000;
+  server_options.reset_rate = 1'000'000'000;
+  start_sessions(server_options, {});
+  int aborted = 0;
+  constexpr int kAborted = 3000;  // three times nghttp2's default burst
+  for (int batch = 0; batch < kAborted / 500; ++batch) {
+    for (int i = 0; i < 500; ++i) spawn_aborted_request(io_, client_, aborted);
+    run_until([&] { return aborted == (batch + 1) * 500; });
+  }
+  run_until([&] { return client_->active_streams() == 0 && server_->active_streams() == 0; });
+  EXPECT_FALSE(client_->goaway().has_value());
+  EXPECT_FALSE(server_->goaway().has_value());
+  EXPECT_TRUE(client_->is_open());
+  std::string received;
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), false).value();
+        co_await stream->write("still here", true);
+        if (!co_await stream->wait_headers()) {
+          std::string chunk;
+          while (!(co_await stream->read(chunk)) && !chunk.empty()) received += chunk;
+        }
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
+  EXPECT_EQ(received, "still here");
+}
+
 }  // namespace
 }  // namespace relay::net
