@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/edge_config_flags.hpp"
 #include "cli/event_loop.hpp"
+#include "cli/open_files_limit.hpp"
 #include "cli/sd_notify.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/edge/edge_server.hpp"
@@ -94,6 +95,7 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
       ->default_str("0");
   cmd.add_flag("--allow-anonymous", f.allow_anonymous,
                "INSECURE: let any agent connect without an authtoken");
+  add_public_limit_flags(cmd, f.public_limits);  // public-limits
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -171,10 +173,12 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   }
   o.resume_grace = std::chrono::seconds(f.resume_grace_seconds);
   o.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
+  apply_public_limit_flags(f.public_limits, o);  // public-limits
   return o;
 }
 
 int run_edge(edge::EdgeOptions options) {
+  raise_open_files_limit();  // public-limits: thousands of connections need descriptors
   asio::io_context io(kOneIoThread);
   edge::EdgeServer server(io, std::move(options));
   try {

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/public_limit_flags.hpp"
 #include "relay/edge/edge_options.hpp"
 
 namespace relay::cli {
@@ -24,6 +25,7 @@ struct EdgeFlags {
   long long resume_grace_seconds = 60;
   unsigned long long max_body_bytes = 0;
   bool allow_anonymous = false;
+  PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);

@@ -57,6 +57,9 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   const auto max_body = options.limits.max_body_bytes;
   options.limits = file.limits;
   options.limits.max_body_bytes = max_body;
+  // public-limits: edge.yml's limits and trusted_proxies, then the flags over them.
+  options.trusted_proxies = file.trusted_proxies;
+  apply_public_limit_flags(flags.public_limits, options);
   options.ping_interval = file.ping_interval;
   return options;
 }

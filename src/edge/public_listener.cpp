@@ -2,7 +2,9 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include "edge/first_bytes.hpp"
 #include "edge/listen_socket.hpp"
+#include "edge/memory_trim.hpp"
 #include "edge/public_connection.hpp"
 #include "relay/net/socket_options.hpp"
 
@@ -15,25 +17,34 @@ namespace {
 
 template <class Stream>
 asio::awaitable<void> serve(std::shared_ptr<EdgeState> state, Stream stream, std::string remote,
+                            asio::ip::address peer, std::optional<PendingHandshake> pending,
                             bool tls) {
-  PublicConnection<Stream> connection(std::move(state), std::move(stream), std::move(remote), tls);
+  PublicConnection<Stream> connection(std::move(state), std::move(stream), std::move(remote), peer,
+                                      std::move(pending), tls);
   // clang-tidy 14 reads a coroutine's suspension as a later use of the moved parameters.
   co_await connection.run();  // NOLINT(bugprone-use-after-move)
 }
 
 asio::awaitable<void> serve_public(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
                                    tcp::socket socket) {
+  const TrimOnClose trim(state->trimmer);
   net::tune_socket(socket);
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   std::string remote = ec ? "unknown" : to_string(peer);
   // Named streams, not temporaries, in the co_await expressions (a GCC 12 coroutine bug).
   if (tls) {
+    // No TLS state until the caller sends something; pending handshakes are capped.
+    auto pending =
+        co_await await_first_bytes(state, state->public_connections, socket, peer.address());
+    if (!pending) co_return;
     SecureStream stream(PlainStream(std::move(socket)), *tls);
-    co_await serve(std::move(state), std::move(stream), std::move(remote), true);
+    co_await serve(std::move(state), std::move(stream), std::move(remote), peer.address(),
+                   std::move(pending), true);
   } else {
     PlainStream stream(std::move(socket));
-    co_await serve(std::move(state), std::move(stream), std::move(remote), false);
+    co_await serve(std::move(state), std::move(stream), std::move(remote), peer.address(),
+                   std::optional<PendingHandshake>{}, false);
   }
 }
 

@@ -22,6 +22,16 @@ struct EdgeLimits {
   std::chrono::seconds response_timeout{120};     // agent gave no response head → 504
   std::size_t max_sessions = 10'000;
   std::size_t max_tunnels_per_session = 64;
+  // public-limits: slow and greedy clients (docs/security.d/public-limits.md). 0: no cap.
+  std::size_t body_min_rate = 1024;               // bytes/s a request body must average → 408
+  std::chrono::seconds body_rate_grace{10};       // ... after this much time reading it
+  std::size_t max_connections_per_ip = 256;       // open public connections → 429
+  std::size_t max_requests_per_ip = 128;          // requests in flight to agents → 429
+  std::size_t max_streams_per_session = 0;        // 0: what the agent allows (its SETTINGS)
+  std::chrono::seconds stream_wait{3};            // all streams busy: wait this long, then 503
+  std::chrono::seconds handshake_timeout{10};     // TLS ports: first byte and handshake
+  std::size_t max_pending_handshakes = 512;       // TLS ports, all together: beyond → closed
+  std::size_t max_pending_handshakes_per_ip = 32;
 };
 
 struct EdgeOptions {
@@ -40,6 +50,8 @@ struct EdgeOptions {
   std::chrono::seconds resume_grace{60};  // names stay reserved this long after a disconnect
   std::chrono::milliseconds ping_interval{10'000};
   EdgeLimits limits;
+  // public-limits: peers (load balancers) whose X-Forwarded-For is believed, "CIDR" each.
+  std::vector<std::string> trusted_proxies;
 };
 
 }  // namespace relay::edge

@@ -1,0 +1,52 @@
+#include "edge/first_bytes.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "edge/deadline.hpp"
+#include "relay/core/log.hpp"
+
+namespace relay::edge {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+asio::awaitable<std::optional<PendingHandshake>> await_first_bytes(std::shared_ptr<EdgeState> state,
+                                                                   TaskTracker& tracker,
+                                                                   tcp::socket& socket,
+                                                                   const asio::ip::address& peer) {
+  auto close = [&socket] {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  };
+  // The handshake is part of getting a request head in: header_timeout bounds it too.
+  const auto& limits = state->options.limits;
+  const auto timeout = std::min(limits.handshake_timeout, limits.header_timeout);
+  PendingHandshake pending;
+  pending.deadline = std::chrono::steady_clock::now() + timeout;
+  if (!state->trusted_proxies.contains(peer)) {
+    pending.slot = state->pending_handshakes.try_acquire(canonical_address(peer));
+    if (!pending.slot) {
+      // Logged at debug only: a flood would otherwise write a line per connection.
+      core::log_event(*state->log, spdlog::level::debug, "too many pending handshakes; closed",
+                      {{"remote", peer.to_string()}});
+      close();
+      co_return std::nullopt;
+    }
+  }
+  auto tracked = tracker.add({close, close});
+  Deadline deadline(state->executor);
+  deadline.arm(timeout, close);
+  auto [ec] =
+      co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+  deadline.disarm();
+  if (ec || !socket.is_open() || state->stopping) {
+    close();
+    co_return std::nullopt;
+  }
+  co_return std::move(pending);
+}
+
+}  // namespace relay::edge
