@@ -12,9 +12,7 @@
 #include "edge/agent_session.hpp"
 #include "edge/connect_check.hpp"
 #include "edge/deadline.hpp"
-#include "edge/first_bytes.hpp"
 #include "edge/listen_socket.hpp"
-#include "edge/memory_trim.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/socket_options.hpp"
@@ -74,7 +72,12 @@ AgentListener::AgentListener(std::shared_ptr<EdgeState> state, const tcp::endpoi
 void AgentListener::start() {
   start_accepting(acceptor_, state_->log, "agent",
                   [state = state_, tls = tls_](tcp::socket socket) {
-                    return serve_agent(state, tls, std::move(socket));
+                    // public-limits: no TLS state until the agent has sent something.
+                    return serve_after_first_bytes(
+                        state, state->agent_connections, std::move(socket),
+                        [state, tls](tcp::socket ready, PendingHandshake pending) {
+                          return serve_agent(state, tls, std::move(ready), std::move(pending));
+                        });
                   });
 }
 
@@ -84,16 +87,11 @@ void AgentListener::close() {
 }
 
 asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
-                                  tcp::socket socket) {
-  const TrimOnClose trim(state->trimmer);
+                                  tcp::socket socket, PendingHandshake pending) {
   net::tune_socket(socket);
   boost::system::error_code ec;
   auto remote_ep = socket.remote_endpoint(ec);
   const std::string remote = ec ? "unknown" : to_string(remote_ep);
-  // public-limits: no TLS state for a silent connection; pending handshakes capped.
-  auto pending =
-      co_await await_first_bytes(state, state->agent_connections, socket, remote_ep.address());
-  if (!pending) co_return;
   net::TlsStream stream(std::move(socket), *tls);
   auto close_socket = [&stream] {
     boost::system::error_code ignored;
@@ -104,7 +102,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   Deadline deadline(state->executor);
   deadline.arm(std::min<std::chrono::steady_clock::duration>(
                    state->options.limits.header_timeout,
-                   pending->deadline - std::chrono::steady_clock::now()),
+                   pending.deadline - std::chrono::steady_clock::now()),
                close_socket);
 
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwaitable);
@@ -172,7 +170,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   auto [write_ec, written] =
       co_await asio::async_write(stream, asio::buffer(kSwitching), kAwaitable);
   deadline.disarm();
-  pending.reset();  // the handshake is over: no longer pending
+  pending.slot.reset();  // the handshake is over: no longer pending
   if (write_ec) {
     state->registry.detach(grant->session_id, nullptr, std::chrono::steady_clock::now());
     co_return;

@@ -1,5 +1,6 @@
 #include "relay/edge/cidr.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -74,10 +75,7 @@ std::optional<Cidr> parse_cidr(std::string_view text, std::string& error) {
 
 bool CidrSet::contains(const ip::address& address) const {
   const auto a = canonical_address(address);
-  for (const auto& block : blocks_) {
-    if (block.contains(a)) return true;
-  }
-  return false;
+  return std::ranges::any_of(blocks_, [&a](const Cidr& block) { return block.contains(a); });
 }
 
 CidrSet parse_cidr_list(const std::vector<std::string>& entries, std::string_view flag) {

@@ -39,8 +39,9 @@ ip::address decide_client_address(const ip::address& peer,
                                   const CidrSet& trusted) {
   ip::address client = canonical_address(peer);
   if (!trusted.contains(client)) return client;
-  for (auto field = forwarded_for.rbegin(); field != forwarded_for.rend(); ++field) {
-    std::string_view rest = *field;
+  // Right to left over the fields, then over each field's entries.
+  for (std::size_t i = forwarded_for.size(); i-- > 0;) {
+    std::string_view rest = forwarded_for[i];
     while (!rest.empty()) {
       auto comma = rest.rfind(',');
       std::string_view entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);

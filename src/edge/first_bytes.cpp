@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "edge/deadline.hpp"
+#include "edge/memory_trim.hpp"
 #include "relay/core/log.hpp"
 
 namespace relay::edge {
@@ -47,6 +48,23 @@ asio::awaitable<std::optional<PendingHandshake>> await_first_bytes(std::shared_p
     co_return std::nullopt;
   }
   co_return std::move(pending);
+}
+
+asio::awaitable<void> serve_after_first_bytes(std::shared_ptr<EdgeState> state,
+                                              TaskTracker& tracker, tcp::socket socket,
+                                              ServeReady serve) {
+  const TrimOnClose trim(state->trimmer);
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  auto pending = co_await await_first_bytes(state, tracker, socket, peer.address());
+  if (!pending) co_return;
+  // Readable because it closed without a byte (a scanner, a burst of idle connections ending)?
+  // Then no TLS state for it: 4,000 such closes made 4,000 SSL objects at once.
+  char probe = 0;
+  socket.receive(asio::buffer(&probe, 1), tcp::socket::message_peek, ec);
+  if (ec) co_return;
+  co_await serve(std::move(socket), std::move(*pending));
 }
 
 }  // namespace relay::edge

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -27,5 +28,19 @@ struct PendingHandshake {
 boost::asio::awaitable<std::optional<PendingHandshake>> await_first_bytes(
     std::shared_ptr<EdgeState> state, TaskTracker& tracker, boost::asio::ip::tcp::socket& socket,
     const boost::asio::ip::address& peer);
+
+// What serves a connection once it has sent its first bytes.
+using ServeReady = std::function<boost::asio::awaitable<void>(boost::asio::ip::tcp::socket socket,
+                                                              PendingHandshake pending)>;
+
+// Accept-side wrapper for a TLS port: a small coroutine waits for the first bytes (above), and
+// only then calls `serve`, whose frame (several KiB: TLS stream, parser, buffers) thus exists
+// only for connections that speak. A caller that closed without a byte gets nothing at all.
+// The small frames are also what is left between the reactor's pooled descriptor states after
+// a burst, so the heap can be given back (memory_trim.hpp).
+boost::asio::awaitable<void> serve_after_first_bytes(std::shared_ptr<EdgeState> state,
+                                                     TaskTracker& tracker,
+                                                     boost::asio::ip::tcp::socket socket,
+                                                     ServeReady serve);
 
 }  // namespace relay::edge

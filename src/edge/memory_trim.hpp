@@ -18,13 +18,15 @@ class MemoryTrimmer {
  public:
   explicit MemoryTrimmer(const boost::asio::any_io_executor& ex) : timer_(ex) {}
 
-  void connection_closed();
+  void connection_closed() noexcept;
 
   // Closes after which a trim is worth its cost (a few KiB of heap each).
   static constexpr std::size_t kMinCloses = 16;
   static constexpr std::chrono::milliseconds kDelay{1000};
 
  private:
+  void arm();
+
   Deadline timer_;
   std::size_t closes_ = 0;
   bool armed_ = false;

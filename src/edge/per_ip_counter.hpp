@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -24,8 +25,8 @@ class PerIpCounter {
    public:
     Slot() = default;
     Slot(PerIpCounter* owner, boost::asio::ip::address address)
-        : owner_(owner), address_(address) {}
-    Slot(Slot&& other) noexcept : owner_(other.owner_), address_(other.address_) {
+        : owner_(owner), address_(std::move(address)) {}
+    Slot(Slot&& other) noexcept : owner_(other.owner_), address_(std::move(other.address_)) {
       other.owner_ = nullptr;
     }
     Slot& operator=(Slot&& other) noexcept {

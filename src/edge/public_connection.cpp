@@ -36,7 +36,7 @@ bool is_benign_end(const boost::system::error_code& ec) {
 
 template <class Stream>
 PublicConnection<Stream>::PublicConnection(std::shared_ptr<EdgeState> state, Stream stream,
-                                           std::string remote, asio::ip::address peer,
+                                           std::string remote, const asio::ip::address& peer,
                                            std::optional<PendingHandshake> pending, bool tls)
     : state_(std::move(state)),
       stream_(std::move(stream)),

@@ -28,7 +28,7 @@ class PublicConnection {
   // `peer`: the socket's remote address, for the per-client caps and X-Forwarded-For;
   // `pending`: a TLS connection's pending-handshake slot, released once its handshake is done.
   PublicConnection(std::shared_ptr<EdgeState> state, Stream stream, std::string remote,
-                   boost::asio::ip::address peer, std::optional<PendingHandshake> pending,
+                   const boost::asio::ip::address& peer, std::optional<PendingHandshake> pending,
                    bool tls);
 
   boost::asio::awaitable<void> run();

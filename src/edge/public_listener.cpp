@@ -26,26 +26,29 @@ asio::awaitable<void> serve(std::shared_ptr<EdgeState> state, Stream stream, std
 }
 
 asio::awaitable<void> serve_public(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
-                                   tcp::socket socket) {
-  const TrimOnClose trim(state->trimmer);
+                                   tcp::socket socket, std::optional<PendingHandshake> pending) {
   net::tune_socket(socket);
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   std::string remote = ec ? "unknown" : to_string(peer);
   // Named streams, not temporaries, in the co_await expressions (a GCC 12 coroutine bug).
   if (tls) {
-    // No TLS state until the caller sends something; pending handshakes are capped.
-    auto pending =
-        co_await await_first_bytes(state, state->public_connections, socket, peer.address());
-    if (!pending) co_return;
     SecureStream stream(PlainStream(std::move(socket)), *tls);
     co_await serve(std::move(state), std::move(stream), std::move(remote), peer.address(),
                    std::move(pending), true);
   } else {
     PlainStream stream(std::move(socket));
     co_await serve(std::move(state), std::move(stream), std::move(remote), peer.address(),
-                   std::optional<PendingHandshake>{}, false);
+                   std::move(pending), false);
   }
+}
+
+asio::awaitable<void> serve_plain(std::shared_ptr<EdgeState> state, tcp::socket socket) {
+  const TrimOnClose trim(state->trimmer);
+  // Named, not temporaries, in the co_await expression (a GCC 12 coroutine bug).
+  const net::TlsContextPtr plain;
+  std::optional<PendingHandshake> none;
+  co_await serve_public(std::move(state), plain, std::move(socket), std::move(none));
 }
 
 }  // namespace
@@ -59,8 +62,14 @@ PublicListener::PublicListener(std::shared_ptr<EdgeState> state, const tcp::endp
 
 void PublicListener::start() {
   start_accepting(acceptor_, state_->log, "public",
-                  [state = state_, tls = tls_](tcp::socket socket) {
-                    return serve_public(state, tls, std::move(socket));
+                  [state = state_, tls = tls_](tcp::socket socket) -> asio::awaitable<void> {
+                    if (!tls) return serve_plain(state, std::move(socket));
+                    // HTTPS: no TLS state until the caller has sent something.
+                    return serve_after_first_bytes(
+                        state, state->public_connections, std::move(socket),
+                        [state, tls](tcp::socket ready, PendingHandshake pending) {
+                          return serve_public(state, tls, std::move(ready), std::move(pending));
+                        });
                   });
 }
 
