@@ -14,41 +14,28 @@ namespace relay::edge {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-asio::awaitable<std::optional<PendingHandshake>> await_first_bytes(std::shared_ptr<EdgeState> state,
-                                                                   TaskTracker& tracker,
-                                                                   tcp::socket& socket,
-                                                                   const asio::ip::address& peer) {
-  auto close = [&socket] {
-    boost::system::error_code ignored;
-    socket.close(ignored);
-  };
+namespace {
+
+// A place among the pending handshakes, or nullopt over a cap. Not a coroutine: what it needs
+// (the log call's temporaries) stays out of the frame every waiting connection holds.
+std::optional<PendingHandshake> admit(EdgeState& state, const asio::ip::address& peer) {
   // The handshake is part of getting a request head in: header_timeout bounds it too.
-  const auto& limits = state->options.limits;
-  const auto timeout = std::min(limits.handshake_timeout, limits.header_timeout);
+  const auto& limits = state.options.limits;
   PendingHandshake pending;
-  pending.deadline = std::chrono::steady_clock::now() + timeout;
-  if (!state->trusted_proxies.contains(peer)) {
-    pending.slot = state->pending_handshakes.try_acquire(canonical_address(peer));
-    if (!pending.slot) {
-      // Logged at debug only: a flood would otherwise write a line per connection.
-      core::log_event(*state->log, spdlog::level::debug, "too many pending handshakes; closed",
-                      {{"remote", peer.to_string()}});
-      close();
-      co_return std::nullopt;
-    }
+  pending.deadline =
+      std::chrono::steady_clock::now() + std::min(limits.handshake_timeout, limits.header_timeout);
+  if (state.trusted_proxies.contains(peer)) return pending;
+  pending.slot = state.pending_handshakes.try_acquire(canonical_address(peer));
+  if (!pending.slot) {
+    // Logged at debug only: a flood would otherwise write a line per connection.
+    core::log_event(*state.log, spdlog::level::debug, "too many pending handshakes; closed",
+                    {{"remote", peer.to_string()}});
+    return std::nullopt;
   }
-  auto tracked = tracker.add({close, close});
-  Deadline deadline(state->executor);
-  deadline.arm(timeout, close);
-  auto [ec] =
-      co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
-  deadline.disarm();
-  if (ec || !socket.is_open() || state->stopping) {
-    close();
-    co_return std::nullopt;
-  }
-  co_return std::move(pending);
+  return pending;
 }
+
+}  // namespace
 
 asio::awaitable<void> serve_after_first_bytes(std::shared_ptr<EdgeState> state,
                                               TaskTracker& tracker, tcp::socket socket,
@@ -57,13 +44,25 @@ asio::awaitable<void> serve_after_first_bytes(std::shared_ptr<EdgeState> state,
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
-  auto pending = co_await await_first_bytes(state, tracker, socket, peer.address());
-  if (!pending) co_return;
+  auto pending = admit(*state, peer.address());
+  if (!pending) co_return;  // the socket closes with this frame
+  auto close = [&socket] {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  };
+  auto tracked = tracker.add({close, close});
+  Deadline deadline(state->executor);
+  deadline.arm(pending->deadline - std::chrono::steady_clock::now(), close);
+  auto [wait_ec] =
+      co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+  deadline.disarm();
+  if (wait_ec || !socket.is_open() || state->stopping) co_return;
   // Readable because it closed without a byte (a scanner, a burst of idle connections ending)?
   // Then no TLS state for it: 4,000 such closes made 4,000 SSL objects at once.
   char probe = 0;
   socket.receive(asio::buffer(&probe, 1), tcp::socket::message_peek, ec);
   if (ec) co_return;
+  tracked.reset();  // the serving coroutine registers itself
   co_await serve(std::move(socket), std::move(*pending));
 }
 
