@@ -1,6 +1,7 @@
 #include "agent/header_mapping.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
@@ -70,6 +71,42 @@ std::string_view strip_port(std::string_view addr) {
   return addr;
 }
 
+// A Forwarded parameter value (RFC 7239 §4): a token as is, anything else quoted.
+void append_forwarded_param(std::string& out, std::string_view name, std::string_view value) {
+  constexpr std::string_view kTokenSpecials = "!#$%&'*+-.^_`|~";
+  const bool token = !value.empty() && std::all_of(value.begin(), value.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           kTokenSpecials.find(c) != std::string_view::npos;
+  });
+  if (!out.empty()) out += ';';
+  out.append(name).append("=");
+  if (token) {
+    out.append(value);
+    return;
+  }
+  out += '"';
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+// Forwarded: for=203.0.113.9;host=...;proto=https. An IPv6 address goes in brackets, quoted.
+std::string forwarded_value(std::string_view client, std::string_view scheme,
+                            std::string_view authority) {
+  std::string out;
+  if (!client.empty()) {
+    append_forwarded_param(out, "for",
+                           client.find(':') != std::string_view::npos
+                               ? "[" + std::string(client) + "]"
+                               : std::string(client));
+  }
+  if (!authority.empty() && safe_value(authority)) append_forwarded_param(out, "host", authority);
+  if (!scheme.empty() && safe_value(scheme)) append_forwarded_param(out, "proto", scheme);
+  return out;
+}
+
 }  // namespace
 
 UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOptions& options) {
@@ -102,7 +139,6 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   append_field(out, "Host", host);
 
   std::string cookies;
-  std::string forwarded_for;
   bool has_length = false;
   std::string scratch;
   for (const auto& f : in) {
@@ -114,10 +150,10 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
       continue;
     }
     if (starts_with_relay(lower) && lower != protocol::kRequestIdHeader) continue;
-    if (lower == "x-forwarded-proto" || lower == "x-forwarded-host") continue;  // ours win
-    if (lower == "x-forwarded-for") {
-      if (!forwarded_for.empty()) forwarded_for += ", ";
-      forwarded_for += f.value;
+    // Ours win: the edge decided the client address (relay-remote-addr), a caller's own
+    // values would let it claim any address.
+    if (lower == "x-forwarded-proto" || lower == "x-forwarded-host" || lower == "x-forwarded-for" ||
+        lower == "x-real-ip" || lower == "forwarded") {
       continue;
     }
     if (lower == "cookie") {
@@ -132,13 +168,19 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
     append_field(out, f.name, f.value);
   }
   if (!cookies.empty()) append_field(out, "Cookie", cookies);
+  std::string_view client;
   if (auto remote = in.get(protocol::kRemoteAddrHeader); remote && safe_value(*remote)) {
-    if (!forwarded_for.empty()) forwarded_for += ", ";
-    forwarded_for += strip_port(*remote);
+    client = strip_port(*remote);
   }
-  if (!forwarded_for.empty()) append_field(out, "X-Forwarded-For", forwarded_for);
+  if (!client.empty()) {
+    append_field(out, "X-Forwarded-For", client);
+    append_field(out, "X-Real-IP", client);
+  }
   if (safe_value(scheme)) append_field(out, "X-Forwarded-Proto", scheme);
   if (!authority.empty() && safe_value(authority)) append_field(out, "X-Forwarded-Host", authority);
+  if (auto forwarded = forwarded_value(client, scheme, authority); !forwarded.empty()) {
+    append_field(out, "Forwarded", forwarded);
+  }
   if (options.add) {
     for (const auto& [name, value] : *options.add) {
       if (safe_value(name) && safe_value(value)) append_field(out, name, value);

@@ -34,8 +34,9 @@ struct UpstreamRequestHead {
 // - pseudo-headers become the request line and Host (kept, rewritten, or a literal);
 // - hop-by-hop fields (and those named by Connection), Expect and the edge's relay-* fields are
 //   dropped, except relay-request-id, which is kept so app logs can be matched with relay's;
-// - X-Forwarded-For (appended to any the caller sent), X-Forwarded-Proto and X-Forwarded-Host
-//   are set from relay-remote-addr, :scheme and :authority;
+// - X-Forwarded-For, X-Real-IP and Forwarded (for=, host=, proto=) are set from
+//   relay-remote-addr (the client address the edge decided), :authority and :scheme, as are
+//   X-Forwarded-Proto and X-Forwarded-Host; a caller's own values of all five are dropped;
 // - split Cookie fields are joined again (RFC 9113 §8.2.3);
 // - the body is framed by the caller's Content-Length, or chunked when its length is unknown.
 UpstreamRequestHead map_request(const core::Headers& h2_request,

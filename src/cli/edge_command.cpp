@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/edge_config_flags.hpp"
 #include "cli/event_loop.hpp"
+#include "cli/open_files_limit.hpp"
 #include "cli/sd_notify.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/private_files.hpp"
@@ -113,6 +114,7 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "Seconds an address is refused (429, Retry-After) after too many wrong "
                  "authtokens; doubles with each further block, up to an hour")
       ->default_str("60");
+  add_public_limit_flags(cmd, f.public_limits);  // public-limits
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -204,10 +206,12 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   }
   o.limits.auth_failures_per_minute = static_cast<std::size_t>(f.auth_failures_per_minute);
   o.limits.auth_failure_block = std::chrono::seconds(f.auth_failure_block_seconds);
+  apply_public_limit_flags(f.public_limits, o);  // public-limits
   return o;
 }
 
 int run_edge(edge::EdgeOptions options) {
+  raise_open_files_limit();  // public-limits: thousands of connections need descriptors
   asio::io_context io(kOneIoThread);
   std::unique_ptr<edge::EdgeServer> owned;
   try {

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/public_limit_flags.hpp"
 #include "relay/edge/edge_options.hpp"
 
 namespace relay::cli {
@@ -29,6 +30,7 @@ struct EdgeFlags {
   // sessions: failed authtokens per client address
   long long auth_failures_per_minute = 10;
   long long auth_failure_block_seconds = 60;
+  PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);

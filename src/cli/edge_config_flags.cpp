@@ -66,6 +66,9 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   if (given("--auth-failure-block")) {
     options.limits.auth_failure_block = flag_limits.auth_failure_block;
   }
+  // public-limits: edge.yml's limits and trusted_proxies, then the flags over them.
+  options.trusted_proxies = file.trusted_proxies;
+  apply_public_limit_flags(flags.public_limits, options);
   options.ping_interval = file.ping_interval;
   return options;
 }

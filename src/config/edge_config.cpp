@@ -4,6 +4,7 @@
 #include <map>
 
 #include "address_check.hpp"
+#include "relay/edge/cidr.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 #include "value_reader.hpp"
 #include "yaml_tree.hpp"
@@ -60,11 +61,16 @@ void read_listeners(ValueReader& reader, const TreeNode& root, std::string_view 
 void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& limits) {
   constexpr std::string_view path = "limits";
   if (!reader.expect_map(node, path, "a map of limits")) return;
-  reader.check_keys(node, path,
-                    {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
-                     "response_timeout", "max_sessions", "max_tunnels_per_session",
-                     // sessions: failed authtokens per client address
-                     "auth_failures_per_minute", "auth_failure_block"});
+  reader.check_keys(
+      node, path,
+      {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout", "response_timeout",
+       "max_sessions", "max_tunnels_per_session",
+       // sessions: failed authtokens per client address
+       "auth_failures_per_minute", "auth_failure_block",
+       // public-limits
+       "body_min_rate", "body_rate_grace", "max_connections_per_ip", "max_requests_per_ip",
+       "max_streams_per_session", "stream_wait", "handshake_timeout", "max_pending_handshakes",
+       "max_pending_handshakes_per_ip"});
   read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
   read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
   read_duration(reader, node, path, "header_timeout", limits.header_timeout);
@@ -75,6 +81,34 @@ void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& li
   // sessions: failed authtokens per client address (0: no limit)
   read_count(reader, node, path, "auth_failures_per_minute", limits.auth_failures_per_minute, 0);
   read_duration(reader, node, path, "auth_failure_block", limits.auth_failure_block);
+  // public-limits (0: no cap)
+  read_size(reader, node, path, "body_min_rate", limits.body_min_rate);
+  read_duration(reader, node, path, "body_rate_grace", limits.body_rate_grace);
+  read_count(reader, node, path, "max_connections_per_ip", limits.max_connections_per_ip, 0);
+  read_count(reader, node, path, "max_requests_per_ip", limits.max_requests_per_ip, 0);
+  read_count(reader, node, path, "max_streams_per_session", limits.max_streams_per_session, 0);
+  read_duration(reader, node, path, "stream_wait", limits.stream_wait);
+  read_duration(reader, node, path, "handshake_timeout", limits.handshake_timeout);
+  read_count(reader, node, path, "max_pending_handshakes", limits.max_pending_handshakes, 0);
+  read_count(reader, node, path, "max_pending_handshakes_per_ip",
+             limits.max_pending_handshakes_per_ip, 0);
+}
+
+// public-limits: trusted_proxies: [10.0.0.0/8, ...]
+void read_trusted_proxies(ValueReader& reader, const TreeNode& root,
+                          std::vector<std::string>& out) {
+  const auto* node = root.find("trusted_proxies");
+  if (node == nullptr) return;
+  auto list = reader.string_list(*node, "trusted_proxies");
+  if (!list) return;
+  for (const auto& entry : *list) {
+    std::string error;
+    if (!edge::parse_cidr(entry, error)) {
+      reader.error(*node, "trusted_proxies",
+                   error + ", got '" + entry + "'; use ADDRESS/PREFIX, e.g. 10.0.0.0/8");
+    }
+  }
+  out = std::move(*list);
 }
 
 bool is_sha256_hex(std::string_view text) {
@@ -156,7 +190,7 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
   reader.check_keys(root, "",
                     {"version", "listen", "listen_tls", "agent_listen", "domain", "public_port",
                      "tls_cert", "tls_key", "authtokens", "resume_grace", "ping_interval", "limits",
-                     "log", "log_level", "log_format",
+                     "log", "log_level", "log_format", "trusted_proxies",
                      // state (hardening item 3)
                      "state_dir"});
   if (const auto* version = root.find("version")) {
@@ -228,6 +262,7 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
       }
     }
   }
+  read_trusted_proxies(reader, root, options.trusted_proxies);  // public-limits
   for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},
                                {"log_level", &load.log_level},
                                {"log_format", &load.log_format}}) {

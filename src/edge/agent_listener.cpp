@@ -76,7 +76,12 @@ AgentListener::AgentListener(std::shared_ptr<EdgeState> state, const tcp::endpoi
 void AgentListener::start() {
   start_accepting(acceptor_, state_->log, "agent",
                   [state = state_, tls = tls_](tcp::socket socket) {
-                    return serve_agent(state, tls, std::move(socket));
+                    // public-limits: no TLS state until the agent has sent something.
+                    return serve_after_first_bytes(
+                        state, state->agent_connections, std::move(socket),
+                        [state, tls](tcp::socket ready, PendingHandshake pending) {
+                          return serve_agent(state, tls, std::move(ready), std::move(pending));
+                        });
                   });
 }
 
@@ -86,7 +91,7 @@ void AgentListener::close() {
 }
 
 asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
-                                  tcp::socket socket) {
+                                  tcp::socket socket, PendingHandshake pending) {
   net::tune_socket(socket);
   boost::system::error_code ec;
   auto remote_ep = socket.remote_endpoint(ec);
@@ -99,7 +104,10 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   auto tracked = state->agent_connections.add({close_socket, close_socket});
   // The whole handshake (TLS + connect request) must arrive in time: a slow-loris guard.
   Deadline deadline(state->executor);
-  deadline.arm(state->options.limits.header_timeout, close_socket);
+  deadline.arm(std::min<std::chrono::steady_clock::duration>(
+                   state->options.limits.header_timeout,
+                   pending.deadline - std::chrono::steady_clock::now()),
+               close_socket);
 
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwaitable);
   if (hs_ec) {
@@ -176,6 +184,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   auto [write_ec, written] =
       co_await asio::async_write(stream, asio::buffer(kSwitching), kAwaitable);
   deadline.disarm();
+  pending.slot.reset();  // the handshake is over: no longer pending
   if (write_ec) {
     state->registry.detach(grant->session_id, nullptr, std::chrono::steady_clock::now());
     co_return;

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "edge/edge_state.hpp"
+#include "edge/first_bytes.hpp"
 #include "relay/net/tls.hpp"
 
 namespace relay::edge {
@@ -30,7 +31,9 @@ class AgentListener {
 };
 
 // One agent connection from TCP accept to the end of its session.
+// `pending`: its place among the pending handshakes, until the connect request is answered.
 boost::asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
-                                         boost::asio::ip::tcp::socket socket);
+                                         boost::asio::ip::tcp::socket socket,
+                                         PendingHandshake pending);
 
 }  // namespace relay::edge

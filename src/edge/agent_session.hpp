@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "edge/edge_state.hpp"
+#include "edge/stream_budget.hpp"
 #include "relay/core/result.hpp"
 #include "relay/net/h2_session.hpp"
 #include "relay/net/tunnel_protocol.hpp"
@@ -26,6 +27,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
   core::Result<std::shared_ptr<net::H2Stream>> open_stream(const core::Headers& headers,
                                                            bool end_stream);
+  // A place among the streams the agent allows at once, waiting up to limits.stream_wait for
+  // one: an invalid ticket means the session stayed full (→ 503 with Retry-After).
+  boost::asio::awaitable<StreamBudget::Ticket> reserve_stream();
   // GOAWAY: streams in flight finish, no new ones start.
   void shutdown();
   // Now: every stream fails (a resume replaced this session, or the drain deadline passed).
@@ -48,6 +52,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::string label_;
   std::string remote_;
   bool draining_ = false;
+  StreamBudget budget_;  // public streams; the control stream is not counted
 };
 
 }  // namespace relay::edge

@@ -62,6 +62,7 @@ EdgeServer::~EdgeServer() {
 void EdgeServer::start() {
   auto& options = state_->options;
   auto pem = load_certificate(options);
+  state_->trusted_proxies = parse_cidr_list(options.trusted_proxies, "--trusted-proxies");
   auto agent_tls = net::make_server_tls_context(pem, {std::string(net::protocol::kAlpn)});
   net::TlsContextPtr public_tls;
   if (!options.listen_tls.empty()) public_tls = net::make_server_tls_context(pem, {"http/1.1"});

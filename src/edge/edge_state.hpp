@@ -10,9 +10,12 @@
 #include "edge/auth_failure_limiter.hpp"
 #include "edge/auth_tokens.hpp"
 #include "edge/host_router.hpp"
+#include "edge/memory_trim.hpp"
 #include "edge/name_generator.hpp"
+#include "edge/per_ip_counter.hpp"
 #include "edge/session_registry.hpp"
 #include "edge/task_tracker.hpp"
+#include "relay/edge/cidr.hpp"
 #include "relay/edge/edge_options.hpp"
 #include "relay/net/h2_session.hpp"
 #include "relay/store/store.hpp"
@@ -39,6 +42,12 @@ struct EdgeState {
   TaskTracker agent_connections;  // handshakes in progress and live sessions
   std::shared_ptr<spdlog::logger> log;
   bool stopping = false;
+  // public-limits: per-client caps (docs/security.d/public-limits.md).
+  CidrSet trusted_proxies;  // parsed by EdgeServer::start()
+  PerIpCounter connections_per_ip;
+  PerIpCounter requests_per_ip;
+  PerIpCounter pending_handshakes;  // TLS ports: connected, handshake not done
+  MemoryTrimmer trimmer;
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";
   unsigned short url_port = 0;

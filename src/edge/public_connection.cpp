@@ -9,8 +9,10 @@
 #include <boost/beast/http/read.hpp>
 
 #include "edge/agent_session.hpp"
+#include "edge/client_address.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
+#include "edge/retry_after.hpp"
 #include "edge/stream_proxy.hpp"
 #include "relay/core/log.hpp"
 
@@ -34,8 +36,54 @@ bool is_benign_end(const boost::system::error_code& ec) {
 
 template <class Stream>
 PublicConnection<Stream>::PublicConnection(std::shared_ptr<EdgeState> state, Stream stream,
-                                           std::string remote, bool tls)
-    : state_(std::move(state)), stream_(std::move(stream)), remote_(std::move(remote)), tls_(tls) {}
+                                           std::string remote, const asio::ip::address& peer,
+                                           std::optional<PendingHandshake> pending, bool tls)
+    : state_(std::move(state)),
+      stream_(std::move(stream)),
+      remote_(std::move(remote)),
+      peer_(canonical_address(peer)),
+      pending_(std::move(pending)),
+      tls_(tls) {
+  trusted_peer_ = state_->trusted_proxies.contains(peer_);
+}
+
+// The address the per-client caps and the app's X-Forwarded-For use: the socket's, or for a
+// trusted load balancer what its X-Forwarded-For says (client_address.hpp).
+template <class Stream>
+asio::ip::address PublicConnection<Stream>::client_address(
+    const http::request_header<>& request) const {
+  if (!trusted_peer_) return peer_;
+  std::vector<std::string_view> forwarded_for;
+  auto [first, last] = request.equal_range("X-Forwarded-For");
+  for (auto it = first; it != last; ++it) forwarded_for.push_back(it->value());
+  return decide_client_address(peer_, forwarded_for, state_->trusted_proxies);
+}
+
+// Over the per-address connection cap: a 429 at once, without reading the request (that is
+// what would cost), then a short, bounded drain so the close does not reset the answer away.
+template <class Stream>
+asio::awaitable<void> PublicConnection<Stream>::refuse_connection() {
+  auto bytes = render_error_response(
+      {429, codes::too_many_connections,
+       fmt::format("this address has {} connections open to the edge, the most it allows; close "
+                   "some or retry later",
+                   state_->options.limits.max_connections_per_ip)},
+      "", false, false);
+  add_retry_after(bytes, 1);
+  auto& lowest = beast::get_lowest_layer(stream_);
+  lowest.expires_after(std::chrono::seconds(1));
+  auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
+  core::log_event(*state_->log, spdlog::level::debug, "connection refused",
+                  {{"remote", remote_}, {"code", std::string(codes::too_many_connections)}});
+  if (ec) co_return;
+  boost::system::error_code ignored;
+  lowest.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 16; ++i) {
+    auto [read_ec, n] = co_await lowest.async_read_some(asio::buffer(sink), kAwaitable);
+    if (read_ec) break;
+  }
+}
 
 template <class Stream>
 void PublicConnection<Stream>::close_socket() {
@@ -51,9 +99,22 @@ asio::awaitable<void> PublicConnection<Stream>::run() {
                                                  },
                                                  [this] { close_socket(); }});
   if constexpr (std::is_same_v<Stream, SecureStream>) {
-    beast::get_lowest_layer(stream_).expires_after(state_->options.limits.header_timeout);
+    if (pending_) {
+      beast::get_lowest_layer(stream_).expires_at(pending_->deadline);
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(state_->options.limits.handshake_timeout);
+    }
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kAwaitable);
+    pending_.reset();
     if (ec) co_return;
+  }
+  if (!trusted_peer_) {
+    connection_slot_ = state_->connections_per_ip.try_acquire(peer_);
+    if (!connection_slot_) {
+      co_await refuse_connection();
+      close_socket();
+      co_return;
+    }
   }
   while (!draining_ && co_await wait_for_request()) {
     idle_ = false;
@@ -70,6 +131,14 @@ asio::awaitable<void> PublicConnection<Stream>::run() {
     co_await stream_.async_shutdown(kAwaitable);
   } else {
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    // A caller still sending (a body the edge refused, 408 or 413) would get a reset for its
+    // unread bytes, and a reset discards the answer it has not read yet: drain briefly first.
+    stream_.expires_after(std::chrono::seconds(1));
+    std::array<char, 4096> sink{};
+    for (int i = 0; i < 16; ++i) {
+      auto [drain_ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kAwaitable);
+      if (drain_ec) break;
+    }
   }
   close_socket();
 }
@@ -117,6 +186,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
          {"remote", remote_},
          {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
   };
+  int retry_after = 0;  // seconds, for a 429
   auto answer = [&](int status, std::string_view code, std::string message,
                     bool keep_alive) -> asio::awaitable<bool> {
     outcome.status = status;
@@ -125,6 +195,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     auto bytes =
         render_error_response({status, code, std::move(message)}, parser.get()[http::field::accept],
                               keep_alive, parser.get().method() == http::verb::head);
+    add_retry_after(bytes, retry_after);
     beast::get_lowest_layer(stream_).expires_after(limits.idle_timeout);
     auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
     log_request();
@@ -201,9 +272,23 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
         reusable);
   }
 
+  // Requests in flight per client: one address cannot hold every stream of a session.
+  const auto client = client_address(request);
+  auto in_flight = state_->requests_per_ip.try_acquire(client);
+  if (!in_flight) {
+    retry_after = 1;
+    co_return co_await answer(
+        429, codes::too_many_requests,
+        fmt::format("this address has {} requests in flight through the edge, the most it "
+                    "allows; wait for answers before sending more",
+                    limits.max_requests_per_ip),
+        reusable);
+  }
+  // The app's X-Forwarded-For/X-Real-IP/Forwarded come from this (the agent builds them).
+  const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
   const std::string id = request_id();
   StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, found.session,
-                            {*name, id, remote_, tls_, request.keep_alive() && !draining_});
+                            {*name, id, forwarded_addr, tls_, request.keep_alive() && !draining_});
   outcome = co_await proxy.run();
   log_request();
   co_return outcome.keep_alive && !draining_ && !state_->stopping;

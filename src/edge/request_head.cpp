@@ -33,9 +33,12 @@ bool listed_in_connection(std::string_view connection, std::string_view lower_na
   return false;
 }
 
+// The edge decides who the caller is (relay-remote-addr; the agent builds X-Forwarded-For,
+// X-Real-IP and Forwarded from it): a caller's own values would let it claim any address.
 bool is_edge_owned(std::string_view lower_name) {
   return lower_name == protocol::kTunnelHeader || lower_name == protocol::kRequestIdHeader ||
-         lower_name == protocol::kRemoteAddrHeader;
+         lower_name == protocol::kRemoteAddrHeader || lower_name == "x-forwarded-for" ||
+         lower_name == "x-real-ip" || lower_name == "forwarded";
 }
 
 // "http://host:1/a" → "host:1"; nullopt when the target is not in absolute form.

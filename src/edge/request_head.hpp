@@ -17,14 +17,15 @@ struct ForwardContext {
   std::string_view scheme;  // "http" or "https", as the public request arrived
   std::string_view tunnel;
   std::string_view request_id;
-  std::string_view remote_addr;  // "ip:port"
+  std::string_view remote_addr;  // "ip:port", or "ip" decided from a trusted proxy's chain
 };
 
 // An HTTP/1.1 request head → the HTTP/2 header block of its stream: pseudo-headers first, then
 // the fields in lower case without hop-by-hop fields (and those named by Connection), Host
-// (now :authority, see request_authority) and Expect (the edge answers 100-continue itself). Fields
-// a caller could use to spoof the edge's own (relay-tunnel, ...) are dropped before the edge adds
-// its values. Pure; nullopt-free: the caller has already refused what HTTP/2 cannot carry (see
+// (now :authority, see request_authority) and Expect (the edge answers 100-continue itself).
+// Fields a caller could use to spoof the edge's own (relay-tunnel, ..., and the client-address
+// fields X-Forwarded-For, X-Real-IP, Forwarded) are dropped before the edge adds its values.
+// Pure; nullopt-free: the caller has already refused what HTTP/2 cannot carry (see
 // request_target_error).
 core::Headers make_stream_headers(const boost::beast::http::request_header<>& request,
                                   const ForwardContext& context);

@@ -8,12 +8,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "edge/agent_session.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
+#include "edge/retry_after.hpp"
 #include "relay/net/error.hpp"
 
 namespace relay::edge {
@@ -26,6 +28,7 @@ namespace codes = core::error_codes;
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kUploadChunk = 64 * 1024;
+constexpr int kBusyRetryAfterSeconds = 5;
 
 bool expects_continue(const http::request_header<>& request) {
   return request.version() >= 11 && core::iequals(request[http::field::expect], "100-continue");
@@ -60,6 +63,20 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
   const bool has_body = !parser_.is_done();
   ForwardContext context{request_.tls ? "https" : "http", request_.tunnel, request_.request_id,
                          request_.remote};
+  // Every stream the agent allows may be taken (slow uploads, a flood): wait a bounded time,
+  // then tell the caller to come back, rather than queueing it inside nghttp2 with no deadline.
+  auto ticket = co_await session_->reserve_stream();
+  stream_ticket_ = std::move(ticket);
+  if (!stream_ticket_.valid()) {
+    retry_after_ = kBusyRetryAfterSeconds;
+    co_await respond_error(
+        503, codes::tunnel_busy,
+        fmt::format("tunnel '{}' is handling as many requests as its agent allows; retry in a "
+                    "few seconds",
+                    request_.tunnel));
+    if (has_body) outcome_.keep_alive = false;
+    co_return outcome_;
+  }
   auto opened = session_->open_stream(make_stream_headers(request, context), !has_body);
   if (!opened) {
     if (opened.error() == net::Errc::refused) {
@@ -126,23 +143,69 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
     // the connection gives the room back after the request (shrink_to_fit).
     buffer_.reserve(kUploadChunk);
   }
+  const auto& limits = state_.options.limits;
+  // Minimum body rate after a grace period (Apache's mod_reqtimeout MinRate): each byte earns
+  // reading time, so a 1 GiB upload at any sane rate goes through while a caller trickling a
+  // byte every few seconds to hold a stream is cut off. Only time spent waiting for the
+  // caller counts: time waiting for the agent's flow-control window is the app's doing.
+  using seconds_f = std::chrono::duration<double>;
+  seconds_f reading{0};
+  std::uint64_t received = 0;
+  bool too_slow = false;
+  Deadline rate_deadline(state_.executor);
+  auto read_started = std::chrono::steady_clock::now();
+  // Bytes arrive into the body buffer during a read (which returns only once the buffer is
+  // full): the check counts them, re-arms while the caller keeps up, and otherwise cancels
+  // the read. Not the stream's own timeout: that closes the socket, and the 408 is lost.
+  std::function<void()> check_rate = [&] {
+    const std::size_t this_read = upload_size_ - parser_.get().body().size;
+    const seconds_f left = seconds_f(limits.body_rate_grace) +
+                           seconds_f(static_cast<double>(received + this_read) /
+                                     static_cast<double>(limits.body_min_rate)) -
+                           reading - (std::chrono::steady_clock::now() - read_started);
+    if (left > seconds_f(0)) {
+      rate_deadline.arm(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::max(left, seconds_f(0.001))),
+                        check_rate);
+      return;
+    }
+    too_slow = true;
+    boost::system::error_code ignored;
+    lowest.socket().cancel(ignored);
+  };
   while (!parser_.is_done()) {
     auto& body = parser_.get().body();
     body.data = upload_buffer_.get();
     body.size = upload_size_;
-    lowest.expires_after(state_.options.limits.idle_timeout);
+    lowest.expires_after(limits.idle_timeout);
+    read_started = std::chrono::steady_clock::now();
+    if (limits.body_min_rate > 0) check_rate();
+    if (too_slow) {  // out of reading time before this read began: nothing to cancel
+      upload_error_ = UploadError::too_slow;
+      h2_->reset();
+      co_return;
+    }
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kAwaitable);
+    rate_deadline.disarm();
+    reading += std::chrono::steady_clock::now() - read_started;
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      // Too large, malformed, or the caller went away: the app must not see a partial body as
-      // a complete one, so the stream is reset.
-      upload_error_ = ec == http::error::body_limit ? UploadError::too_large
-                      : is_malformed_body(ec)       ? UploadError::malformed
-                                                    : UploadError::caller_gone;
+      // Too large, too slow, malformed, or the caller went away: the app must not see a
+      // partial body as a complete one, so the stream is reset.
+      if (ec == http::error::body_limit) {
+        upload_error_ = UploadError::too_large;
+      } else if (too_slow) {
+        upload_error_ = UploadError::too_slow;
+      } else if (is_malformed_body(ec)) {
+        upload_error_ = UploadError::malformed;
+      } else {
+        upload_error_ = UploadError::caller_gone;
+      }
       h2_->reset();
       co_return;
     }
     const std::size_t got = upload_size_ - parser_.get().body().size;
+    received += got;
     if (got == 0 && !parser_.is_done()) continue;
     // write() waits while the agent's window is closed: a slow app slows the caller's upload.
     if (co_await h2_->write({upload_buffer_.get(), got}, parser_.is_done())) co_return;
@@ -172,6 +235,13 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
           413, codes::body_too_large,
           fmt::format("the request body is larger than this edge accepts ({} bytes)",
                       state_.options.limits.max_body_bytes));
+    } else if (upload_error_ == UploadError::too_slow) {
+      co_await respond_error(
+          408, codes::request_timeout,
+          fmt::format("the request body arrived too slowly (under {} bytes/s after {} s); send "
+                      "it faster or in a smaller request",
+                      state_.options.limits.body_min_rate,
+                      state_.options.limits.body_rate_grace.count()));
     } else if (timed_out_) {
       co_await respond_error(
           504, codes::upstream_timeout,
@@ -312,6 +382,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond_error(int status, std::string
   auto bytes =
       render_error_response({status, code, std::move(message)}, accept, outcome_.keep_alive,
                             parser_.get().method() == http::verb::head);
+  add_retry_after(bytes, retry_after_);
   responded_ = true;
   if (!co_await write(bytes)) outcome_.keep_alive = false;
   if (!outcome_.keep_alive && !upload_done_) {

@@ -11,6 +11,7 @@
 
 #include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
+#include "edge/stream_budget.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/net/h2_session.hpp"
 
@@ -67,10 +68,12 @@ class StreamProxy {
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;
   bool upload_done_ = false;
-  enum class UploadError { none, too_large, malformed, caller_gone };
+  enum class UploadError { none, too_large, malformed, caller_gone, too_slow };
   UploadError upload_error_ = UploadError::none;
   bool timed_out_ = false;
-  bool responded_ = false;  // response bytes reached the public connection
+  bool responded_ = false;              // response bytes reached the public connection
+  StreamBudget::Ticket stream_ticket_;  // held until the response is done
+  int retry_after_ = 0;                 // seconds, for a 503 when the session is full
 };
 
 }  // namespace relay::edge

@@ -372,6 +372,11 @@ asio::awaitable<error_code> H2Session::ping_loop() {
   }
 }
 
+std::uint32_t H2Session::peer_max_concurrent_streams() const {
+  if (session_ == nullptr) return options_.max_concurrent_streams;
+  return nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
 core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(const core::Headers& headers,
                                                                bool end_stream) {
   if (!is_open()) return make_error_code(going_away_ ? Errc::refused : Errc::session_closed);

@@ -22,6 +22,10 @@ inline constexpr std::string_view bad_request = "RELAY_BAD_REQUEST";
 inline constexpr std::string_view request_timeout = "RELAY_REQUEST_TIMEOUT";
 inline constexpr std::string_view signature_invalid = "RELAY_WEBHOOK_SIGNATURE_INVALID";
 inline constexpr std::string_view shutting_down = "RELAY_SHUTTING_DOWN";
+// public-limits
+inline constexpr std::string_view too_many_connections = "RELAY_TOO_MANY_CONNECTIONS";
+inline constexpr std::string_view too_many_requests = "RELAY_TOO_MANY_REQUESTS";
+inline constexpr std::string_view tunnel_busy = "RELAY_TUNNEL_BUSY";
 }  // namespace error_codes
 
 struct ErrorPage {

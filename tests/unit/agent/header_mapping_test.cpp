@@ -65,14 +65,31 @@ TEST(HeaderMapping, HopByHopAndRelayFieldsAreDropped) {
   EXPECT_THAT(head.text, HasSubstr("Transfer-Encoding: chunked\r\n"));
 }
 
-TEST(HeaderMapping, ForwardedForAppendsToTheCallersChain) {
+// The edge decides the client address (relay-remote-addr): a caller's own client-address
+// fields are dropped, not appended to (they would let it claim any address).
+TEST(HeaderMapping, ClientAddressFieldsComeFromTheEdgeOnly) {
   auto up = local3000();
   auto head = map_request(request({{"x-forwarded-for", "10.0.0.1"},
+                                   {"x-real-ip", "10.0.0.2"},
+                                   {"forwarded", "for=10.0.0.3"},
                                    {"x-forwarded-proto", "gopher"},
                                    {"relay-remote-addr", "203.0.113.9"}}),
                           {.upstream = &up});
-  EXPECT_THAT(head.text, HasSubstr("X-Forwarded-For: 10.0.0.1, 203.0.113.9\r\n"));
-  EXPECT_THAT(head.text, Not(HasSubstr("gopher")));
+  EXPECT_THAT(head.text, HasSubstr("X-Forwarded-For: 203.0.113.9\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("X-Real-IP: 203.0.113.9\r\n"));
+  EXPECT_THAT(head.text,
+              HasSubstr("Forwarded: for=203.0.113.9;host=\"abc.localhost:8080\";proto=https\r\n"));
+  for (const char* spoofed : {"10.0.0.1", "10.0.0.2", "10.0.0.3", "gopher"}) {
+    EXPECT_THAT(head.text, Not(HasSubstr(spoofed))) << spoofed;
+  }
+}
+
+TEST(HeaderMapping, ForwardedQuotesAnIpv6Client) {
+  auto up = local3000();
+  auto head =
+      map_request(request({{"relay-remote-addr", "[2001:db8::1]:5123"}}), {.upstream = &up});
+  EXPECT_THAT(head.text, HasSubstr("X-Real-IP: 2001:db8::1\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("Forwarded: for=\"[2001:db8::1]\";"));
 }
 
 TEST(HeaderMapping, ForwardedForHasNoPort) {

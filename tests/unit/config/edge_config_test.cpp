@@ -106,6 +106,42 @@ limits:
   EXPECT_EQ(got, expected);
 }
 
+// public-limits: the per-client caps, the body rate and the trusted proxies.
+TEST(EdgeConfig, ParsesThePublicLimits) {
+  auto load = parse(R"(limits:
+  body_min_rate: 2KiB
+  body_rate_grace: 20s
+  max_connections_per_ip: 0
+  max_requests_per_ip: 64
+  max_streams_per_session: 500
+  stream_wait: 1s
+  handshake_timeout: 5s
+  max_pending_handshakes: 100
+  max_pending_handshakes_per_ip: 4
+trusted_proxies: [10.0.0.0/8, "2001:db8::/32", 192.0.2.7]
+)");
+  ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
+  const auto& l = load.options.limits;
+  EXPECT_EQ(l.body_min_rate, 2048U);
+  EXPECT_EQ(l.body_rate_grace, std::chrono::seconds{20});
+  EXPECT_EQ(l.max_connections_per_ip, 0U);
+  EXPECT_EQ(l.max_requests_per_ip, 64U);
+  EXPECT_EQ(l.max_streams_per_session, 500U);
+  EXPECT_EQ(l.stream_wait, std::chrono::seconds{1});
+  EXPECT_EQ(l.handshake_timeout, std::chrono::seconds{5});
+  EXPECT_EQ(l.max_pending_handshakes, 100U);
+  EXPECT_EQ(l.max_pending_handshakes_per_ip, 4U);
+  EXPECT_EQ(load.options.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.0.2.7"}));
+}
+
+TEST(EdgeConfig, RefusesABadTrustedProxy) {
+  auto load = parse("trusted_proxies: [10.0.0.0/40]\n");
+  ASSERT_FALSE(load.ok());
+  EXPECT_NE(load.diagnostics.to_string().find("trusted_proxies"), std::string::npos);
+  EXPECT_NE(load.diagnostics.to_string().find("0 to 32"), std::string::npos);
+}
+
 TEST(EdgeConfig, TheExampleConfigIsValid) {
   auto load = load_edge_config({RELAY_SOURCE_DIR "/config/edge.yml"});
   EXPECT_TRUE(load.ok()) << load.diagnostics.to_string();

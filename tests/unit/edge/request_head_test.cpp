@@ -63,6 +63,18 @@ TEST(RequestHead, DropsHopByHopExpectAndSpoofedRelayFields) {
   EXPECT_EQ(h.get("relay-remote-addr"), "10.0.0.1:1");
 }
 
+TEST(RequestHead, DropsTheCallersClientAddressFields) {
+  auto p = parse(
+      "GET / HTTP/1.1\r\nHost: a.localhost\r\nX-Forwarded-For: 1.2.3.4\r\nX-Real-IP: 1.2.3.4\r\n"
+      "Forwarded: for=1.2.3.4\r\nX-Kept: yes\r\n\r\n");
+  auto h = make_stream_headers(p.get(), {"http", "a", "r", "10.0.0.1:1"});
+  for (auto name : {"x-forwarded-for", "x-real-ip", "forwarded"}) {
+    EXPECT_FALSE(h.contains(name)) << name;
+  }
+  EXPECT_EQ(h.get("x-kept"), "yes");
+  EXPECT_EQ(h.get("relay-remote-addr"), "10.0.0.1:1");
+}
+
 TEST(RequestHead, AbsoluteFormTargetBecomesAPath) {
   EXPECT_EQ(origin_form("http://a.localhost/x/y?z"), "/x/y?z");
   EXPECT_EQ(origin_form("https://a.localhost"), "/");
