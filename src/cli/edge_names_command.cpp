@@ -2,7 +2,7 @@
 // edge's state database. Safe while the edge runs: both open the file in WAL mode and wait for
 // each other's writes (busy timeout). The edge reads the owner on every connect and bind, so a
 // release counts from the next one; an agent that holds the name right now keeps it until it
-// disconnects, and its token re-claims the name if it comes back (docs/security.d/state.md).
+// disconnects, and its token re-claims the name if it comes back (docs/security.md).
 #include <ctime>
 #include <iostream>
 

@@ -10,7 +10,7 @@
 
 namespace relay::cli {
 
-// The `relay edge` flags for the public-limits defences (docs/security.d/public-limits.md).
+// The `relay edge` flags for the public-limits defences (docs/security.md).
 // Unset flags leave the value from edge.yml, or the default, alone.
 struct PublicLimitFlags {
   std::vector<std::string> trusted_proxies;

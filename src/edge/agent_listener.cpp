@@ -132,7 +132,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
     co_return;
   }
   auto& request = parser.get();
-  // A blocked address is refused before its token is even looked at (docs/security.d).
+  // A blocked address is refused before its token is even looked at (docs/security.md).
   const std::string client = ec ? remote : auth_limit_key(remote_ep.address());
   if (auto block = check_auth_block(*state, client, remote)) {
     co_await write_refusal(stream, block->refusal, block->retry_after);

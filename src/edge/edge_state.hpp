@@ -42,7 +42,7 @@ struct EdgeState {
   TaskTracker agent_connections;  // handshakes in progress and live sessions
   std::shared_ptr<spdlog::logger> log;
   bool stopping = false;
-  // public-limits: per-client caps (docs/security.d/public-limits.md).
+  // public-limits: per-client caps (docs/security.md).
   CidrSet trusted_proxies;  // parsed by EdgeServer::start()
   PerIpCounter connections_per_ip;
   PerIpCounter requests_per_ip;

@@ -227,7 +227,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   auto& request = parser.get();
   // An error page may keep the connection only when no request body is left unread.
   const bool reusable = request.keep_alive() && parser.is_done();
-  // Request smuggling guard (docs/security.d/parsing.md): refused heads close the connection.
+  // Request smuggling guard (docs/security.md): refused heads close the connection.
   if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
       bad.status != 0) {
     co_return co_await answer(bad.status, codes::bad_request, std::move(bad.message), false);

@@ -2,7 +2,7 @@
 refused on both hops that parse HTTP/1 (RFC 9112 §6, §3.2). On the public side, raw sockets send
 each case to the edge and the app must never see a request parsed out of another's body; on the
 app's side, a raw-socket app answers with bad framing and the caller gets a 502 with a reason.
-See docs/security.d/parsing.md."""
+See docs/security.md."""
 
 from __future__ import annotations
 

@@ -22,12 +22,12 @@ struct EdgeLimits {
   std::chrono::seconds response_timeout{120};  // agent gave no response head → 504
   std::size_t max_sessions = 10'000;
   std::size_t max_tunnels_per_session = 64;
-  // sessions: failed authtokens per client address (docs/security.d/sessions.md). Beyond
+  // sessions: failed authtokens per client address (docs/security.md). Beyond
   // `auth_failures_per_minute` (0: no limit) the address gets 429 with Retry-After for
   // `auth_failure_block`, doubling with each further block up to an hour.
   std::size_t auth_failures_per_minute = 10;
   std::chrono::seconds auth_failure_block{60};
-  // public-limits: slow and greedy clients (docs/security.d/public-limits.md). 0: no cap.
+  // public-limits: slow and greedy clients (docs/security.md). 0: no cap.
   std::size_t body_min_rate = 1024;               // bytes/s a request body must average → 408
   std::chrono::seconds body_rate_grace{10};       // ... after this much time reading it
   std::size_t max_connections_per_ip = 256;       // open public connections → 429

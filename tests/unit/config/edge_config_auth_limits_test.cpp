@@ -1,4 +1,4 @@
-// edge.yml keys of the failed-authtoken limiter (issue 10 item 8; docs/security.d/sessions.md).
+// edge.yml keys of the failed-authtoken limiter (issue 10 item 8; docs/security.md).
 #include <gtest/gtest.h>
 
 #include "relay/config/edge_config.hpp"
