@@ -452,6 +452,40 @@ class Tunnel:
 
 
 # --------------------------------------------------------------------------------------------
+# Raw sockets, for what curl will not send (hostile callers and peers)
+
+
+def read_until_closed(s: socket.socket, limit: float) -> tuple[bytes, float]:
+    """Everything the peer sends until it closes, resets or `limit` seconds pass; and the time."""
+    started = time.monotonic()
+    data = b""
+    s.settimeout(0.5)
+    while time.monotonic() - started < limit:
+        try:
+            piece = s.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:  # includes a reset and ssl.SSLError
+            break
+        if not piece:
+            break
+        data += piece
+    return data, time.monotonic() - started
+
+
+def raise_open_files(need: int) -> bool:
+    """Raises this process's soft RLIMIT_NOFILE to `need`; False when the hard limit is lower."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= need:
+        return True
+    if hard != resource.RLIM_INFINITY and hard < need:
+        return False
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    return True
+
+
+# --------------------------------------------------------------------------------------------
 # Process memory and CPU, logs
 
 

@@ -8,7 +8,6 @@ import hashlib
 import signal
 import subprocess
 
-import pytest
 
 from relay_harness import Edge, new_authtoken, relay_bin, wait_until
 

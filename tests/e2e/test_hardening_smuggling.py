@@ -9,31 +9,12 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
 
 import pytest
 
-from relay_harness import LOCALHOST, wait_until
+from relay_harness import LOCALHOST, read_until_closed, wait_until
 
 READ_LIMIT_S = 10
-
-
-def read_until_closed(s: socket.socket, limit: float = READ_LIMIT_S) -> bytes:
-    """Everything the peer sends until it closes (or `limit` seconds pass)."""
-    started = time.monotonic()
-    data = b""
-    s.settimeout(0.5)
-    while time.monotonic() - started < limit:
-        try:
-            piece = s.recv(65536)
-        except socket.timeout:
-            continue
-        except OSError:
-            break
-        if not piece:
-            break
-        data += piece
-    return data
 
 
 def parse_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -52,7 +33,7 @@ def parse_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
 def send_raw(port: int, data: bytes) -> tuple[int, dict[str, str], bytes, bytes]:
     with socket.create_connection((LOCALHOST, port), timeout=10) as s:
         s.sendall(data)
-        raw = read_until_closed(s)
+        raw, _ = read_until_closed(s, READ_LIMIT_S)
     status, headers, body = parse_response(raw)
     return status, headers, body, raw
 

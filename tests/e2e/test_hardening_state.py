@@ -15,7 +15,6 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 
 from inspector_client import WEB_RX, Api
 from relay_harness import relay_bin, wait_until

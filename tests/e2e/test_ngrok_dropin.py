@@ -10,12 +10,9 @@
 """
 from __future__ import annotations
 
-import json
-import os
 import re
 import stat
 import subprocess
-import urllib.request
 
 from inspector_client import Api
 from relay_harness import RelayProcess, free_port, relay_bin, wait_until

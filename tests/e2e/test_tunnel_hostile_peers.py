@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from relay_harness import LOCALHOST, Tunnel
+from relay_harness import LOCALHOST, Tunnel, read_until_closed
 
 HEADER_TIMEOUT_S = 2
 
@@ -40,24 +40,6 @@ def tls_to_agent_port(edge, pki):
     ctx.set_alpn_protocols(["relay/1"])
     raw = socket.create_connection((LOCALHOST, edge.agent_port), timeout=10)
     return ctx.wrap_socket(raw, server_hostname="localhost")
-
-
-def read_until_closed(s, limit: float) -> tuple[bytes, float]:
-    """Reads until the peer closes (or `limit` seconds pass); returns the bytes and the time."""
-    started = time.monotonic()
-    data = b""
-    s.settimeout(0.5)
-    while time.monotonic() - started < limit:
-        try:
-            piece = s.recv(65536)
-        except socket.timeout:
-            continue
-        except (ConnectionResetError, ssl.SSLError, OSError):
-            break
-        if not piece:
-            break
-        data += piece
-    return data, time.monotonic() - started
 
 
 def connect_request(body: bytes, token: str | None) -> bytes:
