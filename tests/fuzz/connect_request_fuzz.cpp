@@ -4,6 +4,7 @@
 
 #include "edge/connect_check.hpp"
 #include "edge/session_registry.hpp"
+#include "relay/store/store.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace relay::edge;
@@ -13,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto checked = check_connect(head, body, tokens, false);
   auto* accepted = std::get_if<ConnectAccepted>(&checked);
   if (accepted == nullptr) return 0;
-  SessionRegistry registry(tokens.all(), std::chrono::seconds(60), 64, 16);
+  const auto store = relay::store::make_memory_store();  // one per input: no owners carried over
+  SessionRegistry registry(tokens.all(), std::chrono::seconds(60), 64, 16, store->names());
   NameGenerator names;
   auto now = std::chrono::steady_clock::now();
   auto first = registry.open({accepted->token, accepted->request.tunnels, accepted->request.resume},
