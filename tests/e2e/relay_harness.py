@@ -473,6 +473,19 @@ def read_until_closed(s: socket.socket, limit: float) -> tuple[bytes, float]:
     return data, time.monotonic() - started
 
 
+def parse_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """The first response in `data`: status (0 when none), lower-case headers, body after the head."""
+    if not data.startswith(b"HTTP/1."):
+        return 0, {}, data
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split(" ", 2)[1]), headers, body
+
+
 def raise_open_files(need: int) -> bool:
     """Raises this process's soft RLIMIT_NOFILE to `need`; False when the hard limit is lower."""
     import resource

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from relay_harness import LOCALHOST, raise_open_files
+from relay_harness import LOCALHOST, parse_response, raise_open_files
 
 ATTACKER = "127.0.0.2"
 SANITIZED = bool(os.environ.get("RELAY_SANITIZED"))
@@ -43,13 +43,7 @@ def read_response(s: socket.socket, limit: float = 5) -> tuple[int, dict[str, st
         pass
     if b"\r\n\r\n" not in data:
         return 0, {}, data
-    head_bytes, body = data.split(b"\r\n\r\n", 1)
-    lines = head_bytes.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return int(lines[0].split()[1]), headers, body
+    return parse_response(data)
 
 
 def legit_get(tunnel, edge, path: str, limit: float) -> tuple[int, float]:

@@ -12,22 +12,9 @@ import threading
 
 import pytest
 
-from relay_harness import LOCALHOST, read_until_closed, wait_until
+from relay_harness import LOCALHOST, parse_response, read_until_closed, wait_until
 
 READ_LIMIT_S = 10
-
-
-def parse_response(data: bytes) -> tuple[int, dict[str, str], bytes]:
-    """The first response in `data`: status (0 when none), lower-case headers, body after the head."""
-    if not data.startswith(b"HTTP/1."):
-        return 0, {}, data
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return int(lines[0].split(" ", 2)[1]), headers, body
 
 
 def send_raw(port: int, data: bytes) -> tuple[int, dict[str, str], bytes, bytes]:
