@@ -6,7 +6,7 @@ set(allowed_net     core net)
 set(allowed_verify  core verify)
 set(allowed_inspect core net verify inspect)
 set(allowed_store   core store)
-set(allowed_edge    core net inspect store edge)
+set(allowed_edge    core net verify inspect store edge)
 set(allowed_agent   core net verify inspect agent)
 set(allowed_config  core net verify edge agent config)
 

@@ -108,7 +108,7 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
 protocol::ConnectRequest Agent::Impl::connect_request() const {
   protocol::ConnectRequest r;
   r.agent_version = std::string(kAgentVersion);
-  for (const auto& t : tunnels_) r.tunnels.push_back({t->requested_name, t->options.proto, ""});
+  for (const auto& t : tunnels_) r.tunnels.push_back({t->requested_name, t->options.proto, "", std::nullopt});
   r.resume = session_id_;
   return r;
 }
@@ -335,7 +335,7 @@ asio::awaitable<core::Result<TunnelStatus>> Agent::Impl::add_tunnel(TunnelOption
   auto pending = std::make_shared<PendingBind>(io_.get_executor());
   pending->tunnel = t->options.name;
   pending_.push_back(pending);
-  session_->send(protocol::BindMessage{{{t->requested_name, t->options.proto, ""}}});
+  session_->send(protocol::BindMessage{{{t->requested_name, t->options.proto, "", std::nullopt}}});
   asio::steady_timer timeout(io_, kBindTimeout);
   timeout.async_wait([pending](const boost::system::error_code& ec) {
     if (!ec && !pending->finished) {

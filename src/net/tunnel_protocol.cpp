@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +27,86 @@ bool read_string(const json& obj, const char* key, std::string& out, std::string
   return true;
 }
 
+// Reads an optional integer member within [low, high].
+template <class T>
+bool read_integer(const json& obj, const char* key, T& out, std::int64_t low, std::int64_t high,
+                  std::string& error) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return true;
+  if (!it->is_number_integer() || it->get<std::int64_t>() < low || it->get<std::int64_t>() > high) {
+    error = std::string("'") + key + "' must be an integer between " + std::to_string(low) +
+            " and " + std::to_string(high);
+    return false;
+  }
+  out = static_cast<T>(it->get<std::int64_t>());
+  return true;
+}
+
+bool read_bool(const json& obj, const char* key, bool& out, std::string& error) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return true;
+  if (!it->is_boolean()) {
+    error = std::string("'") + key + "' must be true or false";
+    return false;
+  }
+  out = it->get<bool>();
+  return true;
+}
+
+bool read_seconds(const json& obj, const char* key, std::chrono::seconds& out, std::int64_t high,
+                  std::string& error) {
+  std::int64_t value = out.count();
+  if (!read_integer(obj, key, value, 0, high, error)) return false;
+  out = std::chrono::seconds(value);
+  return true;
+}
+
+// "buffer": {"mode","ttl","max","status","concurrency","ordered","dedupe_window"}; seconds.
+bool parse_buffer(const json& t, std::optional<core::BufferPolicy>& out, std::string& error) {
+  auto it = t.find("buffer");
+  if (it == t.end() || it->is_null()) return true;
+  if (!it->is_object()) {
+    error = "'buffer' must be an object";
+    return false;
+  }
+  core::BufferPolicy policy;
+  std::string mode = "offline";
+  if (!read_string(*it, "mode", mode, error)) return false;
+  auto parsed = core::parse_buffer_mode(mode);
+  if (!parsed) {
+    error = "'buffer.mode' must be \"off\", \"offline\" or \"always\"";
+    return false;
+  }
+  policy.mode = *parsed;
+  using B = core::BufferPolicyBounds;
+  if (!read_seconds(*it, "ttl", policy.ttl, B::kMaxTtl.count(), error) ||
+      !read_integer(*it, "max", policy.max_events, 0, B::kMaxEvents, error) ||
+      !read_integer(*it, "status", policy.status, 0, 999, error) ||
+      !read_integer(*it, "concurrency", policy.concurrency, 0, B::kMaxConcurrency, error) ||
+      !read_bool(*it, "ordered", policy.ordered, error) ||
+      !read_seconds(*it, "dedupe_window", policy.dedupe_window, B::kMaxDedupeWindow.count(),
+                    error)) {
+    error = "in 'buffer': " + error;
+    return false;
+  }
+  if (auto why = core::buffer_policy_error(policy); !why.empty()) {
+    error = "in 'buffer': " + std::string(why);
+    return false;
+  }
+  if (policy.enabled()) out = policy;
+  return true;
+}
+
+json buffer_json(const core::BufferPolicy& p) {
+  return {{"mode", core::to_string(p.mode)},
+          {"ttl", p.ttl.count()},
+          {"max", p.max_events},
+          {"status", p.status},
+          {"concurrency", p.concurrency},
+          {"ordered", p.ordered},
+          {"dedupe_window", p.dedupe_window.count()}};
+}
+
 bool parse_tunnels(const json& obj, std::vector<TunnelRequest>& out, std::string& error) {
   auto it = obj.find("tunnels");
   if (it == obj.end()) return true;
@@ -39,7 +121,7 @@ bool parse_tunnels(const json& obj, std::vector<TunnelRequest>& out, std::string
     }
     TunnelRequest r;
     if (!read_string(t, "name", r.name, error) || !read_string(t, "proto", r.proto, error) ||
-        !read_string(t, "hostname", r.hostname, error)) {
+        !read_string(t, "hostname", r.hostname, error) || !parse_buffer(t, r.buffer, error)) {
       return false;
     }
     if (r.proto.empty()) r.proto = "http";
@@ -53,6 +135,7 @@ json tunnels_json(const std::vector<TunnelRequest>& tunnels) {
   for (const auto& t : tunnels) {
     json o = {{"name", t.name}, {"proto", t.proto}};
     if (!t.hostname.empty()) o["hostname"] = t.hostname;
+    if (t.buffer && t.buffer->enabled()) o["buffer"] = buffer_json(*t.buffer);
     arr.push_back(std::move(o));
   }
   return arr;
@@ -82,6 +165,52 @@ bool parse_infos(const json& obj, std::vector<TunnelInfo>& out, std::string& err
       return false;
     }
     out.push_back(std::move(info));
+  }
+  return true;
+}
+
+json summary_json(const DeliverySummary& d) {
+  return {{"id", d.id},
+          {"tunnel", d.tunnel},
+          {"state", d.state},
+          {"method", d.method},
+          {"path", d.path},
+          {"received_at_ms", d.received_at_ms},
+          {"attempts", d.attempts},
+          {"next_attempt_at_ms", d.next_attempt_at_ms},
+          {"last_status", d.last_status},
+          {"last_error", d.last_error},
+          {"event_id", d.event_id},
+          {"body_bytes", d.body_bytes}};
+}
+
+bool parse_summaries(const json& obj, std::vector<DeliverySummary>& out, std::string& error) {
+  auto it = obj.find("deliveries");
+  if (it == obj.end()) return true;
+  if (!it->is_array()) {
+    error = "'deliveries' must be an array";
+    return false;
+  }
+  constexpr std::int64_t kMax = INT64_MAX;
+  for (const auto& d : *it) {
+    if (!d.is_object()) {
+      error = "each entry of 'deliveries' must be an object";
+      return false;
+    }
+    DeliverySummary s;
+    if (!read_string(d, "id", s.id, error) || !read_string(d, "tunnel", s.tunnel, error) ||
+        !read_string(d, "state", s.state, error) || !read_string(d, "method", s.method, error) ||
+        !read_string(d, "path", s.path, error) ||
+        !read_integer(d, "received_at_ms", s.received_at_ms, 0, kMax, error) ||
+        !read_integer(d, "attempts", s.attempts, 0, INT32_MAX, error) ||
+        !read_integer(d, "next_attempt_at_ms", s.next_attempt_at_ms, 0, kMax, error) ||
+        !read_integer(d, "last_status", s.last_status, 0, 999, error) ||
+        !read_string(d, "last_error", s.last_error, error) ||
+        !read_string(d, "event_id", s.event_id, error) ||
+        !read_integer(d, "body_bytes", s.body_bytes, 0, kMax, error)) {
+      return false;
+    }
+    out.push_back(std::move(s));
   }
   return true;
 }
@@ -210,6 +339,42 @@ std::optional<ControlMessage> parse_control_message(std::string_view line, std::
     }
     return m;
   }
+  if (type == "list_deliveries") {
+    ListDeliveriesMessage m;
+    if (!read_string(*j, "request", m.request, error) ||
+        !read_string(*j, "tunnel", m.tunnel, error) || !read_string(*j, "state", m.state, error) ||
+        !read_integer(*j, "limit", m.limit, 1, 1000, error)) {
+      return std::nullopt;
+    }
+    return m;
+  }
+  if (type == "deliveries") {
+    DeliveriesMessage m;
+    if (!read_string(*j, "request", m.request, error) ||
+        !parse_summaries(*j, m.deliveries, error)) {
+      return std::nullopt;
+    }
+    return m;
+  }
+  if (type == "delivery_command") {
+    DeliveryCommandMessage m;
+    if (!read_string(*j, "request", m.request, error) ||
+        !read_string(*j, "action", m.action, error) ||
+        !read_string(*j, "delivery_id", m.delivery_id, error) ||
+        !read_string(*j, "tunnel", m.tunnel, error) || !read_string(*j, "state", m.state, error)) {
+      return std::nullopt;
+    }
+    return m;
+  }
+  if (type == "delivery_result") {
+    DeliveryResultMessage m;
+    if (!read_string(*j, "request", m.request, error) ||
+        !read_integer(*j, "count", m.count, 0, INT64_MAX, error) ||
+        !read_string(*j, "code", m.code, error) || !read_string(*j, "message", m.message, error)) {
+      return std::nullopt;
+    }
+    return m;
+  }
   error = type.empty() ? "missing 'type'" : "unknown message type '" + type + "'";
   return std::nullopt;
 }
@@ -226,10 +391,29 @@ std::string serialize(const ControlMessage& message) {
           return {{"type", "unbind"}, {"names", m.names}};
         } else if constexpr (std::is_same_v<T, BoundMessage>) {
           return {{"type", "bound"}, {"tunnels", infos_json(m.tunnels)}};
-        } else {
+        } else if constexpr (std::is_same_v<T, ErrorMessage>) {
           json o = {{"type", "error"}, {"code", m.code}, {"message", m.message}};
           if (!m.tunnel.empty()) o["tunnel"] = m.tunnel;
           return o;
+        } else if constexpr (std::is_same_v<T, ListDeliveriesMessage>) {
+          return {{"type", "list_deliveries"},
+                  {"request", m.request},
+                  {"tunnel", m.tunnel},
+                  {"state", m.state},
+                  {"limit", m.limit}};
+        } else if constexpr (std::is_same_v<T, DeliveriesMessage>) {
+          json list = json::array();
+          for (const auto& d : m.deliveries) list.push_back(summary_json(d));
+          return {{"type", "deliveries"}, {"request", m.request}, {"deliveries", std::move(list)}};
+        } else if constexpr (std::is_same_v<T, DeliveryCommandMessage>) {
+          return {{"type", "delivery_command"},   {"request", m.request}, {"action", m.action},
+                  {"delivery_id", m.delivery_id}, {"tunnel", m.tunnel},   {"state", m.state}};
+        } else {
+          return {{"type", "delivery_result"},
+                  {"request", m.request},
+                  {"count", m.count},
+                  {"code", m.code},
+                  {"message", m.message}};
         }
       },
       message);

@@ -12,6 +12,8 @@ class Category final : public boost::system::error_category {
     switch (static_cast<Errc>(value)) {
       case Errc::unavailable:
         return "the edge's state database cannot be read or written";
+      case Errc::full:
+        return "the delivery queue is full (the tunnel's buffer_max, or the store's size limit)";
     }
     return "unknown store error";
   }

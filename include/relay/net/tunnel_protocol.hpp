@@ -1,11 +1,13 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "relay/core/buffer_policy.hpp"
 #include "relay/core/headers.hpp"
 
 // relay/1: the types both ends of the tunnel share (docs/protocol.md is the normative text).
@@ -22,14 +24,24 @@ inline constexpr std::string_view kUpgradeToken = "relay-h2";
 inline constexpr std::string_view kTunnelHeader = "relay-tunnel";
 inline constexpr std::string_view kRequestIdHeader = "relay-request-id";
 inline constexpr std::string_view kRemoteAddrHeader = "relay-remote-addr";
+// Headers the edge adds to a stream that delivers a queued request (docs/delivery.md). The edge
+// strips them from public requests, so the agent may trust them; the agent passes them on to
+// the app. Received-at is RFC 3339 UTC with milliseconds ("2026-12-06T10:15:30.123Z"): the
+// agent judges a signature's freshness against it, not against its own clock.
+inline constexpr std::string_view kDeliveryIdHeader = "relay-delivery-id";
+inline constexpr std::string_view kReceivedAtHeader = "relay-received-at";
+inline constexpr std::string_view kDeliveryAttemptHeader = "relay-delivery-attempt";  // 1, 2, …
 
 // HTTP/1.1 connection-specific fields, which HTTP/2 forbids and a proxy must not forward.
 bool is_hop_by_hop(std::string_view lower_case_name);
 
 struct TunnelRequest {
-  std::string name;          // requested name; empty: the edge picks a random one
+  std::string name;  // requested name; empty: the edge picks a random one
   std::string proto = "http";
-  std::string hostname;      // full host name, for edges that allow custom domains
+  std::string hostname;  // full host name, for edges that allow custom domains
+  // Durable delivery (JSON "buffer", absent when off). The parser checks it against
+  // core::BufferPolicyBounds.
+  std::optional<core::BufferPolicy> buffer;
 };
 
 struct ConnectRequest {
@@ -51,25 +63,68 @@ struct ErrorBody {
 };
 
 // Control stream messages (one JSON object per line).
-struct SessionMessage {   // edge → agent, first message
+struct SessionMessage {  // edge → agent, first message
   std::string id;
   std::vector<TunnelInfo> tunnels;
 };
-struct BindMessage {      // agent → edge: add tunnels to the session
+struct BindMessage {  // agent → edge: add tunnels to the session
   std::vector<TunnelRequest> tunnels;
 };
-struct UnbindMessage {    // agent → edge: remove tunnels
+struct UnbindMessage {  // agent → edge: remove tunnels
   std::vector<std::string> names;
 };
-struct BoundMessage {     // edge → agent: answer to bind
+struct BoundMessage {  // edge → agent: answer to bind
   std::vector<TunnelInfo> tunnels;
 };
-struct ErrorMessage {     // edge → agent: a bind failed, or any other report
+struct ErrorMessage {  // edge → agent: a bind failed, or any other report
   std::string code;
   std::string message;
   std::string tunnel;
 };
-using ControlMessage = std::variant<SessionMessage, BindMessage, UnbindMessage, BoundMessage, ErrorMessage>;
+
+// Durable delivery: the agent's inspector and `relay queue` see and manage the queue of the
+// session's own tunnels, which lives at the edge. Each request carries an id the answer repeats.
+struct DeliverySummary {
+  std::string id;
+  std::string tunnel;
+  std::string state;  // "queued", "delivering", "delivered", "dead"
+  std::string method;
+  std::string path;
+  std::int64_t received_at_ms = 0;  // Unix ms
+  int attempts = 0;
+  std::int64_t next_attempt_at_ms = 0;  // 0: none scheduled
+  int last_status = 0;                  // 0: no HTTP answer (refused, timeout, …)
+  std::string last_error;
+  std::string event_id;  // the provider's, "" none
+  std::uint64_t body_bytes = 0;
+};
+struct ListDeliveriesMessage {  // agent → edge
+  std::string request;          // echoed in the answer
+  std::string tunnel;           // "" every tunnel of the session
+  std::string state;            // "" every state
+  int limit = 100;              // newest first, at most 1000
+};
+struct DeliveriesMessage {  // edge → agent: answer to list_deliveries
+  std::string request;
+  std::vector<DeliverySummary> deliveries;
+};
+struct DeliveryCommandMessage {  // agent → edge
+  std::string request;
+  std::string action;       // "retry", "drop" (one delivery_id), "purge" (tunnel [, state])
+  std::string delivery_id;  // retry, drop
+  std::string tunnel;       // purge
+  std::string state;        // purge: "" every state but delivering
+};
+struct DeliveryResultMessage {  // edge → agent: answer to delivery_command
+  std::string request;
+  std::uint64_t count = 0;  // deliveries changed
+  std::string code;         // "" success; else not_found, bad_request, store_unavailable, …
+  std::string message;
+};
+
+using ControlMessage = std::variant<SessionMessage, BindMessage, UnbindMessage, BoundMessage,
+                                    ErrorMessage, ListDeliveriesMessage, DeliveriesMessage,
+                                    DeliveryCommandMessage, DeliveryResultMessage>;
 
 // Parsers return nullopt and set `error` (what was wrong, for the peer or the log).
 std::optional<ConnectRequest> parse_connect_request(std::string_view json, std::string& error);

@@ -6,6 +6,7 @@ namespace relay::store {
 
 enum class Errc {
   unavailable = 1,  // the database cannot be read or written (disk full, I/O error, locked)
+  full,             // a tunnel's queue holds buffer_max events, or the store its size limit
 };
 
 const boost::system::error_category& store_category();

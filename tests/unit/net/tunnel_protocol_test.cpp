@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::net::protocol {
+namespace {
+
+TEST(TunnelProtocolBuffer, PolicyRoundTripsThroughTheConnectRequest) {
+  ConnectRequest request;
+  core::BufferPolicy policy;
+  policy.mode = core::BufferMode::always;
+  policy.ttl = std::chrono::seconds(60);
+  policy.max_events = 7;
+  policy.status = 202;
+  policy.concurrency = 1;
+  policy.ordered = true;
+  policy.dedupe_window = std::chrono::seconds(0);
+  request.tunnels.push_back({"hooks", "http", "", policy});
+  request.tunnels.push_back({"plain", "http", "", std::nullopt});
+  std::string error;
+  auto parsed = parse_connect_request(serialize(request), error);
+  ASSERT_TRUE(parsed) << error;
+  ASSERT_EQ(parsed->tunnels.size(), 2U);
+  ASSERT_TRUE(parsed->tunnels[0].buffer);
+  EXPECT_EQ(*parsed->tunnels[0].buffer, policy);
+  EXPECT_FALSE(parsed->tunnels[1].buffer);
+}
+
+TEST(TunnelProtocolBuffer, DefaultsFillWhatTheAgentLeftOut) {
+  std::string error;
+  auto parsed = parse_connect_request(
+      R"({"version":1,"tunnels":[{"name":"a","buffer":{"mode":"offline"}}]})", error);
+  ASSERT_TRUE(parsed) << error;
+  ASSERT_TRUE(parsed->tunnels[0].buffer);
+  EXPECT_EQ(*parsed->tunnels[0].buffer, core::BufferPolicy{.mode = core::BufferMode::offline});
+}
+
+TEST(TunnelProtocolBuffer, OffMeansNoPolicy) {
+  std::string error;
+  auto parsed =
+      parse_connect_request(R"({"version":1,"tunnels":[{"buffer":{"mode":"off"}}]})", error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_FALSE(parsed->tunnels[0].buffer);
+}
+
+TEST(TunnelProtocolBuffer, OutOfBoundsValuesAreRefusedWithTheReason) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"mode":"sometimes"})", "'buffer.mode'"},
+      {R"({"status":404})", "2xx"},
+      {R"({"concurrency":0})", "buffer_concurrency"},
+      {R"({"concurrency":65})", "'concurrency'"},
+      {R"({"ttl":0})", "buffer_ttl"},
+      {R"({"ttl":"1h"})", "'ttl'"},
+      {R"({"max":-1})", "'max'"},
+      {R"({"ordered":"yes"})", "'ordered'"},
+      {R"([1])", "'buffer' must be an object"},
+  };
+  for (const auto& [buffer, expected] : cases) {
+    std::string error;
+    auto json = std::string(R"({"version":1,"tunnels":[{"buffer":)") + buffer + "}]}";
+    EXPECT_FALSE(parse_connect_request(json, error)) << buffer;
+    EXPECT_NE(error.find(expected), std::string::npos) << buffer << ": " << error;
+  }
+}
+
+TEST(TunnelProtocolDeliveries, MessagesRoundTrip) {
+  DeliverySummary d{"d1",          "hooks", "dead", "POST", "/x?y",
+                    1700000000123, 3,       0,      403,    "signature invalid",
+                    "evt_1",       42};
+  std::vector<ControlMessage> messages = {
+      ListDeliveriesMessage{"r1", "hooks", "queued", 10},
+      DeliveriesMessage{"r1", {d}},
+      DeliveryCommandMessage{"r2", "purge", "", "hooks", "dead"},
+      DeliveryResultMessage{"r2", 5, "", ""},
+  };
+  for (const auto& m : messages) {
+    std::string line = serialize(m);
+    ASSERT_EQ(line.back(), '\n');
+    std::string error;
+    auto parsed = parse_control_message(line, error);
+    ASSERT_TRUE(parsed) << error;
+    EXPECT_EQ(serialize(*parsed), line);
+  }
+}
+
+TEST(TunnelProtocolDeliveries, ListLimitIsBounded) {
+  std::string error;
+  EXPECT_FALSE(parse_control_message(R"({"type":"list_deliveries","limit":5000})", error));
+  EXPECT_NE(error.find("'limit'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace relay::net::protocol
