@@ -1,5 +1,7 @@
 #include "store/sqlite_writer.hpp"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include "relay/store/error.hpp"
@@ -15,6 +17,7 @@ SqliteWriter::SqliteWriter(SqliteConnection& db, FailureLog& failures)
       savepoint_(db, "SAVEPOINT job"),
       release_(db, "RELEASE job"),
       rollback_to_(db, "ROLLBACK TO job"),
+
       thread_([this] { loop(); }) {}
 
 SqliteWriter::~SqliteWriter() {
@@ -74,6 +77,18 @@ void SqliteWriter::execute(const std::vector<Job*>& jobs) {
 }
 
 bool SqliteWriter::execute_together(const std::vector<Job*>& jobs) {
+  // synchronous is per connection and applies to the next commit (set outside a transaction).
+  // Not a prepared statement: SQLite applies this pragma when it compiles it.
+  const bool durable = std::any_of(jobs.begin(), jobs.end(),
+                                   [](const Job* job) { return job->sync() == Sync::durable; });
+  const Sync wanted = durable ? Sync::durable : Sync::relaxed;
+  if (wanted != current_sync_) {
+    sqlite3_exec(
+        db_.handle(),
+        wanted == Sync::durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+        nullptr, nullptr, nullptr);
+    current_sync_ = wanted;
+  }
   // A transaction that cannot start or commit is the disk's or the file's fault, not a job's:
   // every job fails, none is retried alone.
   if (int rc = step(begin_); rc != SQLITE_DONE) {

@@ -40,14 +40,27 @@ class SqliteWriter {
   SqliteWriter(const SqliteWriter&) = delete;
   SqliteWriter& operator=(const SqliteWriter&) = delete;
 
+  // How a job's commit must reach the disk before its coroutine resumes.
+  enum class Sync {
+    // fsync'd (synchronous=FULL): survives a power cut. What was promised to someone outside:
+    // an append answered "queued", an operator's retry, drop or purge.
+    durable,
+    // Written to the WAL, fsync'd with the next durable commit or checkpoint
+    // (synchronous=NORMAL): survives the process dying, a power cut may undo it. What
+    // at-least-once delivery tolerates losing: a lease, an ack or nack (the delivery is sent
+    // again), a dedupe entry of a live request, reads.
+    relaxed,
+  };
+
   // Runs `work(db)` on the writer thread, within the next batch's transaction, and completes
   // with its result once that transaction is committed (a failed commit: Errc::unavailable).
-  // `work` may run twice: when another job's failure aborts a batch, each job is re-run alone.
+  // A batch with one durable job is committed durably. `work` may run twice: when another
+  // job's failure aborts a batch, each job is re-run alone.
   template <class T, class Work>
-  boost::asio::awaitable<core::Result<T>> run(Work work) {
+  boost::asio::awaitable<core::Result<T>> run(Sync sync, Work work) {
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(core::Result<T>)>(
-        [this, work = std::move(work)](auto handler) mutable {
-          submit(std::make_unique<JobFor<T, Work, decltype(handler)>>(std::move(work),
+        [this, sync, work = std::move(work)](auto handler) mutable {
+          submit(std::make_unique<JobFor<T, Work, decltype(handler)>>(sync, std::move(work),
                                                                       std::move(handler)));
         },
         boost::asio::use_awaitable);
@@ -56,19 +69,25 @@ class SqliteWriter {
  private:
   class Job {
    public:
+    explicit Job(Sync sync) : sync_(sync) {}
     virtual ~Job() = default;
+    [[nodiscard]] Sync sync() const { return sync_; }
     // Runs the work; true when it failed (its savepoint is rolled back).
     virtual bool execute(SqliteConnection& db) = 0;
     virtual void fail(core::error_code ec) = 0;
     // Posts the result to the awaiting coroutine's executor.
     virtual void complete() = 0;
+
+   private:
+    Sync sync_;
   };
 
   template <class T, class Work, class Handler>
   class JobFor final : public Job {
    public:
-    JobFor(Work work, Handler handler)
-        : work_(std::move(work)),
+    JobFor(Sync sync, Work work, Handler handler)
+        : Job(sync),
+          work_(std::move(work)),
           handler_(std::move(handler)),
           guard_(boost::asio::get_associated_executor(handler_)) {}
     bool execute(SqliteConnection& db) override {
@@ -107,6 +126,7 @@ class SqliteWriter {
   Statement savepoint_;
   Statement release_;
   Statement rollback_to_;
+  Sync current_sync_ = Sync::durable;  // kPragmas set synchronous=FULL
 
   std::mutex mutex_;
   std::condition_variable wake_;
