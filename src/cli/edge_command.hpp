@@ -31,6 +31,8 @@ struct EdgeFlags {
   long long auth_failures_per_minute = 10;
   long long auth_failure_block_seconds = 60;
   PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
+  // durable delivery: store: "2GiB"; "" or "0" no limit
+  std::string store_max_size;
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);
