@@ -286,8 +286,9 @@ void add_edge_command(CLI::App& app, CliContext& ctx) {
   auto config = add_edge_config_flag(*cmd);  // --config edge.yml (src/cli/edge_config_flags.cpp)
   add_edge_token_command(*cmd, ctx);         // relay edge token add|list|revoke
   add_edge_names_command(*cmd, ctx);         // relay edge names list|release (state)
+  add_edge_queue_command(*cmd, ctx);         // relay edge queue stats|list (durable delivery)
   cmd->callback([&ctx, flags, cmd, config] {
-    if (edge_token_invoked(*cmd) || edge_names_invoked(*cmd)) return;
+    if (edge_token_invoked(*cmd) || edge_names_invoked(*cmd) || edge_queue_invoked(*cmd)) return;
     ctx.apply_logging();
     auto options = edge_options_for(*cmd, *flags, *config, ctx);
     ctx.exit_code = options ? run_edge(std::move(*options)) : kExitFailure;
