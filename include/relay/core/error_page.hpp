@@ -26,6 +26,8 @@ inline constexpr std::string_view shutting_down = "RELAY_SHUTTING_DOWN";
 inline constexpr std::string_view too_many_connections = "RELAY_TOO_MANY_CONNECTIONS";
 inline constexpr std::string_view too_many_requests = "RELAY_TOO_MANY_REQUESTS";
 inline constexpr std::string_view tunnel_busy = "RELAY_TUNNEL_BUSY";
+// durable delivery (agent): a delivery stream whose relay-received-at or attempt is malformed
+inline constexpr std::string_view bad_delivery = "RELAY_BAD_DELIVERY";
 }  // namespace error_codes
 
 struct ErrorPage {
