@@ -17,6 +17,7 @@
 #include "agent/verifier_factory.hpp"
 #include "agent/verify_step.hpp"
 #include "relay/core/log.hpp"
+#include "relay/inspect/error.hpp"
 
 namespace relay::agent {
 
@@ -189,6 +190,7 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
     auto reason = co_await session_->run();
     session_.reset();
     finish_pending("the session with the edge ended before it answered");
+    finish_queries(inspect::Errc::no_session);
     set_offline(reason ? reason.message() : "closed");
     if (stopping_) break;
 
@@ -295,6 +297,7 @@ void Agent::Impl::on_control(const protocol::ControlMessage& message) {
     }
     return;
   }
+  if (on_queue_answer(message)) return;
   if (const auto* error = std::get_if<protocol::ErrorMessage>(&message)) {
     core::log_event(
         *log(), spdlog::level::warn, "edge reported an error",
