@@ -9,6 +9,13 @@
 
 namespace relay::edge {
 
+// Now, in Unix ms (the queue's time base).
+inline std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // What one delivery attempt got back from the agent (docs/delivery.md, "Retries"): an HTTP
 // answer (the app's, or the agent's own error with Relay-Error-Code), or none at all.
 struct AttemptAnswer {
