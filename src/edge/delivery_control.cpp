@@ -11,6 +11,9 @@ namespace protocol = net::protocol;
 namespace {
 
 constexpr int kMaxListLimit = 1000;
+// A control line is at most 64 KiB (docs/protocol.md §5; a longer one ends the session): a list
+// of long last_errors is cut, newest kept, to stay under it.
+constexpr std::size_t kMaxAnswerLine = 60 * 1024;
 
 bool owns(const std::vector<std::string>& own_tunnels, const std::string& tunnel) {
   return std::find(own_tunnels.begin(), own_tunnels.end(), tunnel) != own_tunnels.end();
@@ -82,6 +85,13 @@ boost::asio::awaitable<protocol::DeliveriesMessage> list_deliveries(
   if (found.size() > limit) found.resize(limit);
   answer.deliveries.reserve(found.size());
   for (const auto& d : found) answer.deliveries.push_back(summarize(d));
+  for (;;) {
+    const std::size_t size = protocol::serialize(protocol::ControlMessage{answer}).size();
+    if (size <= kMaxAnswerLine || answer.deliveries.empty()) break;
+    const std::size_t n = answer.deliveries.size();
+    const std::size_t excess = n * (size - kMaxAnswerLine) / size + 1;
+    answer.deliveries.resize(n - std::min(n, excess));
+  }
   co_return answer;
 }
 
