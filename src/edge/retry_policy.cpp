@@ -41,7 +41,7 @@ std::optional<std::int64_t> parse_imf_fixdate(std::string_view s) {
   }
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const auto month_it = std::find(kMonths.begin(), kMonths.end(), s.substr(8, 3));
+  const auto* const month_it = std::find(kMonths.begin(), kMonths.end(), s.substr(8, 3));
   const auto day = digits(s.substr(5, 2));
   const auto year = digits(s.substr(12, 4));
   const auto hour = digits(s.substr(17, 2));
