@@ -150,13 +150,16 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
   }
   // durable delivery: the agent's view of the queue of its own tunnels.
   if (auto* list = std::get_if<protocol::ListDeliveriesMessage>(&*message)) {
-    protocol::ControlMessage reply = co_await list_deliveries(state_->store->deliveries(), *list,
-                                                              state_->registry.names_of(id_));
+    // Named, not temporaries, in the co_await expressions (a GCC 12 coroutine bug).
+    const auto own = state_->registry.names_of(id_);
+    protocol::ControlMessage reply =
+        co_await list_deliveries(state_->store->deliveries(), *list, own);
     co_return co_await send(reply);
   }
   if (auto* command = std::get_if<protocol::DeliveryCommandMessage>(&*message)) {
-    auto done = co_await run_delivery_command(state_->store->deliveries(), *command,
-                                              state_->registry.names_of(id_), unix_now_ms(),
+    const auto own = state_->registry.names_of(id_);
+    const std::int64_t now = unix_now_ms();
+    auto done = co_await run_delivery_command(state_->store->deliveries(), *command, own, now,
                                               state_->delivery_wakeup);
     if (done.code.empty() && done.count > 0) {
       core::log_event(*state_->log, spdlog::level::info, "delivery command from agent",

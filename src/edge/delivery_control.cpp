@@ -74,7 +74,9 @@ boost::asio::awaitable<protocol::DeliveriesMessage> list_deliveries(
   const auto limit = static_cast<std::size_t>(std::clamp(request.limit, 1, kMaxListLimit));
   std::vector<store::Delivery> found;
   for (const auto& tunnel : tunnels) {
-    auto listed = co_await queue.list({.tunnel = tunnel, .state = state, .limit = limit});
+    // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
+    const store::DeliveryFilter filter{.tunnel = tunnel, .state = state, .limit = limit};
+    auto listed = co_await queue.list(filter);
     if (!listed) continue;  // the store logs why; the list shows what it could read
     std::move(listed->begin(), listed->end(), std::back_inserter(found));
   }

@@ -218,9 +218,9 @@ asio::awaitable<void> DeliveryScheduler::deliver(std::string tunnel, std::shared
                                                .delivery_id = delivery.id,
                                                .received_at_ms = delivery.received_at_ms,
                                                .attempt = delivery.attempts});
-  const auto answer = co_await attempt_delivery(
-      session, headers, delivery.body,
-      {.response_timeout = limits.response_timeout, .stream_wait = limits.stream_wait});
+  const AttemptLimits attempt_limits{.response_timeout = limits.response_timeout,
+                                     .stream_wait = limits.stream_wait};
+  const auto answer = co_await attempt_delivery(session, headers, delivery.body, attempt_limits);
   const RandomSource random = [this] { return this->random(); };
   const auto decision =
       decide(answer, delivery.attempts, unix_now_ms(), delivery.expires_at_ms, random);
