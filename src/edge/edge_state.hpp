@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,9 @@ struct EdgeState {
   PerIpCounter requests_per_ip;
   PerIpCounter pending_handshakes;  // TLS ports: connected, handshake not done
   MemoryTrimmer trimmer;
+  // durable delivery: scheduler. Wakes the delivery worker of a tunnel (a new append, a session
+  // binding the name); set by DeliveryScheduler::start(), empty before and after it runs.
+  std::function<void(const std::string& tunnel)> delivery_wakeup;
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";
   unsigned short url_port = 0;

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "relay/store/store.hpp"
+#include "store/memory_delivery_queue.hpp"
 
 namespace relay::store {
 namespace {
@@ -44,9 +45,13 @@ class MemoryNameStore final : public NameStore {
 class MemoryStore final : public Store {
  public:
   NameStore& names() override { return names_; }
+  PolicyStore& policies() override { return *policies_; }
+  DeliveryQueue& deliveries() override { return *deliveries_; }
 
  private:
   MemoryNameStore names_;
+  std::unique_ptr<PolicyStore> policies_ = detail::make_memory_policy_store();
+  std::unique_ptr<DeliveryQueue> deliveries_ = detail::make_memory_delivery_queue();
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "relay/store/error.hpp"
 #include "relay/store/state_dir.hpp"
 #include "relay/store/store.hpp"
+#include "store/memory_delivery_queue.hpp"
 #include "store/sqlite_connection.hpp"
 
 namespace relay::store {
@@ -172,6 +173,9 @@ class SqliteStore final : public Store {
   SqliteStore(const std::filesystem::path& file, bool create)
       : db_(file, create), names_(prepare(db_)) {}
   NameStore& names() override { return names_; }
+  // For now in memory (not yet durable): the SQLite queue follows.
+  PolicyStore& policies() override { return *policies_; }
+  DeliveryQueue& deliveries() override { return *deliveries_; }
 
  private:
   static SqliteConnection& prepare(SqliteConnection& db) {
@@ -183,6 +187,8 @@ class SqliteStore final : public Store {
 
   SqliteConnection db_;
   SqliteNameStore names_;
+  std::unique_ptr<PolicyStore> policies_ = detail::make_memory_policy_store();
+  std::unique_ptr<DeliveryQueue> deliveries_ = detail::make_memory_delivery_queue();
 };
 
 }  // namespace

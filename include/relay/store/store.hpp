@@ -3,20 +3,25 @@
 #include <filesystem>
 #include <memory>
 
+#include "relay/store/delivery_queue.hpp"
 #include "relay/store/name_store.hpp"
 
 namespace relay::store {
 
 // The edge's state that must survive a restart (DESIGN.md, "Edge state"), one facet per concern
 // so that each implementation keeps one connection for all of them:
-//   names()  tunnel name ownership (hardening issue, item 3)
-//   next: the durable delivery queue (issue 11: append, lease, ack, nack, dead-letter, expire)
-//   and the dedupe window; with Redis (issue 12) the same facets over one Redis connection.
+//   names()       tunnel name ownership (hardening issue, item 3)
+//   policies()    the buffer policy each owned name was bound with (issue 11)
+//   deliveries()  the durable delivery queue and the dedupe window (issue 11): asynchronous;
+//                 the SQLite store runs it on a writer thread with its own connection
+// With Redis (issue 12) the same facets over one Redis connection.
 // Owned by the edge's state; used only on its io thread.
 class Store {
  public:
   virtual ~Store() = default;
   virtual NameStore& names() = 0;
+  virtual PolicyStore& policies() = 0;
+  virtual DeliveryQueue& deliveries() = 0;
 };
 
 // The file the SQLite store keeps in the edge's state directory.
