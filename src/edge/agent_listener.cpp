@@ -213,6 +213,11 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
     core::log_event(*state->log, spdlog::level::info, "tunnel bound",
                     {{"tunnel", n}, {"url", state->public_url(n)}, {"session", grant->session_id}});
   }
+  // durable delivery: what was queued for the names while the agent was away can go now (the
+  // workers start after this coroutine suspends in run(), once the control stream is open).
+  if (state->delivery_wakeup) {
+    for (const auto& n : grant->names) state->delivery_wakeup(n);
+  }
   auto end = co_await session->run(grant->names);
   state->registry.detach(grant->session_id, session.get(), std::chrono::steady_clock::now());
   core::log_event(*state->log, spdlog::level::info, "agent disconnected",

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "edge/bound_policies.hpp"
+#include "edge/delivery_control.hpp"
+#include "edge/retry_policy.hpp"
 #include "relay/core/log.hpp"
 
 namespace relay::edge {
@@ -141,6 +143,8 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
     for (const auto& n : names) {
       core::log_event(*state_->log, spdlog::level::info, "tunnel bound",
                       {{"tunnel", n}, {"url", state_->public_url(n)}, {"session", id_}});
+      // durable delivery: what was queued for the name can go now.
+      if (state_->delivery_wakeup) state_->delivery_wakeup(n);
     }
     protocol::ControlMessage reply = protocol::BoundMessage{infos(names)};
     co_return co_await send(reply);
@@ -148,6 +152,30 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
   if (auto* unbind = std::get_if<protocol::UnbindMessage>(&*message)) {
     state_->registry.unbind(id_, unbind->names);
     co_return true;  // no answer: unbinding cannot fail
+  }
+  // durable delivery: the agent's view of the queue of its own tunnels.
+  if (auto* list = std::get_if<protocol::ListDeliveriesMessage>(&*message)) {
+    // Named, not temporaries, in the co_await expressions (a GCC 12 coroutine bug).
+    const auto own = state_->registry.names_of(id_);
+    protocol::ControlMessage reply =
+        co_await list_deliveries(state_->store->deliveries(), *list, own);
+    co_return co_await send(reply);
+  }
+  if (auto* command = std::get_if<protocol::DeliveryCommandMessage>(&*message)) {
+    const auto own = state_->registry.names_of(id_);
+    const std::int64_t now = unix_now_ms();
+    auto done = co_await run_delivery_command(state_->store->deliveries(), *command, own, now,
+                                              state_->delivery_wakeup);
+    if (done.code.empty() && done.count > 0) {
+      core::log_event(*state_->log, spdlog::level::info, "delivery command from agent",
+                      {{"session", id_},
+                       {"action", command->action},
+                       {"delivery", command->delivery_id},
+                       {"tunnel", command->tunnel},
+                       {"count", std::to_string(done.count)}});
+    }
+    protocol::ControlMessage reply = std::move(done);
+    co_return co_await send(reply);
   }
   // session/bound/error flow edge → agent only; one coming back is ignored, not fatal.
   co_return true;

@@ -50,10 +50,11 @@ struct EdgeState {
   PerIpCounter requests_per_ip;
   PerIpCounter pending_handshakes;  // TLS ports: connected, handshake not done
   MemoryTrimmer trimmer;
-  // durable delivery (accept): each buffered tunnel's policy (loaded from store->policies() at
-  // start, kept current by connect/bind), and the delivery scheduler's wake-up for a tunnel
-  // after an append (set by the scheduler when it starts; may be empty).
+  // durable delivery (accept): each buffered tunnel's policy, loaded from store->policies() at
+  // start and kept current by connect/bind.
   BufferPolicies buffer_policies;
+  // durable delivery: scheduler. Wakes the delivery worker of a tunnel (a new append, a session
+  // binding the name); set by DeliveryScheduler::start(), empty before and after it runs.
   std::function<void(const std::string& tunnel)> delivery_wakeup;
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";

@@ -274,6 +274,12 @@ SessionRegistry::Lookup SessionRegistry::lookup(std::string_view name, TimePoint
   return {State::live, s.live, id};
 }
 
+std::vector<std::string> SessionRegistry::names_of(const std::string& session_id) const {
+  auto found = sessions_.find(session_id);
+  if (found == sessions_.end()) return {};
+  return found->second.names;
+}
+
 std::vector<std::shared_ptr<AgentSession>> SessionRegistry::live_sessions() const {
   std::vector<std::shared_ptr<AgentSession>> out;
   for (const auto& [id, s] : sessions_) {

@@ -81,6 +81,8 @@ class SessionRegistry {
   Lookup lookup(std::string_view name, TimePoint now);
 
   [[nodiscard]] std::size_t session_count() const { return sessions_.size(); }
+  // durable delivery: the names a session holds (its queue is what its agent may manage).
+  [[nodiscard]] std::vector<std::string> names_of(const std::string& session_id) const;
   [[nodiscard]] std::vector<std::shared_ptr<AgentSession>> live_sessions() const;
   // Drops sessions whose grace period is over.
   void expire(TimePoint now);

@@ -31,6 +31,8 @@ inline constexpr std::string_view tunnel_busy = "RELAY_TUNNEL_BUSY";
 inline constexpr std::string_view queue_full = "RELAY_QUEUE_FULL";
 inline constexpr std::string_view queue_unavailable = "RELAY_QUEUE_UNAVAILABLE";
 inline constexpr std::string_view handshake_unavailable = "RELAY_HANDSHAKE_UNAVAILABLE";
+// durable delivery (agent): a delivery stream whose relay-received-at or attempt is malformed
+inline constexpr std::string_view bad_delivery = "RELAY_BAD_DELIVERY";
 }  // namespace error_codes
 
 struct ErrorPage {
