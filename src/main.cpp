@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   relay::cli::add_webhook_command(app, ctx);
   relay::cli::add_providers_command(app, ctx);
   relay::cli::add_replay_command(app, ctx);
+  relay::cli::add_queue_command(app, ctx);
   relay::cli::add_version_command(app, ctx);
 
   try {

@@ -17,6 +17,7 @@
 #include "agent/verifier_factory.hpp"
 #include "agent/verify_step.hpp"
 #include "relay/core/log.hpp"
+#include "relay/inspect/error.hpp"
 
 namespace relay::agent {
 
@@ -34,6 +35,12 @@ constexpr std::string_view kAgentVersion = "0.1.0";
 const std::shared_ptr<spdlog::logger>& log() {
   static const auto logger = core::logger("relay.agent");
   return logger;
+}
+
+// What the edge is asked for: the name, and the durable delivery policy (all of it but re-sign,
+// which stays here with the secret).
+protocol::TunnelRequest tunnel_request(const TunnelRuntime& t) {
+  return {t.requested_name, t.options.proto, "", t.options.buffer};
 }
 
 std::string seconds(std::chrono::milliseconds d) {
@@ -108,7 +115,7 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
 protocol::ConnectRequest Agent::Impl::connect_request() const {
   protocol::ConnectRequest r;
   r.agent_version = std::string(kAgentVersion);
-  for (const auto& t : tunnels_) r.tunnels.push_back({t->requested_name, t->options.proto, "", std::nullopt});
+  for (const auto& t : tunnels_) r.tunnels.push_back(tunnel_request(*t));
   r.resume = session_id_;
   return r;
 }
@@ -183,6 +190,7 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
     auto reason = co_await session_->run();
     session_.reset();
     finish_pending("the session with the edge ended before it answered");
+    finish_queries(inspect::Errc::no_session);
     set_offline(reason ? reason.message() : "closed");
     if (stopping_) break;
 
@@ -289,6 +297,7 @@ void Agent::Impl::on_control(const protocol::ControlMessage& message) {
     }
     return;
   }
+  if (on_queue_answer(message)) return;
   if (const auto* error = std::get_if<protocol::ErrorMessage>(&message)) {
     core::log_event(
         *log(), spdlog::level::warn, "edge reported an error",
@@ -335,7 +344,7 @@ asio::awaitable<core::Result<TunnelStatus>> Agent::Impl::add_tunnel(TunnelOption
   auto pending = std::make_shared<PendingBind>(io_.get_executor());
   pending->tunnel = t->options.name;
   pending_.push_back(pending);
-  session_->send(protocol::BindMessage{{{t->requested_name, t->options.proto, "", std::nullopt}}});
+  session_->send(protocol::BindMessage{{tunnel_request(*t)}});
   asio::steady_timer timeout(io_, kBindTimeout);
   timeout.async_wait([pending](const boost::system::error_code& ec) {
     if (!ec && !pending->finished) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,15 @@ class Agent::Impl final : public SessionHost {
   [[nodiscard]] std::string_view session_state() const { return session_state_; }
   [[nodiscard]] std::string edge_address() const;
 
+  // Durable delivery (agent_queue.cpp): the edge's queue of this session's tunnels, asked over
+  // the control stream; answers are matched by `request`. Errors: inspect::Errc::no_session
+  // (no session), edge_timeout (no answer within kQueueTimeout).
+  boost::asio::awaitable<core::Result<net::protocol::DeliveriesMessage>> list_deliveries(
+      net::protocol::ListDeliveriesMessage message);
+  boost::asio::awaitable<core::Result<net::protocol::DeliveryResultMessage>> delivery_command(
+      net::protocol::DeliveryCommandMessage message);
+  static constexpr std::chrono::seconds kQueueTimeout{5};
+
   std::shared_ptr<TunnelRuntime> find_by_public_name(std::string_view name) override;
   void on_control(const net::protocol::ControlMessage& message) override;
 
@@ -58,6 +68,21 @@ class Agent::Impl final : public SessionHost {
     bool finished = false;
     std::string error;
   };
+
+  struct PendingQuery {
+    explicit PendingQuery(const boost::asio::any_io_executor& ex) : done(ex) {}
+    net::AsyncEvent done;
+    bool finished = false;
+    std::optional<net::protocol::ControlMessage> answer;  // unset: `error`
+    core::error_code error;
+  };
+  // Sends `message` (whose request id is `request`) and waits for the edge's answer.
+  boost::asio::awaitable<core::Result<net::protocol::ControlMessage>> ask_edge(
+      net::protocol::ControlMessage message, std::string request);
+  // An answer to a queue request; false when it is not one.
+  bool on_queue_answer(const net::protocol::ControlMessage& message);
+  void finish_queries(core::error_code error);
+  std::string next_query_id();
 
   std::shared_ptr<TunnelRuntime> make_runtime(TunnelOptions options);
   net::protocol::ConnectRequest connect_request() const;
@@ -75,6 +100,8 @@ class Agent::Impl final : public SessionHost {
   std::shared_ptr<AgentSession> session_;
   std::optional<std::string> session_id_;
   std::deque<std::shared_ptr<PendingBind>> pending_;
+  std::map<std::string, std::shared_ptr<PendingQuery>, std::less<>> queries_;  // by request id
+  std::uint64_t queries_sent_ = 0;
   boost::asio::steady_timer sleep_timer_;
   bool stopping_ = false;
   bool ever_online_ = false;

@@ -93,8 +93,9 @@ AgentInspector::AgentInspector(Agent::Impl& agent, asio::any_io_executor ex,
 AgentInspector::~AgentInspector() { stop(); }
 
 std::string AgentInspector::start() {
-  server_.emplace(ex_, store_, *this, *this,
-                  inspect::InspectorOptions{.addr = addr_, .version = version_});
+  server_.emplace(
+      ex_, store_, *this, *this,
+      inspect::InspectorOptions{.addr = addr_, .version = version_, .deliveries = this});
   std::string error;
   auto ep = server_->start(error);
   if (!ep) {
@@ -250,6 +251,36 @@ asio::awaitable<core::Result<std::string>> AgentInspector::replay(
   co_await tunnel->pipeline->run(x);
   if (x.capture_id.empty()) co_return core::error_code(Errc::replay_failed);
   co_return x.capture_id;
+}
+
+std::string AgentInspector::public_tunnel_name(const std::string& name) const {
+  if (name.empty()) return name;
+  if (auto t = agent_.find_by_name(name); t && !t->public_name.empty()) return t->public_name;
+  return name;
+}
+
+asio::awaitable<core::Result<std::vector<net::protocol::DeliverySummary>>> AgentInspector::list(
+    inspect::DeliveryFilter filter) {
+  net::protocol::ListDeliveriesMessage m;
+  m.tunnel = public_tunnel_name(filter.tunnel);
+  m.state = std::move(filter.state);
+  m.limit = filter.limit;
+  auto answer = co_await agent_.list_deliveries(std::move(m));
+  if (!answer) co_return answer.error();
+  co_return std::move(answer->deliveries);
+}
+
+asio::awaitable<core::Result<inspect::DeliveryOutcome>> AgentInspector::command(
+    std::string action, std::string delivery_id, std::string tunnel, std::string state) {
+  net::protocol::DeliveryCommandMessage m;
+  m.action = std::move(action);
+  m.delivery_id = std::move(delivery_id);
+  m.tunnel = public_tunnel_name(tunnel);
+  m.state = std::move(state);
+  auto answer = co_await agent_.delivery_command(std::move(m));
+  if (!answer) co_return answer.error();
+  co_return inspect::DeliveryOutcome{answer->count, std::move(answer->code),
+                                     std::move(answer->message)};
 }
 
 }  // namespace relay::agent

@@ -8,6 +8,7 @@
 
 #include "relay/agent/agent.hpp"
 #include "relay/inspect/capture_store.hpp"
+#include "relay/inspect/deliveries.hpp"
 #include "relay/inspect/inspector_server.hpp"
 #include "relay/inspect/replayer.hpp"
 #include "relay/inspect/tunnel_directory.hpp"
@@ -19,7 +20,9 @@ struct TunnelRuntime;
 // The agent side of the inspector (docs/inspector.md): owns the capture store and the
 // InspectorServer, and implements what inspect asks of the agent, the tunnel directory and the
 // replayer, on top of Agent::Impl. Everything runs on the agent's io thread.
-class AgentInspector final : public inspect::TunnelDirectory, public inspect::Replayer {
+class AgentInspector final : public inspect::TunnelDirectory,
+                             public inspect::Replayer,
+                             public inspect::Deliveries {
  public:
   // Opens the captures database (throws std::runtime_error at start-up when it cannot).
   AgentInspector(Agent::Impl& agent, boost::asio::any_io_executor ex, const AgentOptions& options);
@@ -44,8 +47,17 @@ class AgentInspector final : public inspect::TunnelDirectory, public inspect::Re
   boost::asio::awaitable<core::Result<std::string>> replay(
       const inspect::Capture& original, const inspect::ReplayModifications& mods) override;
 
+  // Deliveries (the edge's queue of this agent's tunnels)
+  boost::asio::awaitable<core::Result<std::vector<net::protocol::DeliverySummary>>> list(
+      inspect::DeliveryFilter filter) override;
+  boost::asio::awaitable<core::Result<inspect::DeliveryOutcome>> command(
+      std::string action, std::string delivery_id, std::string tunnel, std::string state) override;
+
  private:
   [[nodiscard]] inspect::TunnelInfo info(const TunnelRuntime& t) const;
+  // A tunnel named by its local name (config key) or its public one → the public name the edge
+  // knows; unknown names are passed on as they are.
+  [[nodiscard]] std::string public_tunnel_name(const std::string& name) const;
 
   Agent::Impl& agent_;
   boost::asio::any_io_executor ex_;

@@ -41,6 +41,20 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
   x.scheme = std::string(h.get(":scheme").value_or("http"));
   x.request_id = std::string(h.get(protocol::kRequestIdHeader).value_or(""));
   x.tunnel = std::move(tunnel);
+  std::string delivery_error;
+  x.delivery = read_delivery_headers(h, delivery_error);
+  if (!delivery_error.empty()) {
+    // Without a trustworthy received-at a signature's freshness cannot be judged: refused, and
+    // the edge dead-letters it with this message (a 4xx is final).
+    core::logger("relay.agent")
+        ->warn("refusing a delivery from the edge on tunnel {}: {}", x.tunnel->options.name,
+               delivery_error);
+    co_await respond_error(x, 400, core::error_codes::bad_delivery,
+                           delivery_error +
+                               "; the edge and this agent disagree on the delivery "
+                               "format: upgrade the older of the two");
+    co_return;
+  }
   co_await x.tunnel->pipeline->run(x);
 }
 

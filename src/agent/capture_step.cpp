@@ -42,6 +42,10 @@ asio::awaitable<Step::Outcome> CaptureStep::run(Exchange& x) {
   c.url = x.path;
   c.replay = !x.replay_of.empty();
   c.replay_of = x.replay_of;
+  if (x.delivery) {
+    c.delivery_id = x.delivery->id;
+    c.delivery_attempt = x.delivery->attempt;
+  }
   const auto& headers = x.headers();
   c.request_headers.reserve(headers.size());
   for (const auto& f : headers) {

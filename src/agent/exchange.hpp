@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "agent/delivery_headers.hpp"
 #include "agent/request_stream.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/inspect/capture.hpp"
@@ -46,7 +47,15 @@ struct Exchange {
   std::string capture_id;  // the capture's id, kept once the capture went to the store
   std::string replay_of;   // a replay: the capture it replays
 
-  [[nodiscard]] const core::Headers& headers() const { return stream->headers(); }
+  // A queued delivery from the edge (relay-delivery-id); unset for a live request.
+  std::optional<DeliveryInfo> delivery;
+  // The request's fields with fresh signature headers (buffer_resign), once the verify step
+  // re-signed a delivery; what the app then gets instead of the stream's.
+  std::optional<core::Headers> resigned_headers;
+
+  [[nodiscard]] const core::Headers& headers() const {
+    return resigned_headers ? *resigned_headers : stream->headers();
+  }
   [[nodiscard]] std::string url() const { return scheme + "://" + authority + path; }
 };
 

@@ -57,6 +57,14 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 bool starts_with_relay(std::string_view lower) { return lower.starts_with("relay-"); }
 
+// The relay-* fields the app gets: the request id (to match its logs with relay's) and a queued
+// delivery's id, received-at and attempt (to deduplicate and judge freshness). The edge strips
+// all of them from public requests, so they are relay's.
+bool passed_to_app(std::string_view lower) {
+  return lower == protocol::kRequestIdHeader || lower == protocol::kDeliveryIdHeader ||
+         lower == protocol::kReceivedAtHeader || lower == protocol::kDeliveryAttemptHeader;
+}
+
 // X-Forwarded-For carries addresses, not ports: "203.0.113.9:5123" → "203.0.113.9",
 // "[2001:db8::1]:5123" → "2001:db8::1".
 std::string_view strip_port(std::string_view addr) {
@@ -149,7 +157,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
         lower == "expect" || lower == "http2-settings" || listed(removed, lower)) {
       continue;
     }
-    if (starts_with_relay(lower) && lower != protocol::kRequestIdHeader) continue;
+    if (starts_with_relay(lower) && !passed_to_app(lower)) continue;
     // Ours win: the edge decided the client address (relay-remote-addr), a caller's own
     // values would let it claim any address.
     if (lower == "x-forwarded-proto" || lower == "x-forwarded-host" || lower == "x-forwarded-for" ||

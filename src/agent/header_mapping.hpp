@@ -33,7 +33,8 @@ struct UpstreamRequestHead {
 // The HTTP/1.1 request the app receives for one HTTP/2 request from the edge (pure):
 // - pseudo-headers become the request line and Host (kept, rewritten, or a literal);
 // - hop-by-hop fields (and those named by Connection), Expect and the edge's relay-* fields are
-//   dropped, except relay-request-id, which is kept so app logs can be matched with relay's;
+//   dropped, except relay-request-id, which is kept so app logs can be matched with relay's, and
+//   a queued delivery's relay-delivery-id, relay-received-at and relay-delivery-attempt;
 // - X-Forwarded-For, X-Real-IP and Forwarded (for=, host=, proto=) are set from
 //   relay-remote-addr (the client address the edge decided), :authority and :scheme, as are
 //   X-Forwarded-Proto and X-Forwarded-Host; a caller's own values of all five are dropped;

@@ -40,7 +40,9 @@ asio::awaitable<Step::Outcome> VerifyStep::run(Exchange& x) {
   }
   const std::string url = x.url();
   const core::RequestView view{x.method, url, x.headers(), x.body};
-  const auto now = core::Clock::now();
+  // A queued delivery is judged at the time the edge received it: a provider's tolerance (often
+  // 5 minutes) would otherwise reject every webhook that waited in the queue.
+  const auto now = x.delivery ? x.delivery->received_at : core::Clock::now();
 
   if (auto reply = verifier_->handshake(view, now)) {
     x.detail = "answered the " + options_.provider + " handshake";
@@ -52,8 +54,10 @@ asio::awaitable<Step::Outcome> VerifyStep::run(Exchange& x) {
   if (verdict.provider.empty()) verdict.provider = options_.provider;
   x.verdict = verdict;  // for the inspector's capture
   if (verdict.ok()) {
-    // A replay from the inspector repeats an id on purpose: not a provider redelivery.
-    if (verdict.event_id && x.replay_of.empty() && seen_before(*verdict.event_id)) {
+    // A replay from the inspector repeats an id on purpose: not a provider redelivery; nor is
+    // the edge's redelivery of one queued delivery (same relay-delivery-id).
+    if (verdict.event_id && x.replay_of.empty() &&
+        delivered_before(*verdict.event_id, x.delivery ? x.delivery->id : std::string())) {
       x.duplicate = true;  // the capture shows it too
       core::log_event(*verify_log(), spdlog::level::warn, "webhook duplicate delivery (delivered)",
                       {{"tunnel", x.tunnel->options.name},
@@ -62,6 +66,7 @@ asio::awaitable<Step::Outcome> VerifyStep::run(Exchange& x) {
                        {"duplicate", "true"},
                        {"req", x.request_id}});
     }
+    if (x.delivery && x.tunnel->options.buffer_resign) resign(x, view);
     co_return Outcome::next;
   }
 
@@ -102,15 +107,34 @@ asio::awaitable<void> VerifyStep::reject(Exchange& x, int status, std::string_vi
   co_await respond_with(x, status, std::move(headers), std::move(text));
 }
 
-bool VerifyStep::seen_before(const std::string& event_id) {
-  if (recent_set_.contains(event_id)) return true;
-  recent_set_.insert(event_id);
+void VerifyStep::resign(Exchange& x, const core::RequestView& view) {
+  auto signature = verifier_->sign(view, core::Clock::now());
+  if (!signature) return;  // checked at start-up (config::resign_problem): cannot happen
+  x.resigned_headers = replace_signature_headers(x.headers(), *signature);
+}
+
+bool VerifyStep::delivered_before(const std::string& event_id,
+                                  const std::string& delivery_id) const {
+  auto it = recent_.find(event_id);
+  return it != recent_.end() && (delivery_id.empty() || it->second != delivery_id);
+}
+
+void VerifyStep::finished(Exchange& x) {
+  // Remembered once the app got the request (it answered): a request the app never saw (refused,
+  // timed out) that comes again, queued, is not a duplicate for the app.
+  if (!x.verdict || !x.verdict->ok() || !x.verdict->event_id || !x.replay_of.empty()) return;
+  if (x.status == 0 || !x.relay_code.empty()) return;
+  const std::string& event_id = *x.verdict->event_id;
+  auto [it, inserted] = recent_.try_emplace(event_id, x.delivery ? x.delivery->id : "");
+  if (!inserted) {
+    if (x.delivery) it->second = x.delivery->id;
+    return;
+  }
   recent_ids_.push_back(event_id);
   if (recent_ids_.size() > kRecentEventIds) {
-    recent_set_.erase(recent_ids_.front());
+    recent_.erase(recent_ids_.front());
     recent_ids_.pop_front();
   }
-  return false;
 }
 
 }  // namespace relay::agent

@@ -15,6 +15,7 @@ void add_service_command(CLI::App& app, CliContext& ctx);
 void add_webhook_command(CLI::App& app, CliContext& ctx);
 void add_providers_command(CLI::App& app, CliContext& ctx);
 void add_replay_command(CLI::App& app, CliContext& ctx);
+void add_queue_command(CLI::App& app, CliContext& ctx);
 void add_version_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace relay::cli

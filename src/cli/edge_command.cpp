@@ -120,6 +120,19 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "authtokens; doubles with each further block, up to an hour")
       ->default_str("60");
   add_public_limit_flags(cmd, f.public_limits);  // public-limits
+  // durable delivery (accept)
+  cmd.add_option("--buffer-max-body", f.buffer_max_body,
+                 "Largest body a buffered tunnel's request may have to be queued, in bytes; a "
+                 "bigger one streams live to a connected agent, or gets 413 while it is away")
+      ->default_str("8388608");
+}
+
+void apply_buffer_max_body_flag(const EdgeFlags& f, edge::EdgeOptions& options) {
+  if (!f.buffer_max_body) return;
+  if (*f.buffer_max_body < 1 || *f.buffer_max_body > (1ULL << 32)) {
+    throw CLI::ValidationError("--buffer-max-body", "must be from 1 to 4294967296 bytes");
+  }
+  options.limits.buffer_max_body = static_cast<std::size_t>(*f.buffer_max_body);
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -223,6 +236,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.limits.auth_failures_per_minute = static_cast<std::size_t>(f.auth_failures_per_minute);
   o.limits.auth_failure_block = std::chrono::seconds(f.auth_failure_block_seconds);
   apply_public_limit_flags(f.public_limits, o);  // public-limits
+  apply_buffer_max_body_flag(f, o);              // durable delivery (accept)
   return o;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,14 @@ struct EdgeFlags {
   long long auth_failures_per_minute = 10;
   long long auth_failure_block_seconds = 60;
   PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
+  // durable delivery (accept): nullopt → edge.yml's limits.buffer_max_body, else 8 MiB
+  std::optional<unsigned long long> buffer_max_body;
   // durable delivery: store: "2GiB"; "" or "0" no limit
   std::string store_max_size;
 };
+
+// durable delivery (accept): --buffer-max-body over `options` when given.
+void apply_buffer_max_body_flag(const EdgeFlags& flags, edge::EdgeOptions& options);
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);
 

@@ -72,6 +72,7 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   // public-limits: edge.yml's limits and trusted_proxies, then the flags over them.
   options.trusted_proxies = file.trusted_proxies;
   apply_public_limit_flags(flags.public_limits, options);
+  apply_buffer_max_body_flag(flags, options);  // durable delivery (accept)
   options.ping_interval = file.ping_interval;
   return options;
 }

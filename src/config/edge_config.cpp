@@ -70,7 +70,9 @@ void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& li
        // public-limits
        "body_min_rate", "body_rate_grace", "max_connections_per_ip", "max_requests_per_ip",
        "max_streams_per_session", "stream_wait", "handshake_timeout", "max_pending_handshakes",
-       "max_pending_handshakes_per_ip"});
+       "max_pending_handshakes_per_ip",
+       // durable delivery (accept)
+       "buffer_max_body"});
   read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
   read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
   read_duration(reader, node, path, "header_timeout", limits.header_timeout);
@@ -92,6 +94,8 @@ void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& li
   read_count(reader, node, path, "max_pending_handshakes", limits.max_pending_handshakes, 0);
   read_count(reader, node, path, "max_pending_handshakes_per_ip",
              limits.max_pending_handshakes_per_ip, 0);
+  // durable delivery (accept)
+  read_size(reader, node, path, "buffer_max_body", limits.buffer_max_body);
 }
 
 // public-limits: trusted_proxies: [10.0.0.0/8, ...]

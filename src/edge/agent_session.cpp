@@ -7,6 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "edge/bound_policies.hpp"
+#include "edge/delivery_control.hpp"
+#include "edge/retry_policy.hpp"
 #include "relay/core/log.hpp"
 
 namespace relay::edge {
@@ -133,9 +136,15 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
       co_return co_await send(reply);
     }
     auto& names = std::get<std::vector<std::string>>(outcome);
+    // durable delivery (accept): a token's names keep their policy across restarts.
+    record_bound_policies(state_->buffer_policies,
+                          state_->registry.is_anonymous(id_) ? nullptr : &state_->store->policies(),
+                          *state_->log, bind->tunnels, names);
     for (const auto& n : names) {
       core::log_event(*state_->log, spdlog::level::info, "tunnel bound",
                       {{"tunnel", n}, {"url", state_->public_url(n)}, {"session", id_}});
+      // durable delivery: what was queued for the name can go now.
+      if (state_->delivery_wakeup) state_->delivery_wakeup(n);
     }
     protocol::ControlMessage reply = protocol::BoundMessage{infos(names)};
     co_return co_await send(reply);
@@ -143,6 +152,30 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
   if (auto* unbind = std::get_if<protocol::UnbindMessage>(&*message)) {
     state_->registry.unbind(id_, unbind->names);
     co_return true;  // no answer: unbinding cannot fail
+  }
+  // durable delivery: the agent's view of the queue of its own tunnels.
+  if (auto* list = std::get_if<protocol::ListDeliveriesMessage>(&*message)) {
+    // Named, not temporaries, in the co_await expressions (a GCC 12 coroutine bug).
+    const auto own = state_->registry.names_of(id_);
+    protocol::ControlMessage reply =
+        co_await list_deliveries(state_->store->deliveries(), *list, own);
+    co_return co_await send(reply);
+  }
+  if (auto* command = std::get_if<protocol::DeliveryCommandMessage>(&*message)) {
+    const auto own = state_->registry.names_of(id_);
+    const std::int64_t now = unix_now_ms();
+    auto done = co_await run_delivery_command(state_->store->deliveries(), *command, own, now,
+                                              state_->delivery_wakeup);
+    if (done.code.empty() && done.count > 0) {
+      core::log_event(*state_->log, spdlog::level::info, "delivery command from agent",
+                      {{"session", id_},
+                       {"action", command->action},
+                       {"delivery", command->delivery_id},
+                       {"tunnel", command->tunnel},
+                       {"count", std::to_string(done.count)}});
+    }
+    protocol::ControlMessage reply = std::move(done);
+    co_return co_await send(reply);
   }
   // session/bound/error flow edge → agent only; one coming back is ignored, not fatal.
   co_return true;

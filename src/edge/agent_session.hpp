@@ -36,6 +36,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void close();
 
   [[nodiscard]] const std::string& id() const { return id_; }
+  // durable delivery: whether a new stream may start (no GOAWAY either way, connection up).
+  [[nodiscard]] bool accepting() const { return !draining_ && h2_->is_open(); }
+  [[nodiscard]] boost::asio::any_io_executor executor() const { return state_->executor; }
   [[nodiscard]] const std::string& label() const { return label_; }
 
  private:

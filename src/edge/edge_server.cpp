@@ -8,6 +8,7 @@
 
 #include "edge/agent_listener.hpp"
 #include "edge/agent_session.hpp"
+#include "edge/delivery_scheduler.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/listen_socket.hpp"
 #include "edge/public_listener.hpp"
@@ -52,6 +53,7 @@ EdgeServer::EdgeServer(asio::io_context& io, EdgeOptions options)
     : state_(std::make_shared<EdgeState>(io.get_executor(), std::move(options))) {}
 
 EdgeServer::~EdgeServer() {
+  if (scheduler_) scheduler_->stop();
   for (auto& l : public_) l->close();
   if (agent_) agent_->close();
   state_->stopping = true;
@@ -94,6 +96,10 @@ void EdgeServer::start() {
   agent_ = std::move(agent);
   for (auto& l : public_) l->start();
   agent_->start();
+  // durable delivery: scheduler. After the listeners: an EdgeServer whose start() failed
+  // (a port in use) never touched the queue.
+  scheduler_ = std::make_shared<DeliveryScheduler>(state_, state_->store->deliveries());
+  scheduler_->start();
   for (auto& l : public_) {
     core::log_event(
         *state_->log, spdlog::level::info, "listening",
@@ -127,6 +133,8 @@ asio::awaitable<void> EdgeServer::stop(std::chrono::milliseconds drain) {
   state->stopping = true;
   for (auto& l : public_) l->close();
   if (agent_) agent_->close();
+  // No new leases; attempts in flight end with their sessions' streams and record the outcome.
+  if (scheduler_) scheduler_->stop();
   core::log_event(*state->log, spdlog::level::info, "stopping",
                   {{"sessions", std::to_string(state->agent_connections.size())},
                    {"connections", std::to_string(state->public_connections.size())}});

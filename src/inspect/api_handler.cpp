@@ -90,6 +90,9 @@ boost::asio::awaitable<ApiResponse> ApiHandler::route(const ApiRequest& request,
     if (method == "DELETE") co_return co_await remove_tunnel(std::move(name));
     co_return method_not_allowed("GET, DELETE");
   }
+  if (path == "/api/deliveries" || path.starts_with("/api/deliveries/")) {
+    co_return co_await deliveries(request, target);
+  }
   if (path == "/api/status") {
     if (is_safe_method(method)) co_return status();
     co_return method_not_allowed("GET");

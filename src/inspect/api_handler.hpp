@@ -7,6 +7,7 @@
 
 #include "inspect/api_types.hpp"
 #include "relay/inspect/capture_store.hpp"
+#include "relay/inspect/deliveries.hpp"
 #include "relay/inspect/replayer.hpp"
 #include "relay/inspect/tunnel_directory.hpp"
 
@@ -18,10 +19,11 @@ namespace relay::inspect::detail {
 class ApiHandler {
  public:
   ApiHandler(CaptureStore& store, TunnelDirectory& tunnels, Replayer& replayer,
-             std::string bind_host, std::string version)
+             std::string bind_host, std::string version, Deliveries* deliveries = nullptr)
       : store_(store),
         tunnels_(tunnels),
         replayer_(replayer),
+        deliveries_(deliveries),
         bind_host_(std::move(bind_host)),
         version_(std::move(version)) {}
 
@@ -51,9 +53,13 @@ class ApiHandler {
   boost::asio::awaitable<ApiResponse> replay(const ApiRequest& request, std::string id,
                                              bool ngrok_style);
 
+  // api_deliveries.cpp (durable delivery: the edge's queue of this agent's tunnels)
+  boost::asio::awaitable<ApiResponse> deliveries(const ApiRequest& request, const Target& target);
+
   CaptureStore& store_;
   TunnelDirectory& tunnels_;
   Replayer& replayer_;
+  Deliveries* deliveries_;  // null: no queue API
   std::string bind_host_;
   std::string version_;
   std::string web_addr_;

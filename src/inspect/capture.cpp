@@ -39,7 +39,7 @@ void CapturedBody::append(std::string_view chunk, std::size_t limit) {
 std::size_t Capture::cost() const {
   std::size_t n = sizeof(Capture) + heap_bytes(request_body.data) + heap_bytes(response_body.data) +
                   heap_bytes(url) + heap_bytes(remote_addr) + heap_bytes(public_url) +
-                  heap_bytes(error) + headers_bytes(request_headers) +
+                  heap_bytes(error) + heap_bytes(delivery_id) + headers_bytes(request_headers) +
                   headers_bytes(response_headers);
   if (verdict) n += heap_bytes(verdict->reason) + heap_bytes(verdict->provider);
   return n;

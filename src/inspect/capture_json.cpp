@@ -148,6 +148,8 @@ json to_api_json(const Capture& c) {
         {"duplicate", c.duplicate},
         {"replay", c.replay},
         {"replay_of", c.replay_of},
+        {"delivery_id", c.delivery_id},
+        {"delivery_attempt", c.delivery_attempt},
         {"error_code", c.error_code},
         {"error", c.error}}},
   };
@@ -177,6 +179,8 @@ json to_storage_json(const Capture& c) {
       {"replay_of", c.replay_of},
       {"error_code", c.error_code},
       {"error", c.error},
+      {"delivery_id", c.delivery_id},
+      {"delivery_attempt", c.delivery_attempt},
   };
 }
 
@@ -205,6 +209,8 @@ std::optional<Capture> from_storage_json(const json& j) {
     c.replay_of = j.at("replay_of").get<std::string>();
     c.error_code = j.at("error_code").get<std::string>();
     c.error = j.at("error").get<std::string>();
+    c.delivery_id = j.value("delivery_id", std::string());
+    c.delivery_attempt = j.value("delivery_attempt", 0);
     return c;
   } catch (const json::exception&) {
     return std::nullopt;  // a damaged or foreign row: skipped, the rest of the history loads

@@ -150,6 +150,11 @@ void encode_record(const Capture& c, std::string& out) {
   w.str(c.replay_of);
   w.str(c.error_code);
   w.str(c.error);
+  // Durable delivery, appended only for deliveries: other records keep the earlier layout.
+  if (!c.delivery_id.empty()) {
+    w.str(c.delivery_id);
+    w.i64(c.delivery_attempt);
+  }
 }
 
 std::optional<Capture> decode_record(std::string_view payload) {
@@ -186,6 +191,10 @@ std::optional<Capture> decode_record(std::string_view payload) {
   c.replay_of = r.str();
   c.error_code = r.str();
   c.error = r.str();
+  if (r.ok() && !r.at_end()) {
+    c.delivery_id = r.str();
+    c.delivery_attempt = static_cast<int>(r.i64());
+  }
   if (!r.ok() || !r.at_end() || c.id.empty()) return std::nullopt;
   return c;
 }

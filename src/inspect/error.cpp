@@ -35,6 +35,20 @@ class InspectCategory final : public boost::system::error_category {
       case Errc::invalid_modifications:
         return "the replay's method, path or a header cannot be sent as HTTP (a control "
                "character, a space in the path, or a method or header name that is not a token)";
+      case Errc::no_session:
+        return "the agent has no session with the edge, which holds the delivery queue; wait "
+               "until it is online (GET /api/status) and retry";
+      case Errc::edge_timeout:
+        return "the edge did not answer the queue request within 5 s; it may be busy or too old "
+               "to know durable delivery; retry, or upgrade the edge";
+      case Errc::delivery_not_found:
+        return "no delivery of this agent's tunnels has that id; list them with GET "
+               "/api/deliveries";
+      case Errc::invalid_delivery_request:
+        return "the queue request is invalid: state is one of queued, delivering, delivered, "
+               "dead; limit is 1-1000; purge needs a tunnel";
+      case Errc::queue_unavailable:
+        return "the edge's delivery queue is unavailable (its store failed); see the edge's log";
     }
     return "unknown inspector error";
   }
@@ -65,7 +79,15 @@ int http_status(const boost::system::error_code& ec) {
     case Errc::replay_failed:
       return 502;
     case Errc::unavailable:
+    case Errc::no_session:
+    case Errc::queue_unavailable:
       return 503;
+    case Errc::edge_timeout:
+      return 504;
+    case Errc::delivery_not_found:
+      return 404;
+    case Errc::invalid_delivery_request:
+      return 400;
   }
   return 500;
 }

@@ -26,6 +26,13 @@ inline constexpr std::string_view shutting_down = "RELAY_SHUTTING_DOWN";
 inline constexpr std::string_view too_many_connections = "RELAY_TOO_MANY_CONNECTIONS";
 inline constexpr std::string_view too_many_requests = "RELAY_TOO_MANY_REQUESTS";
 inline constexpr std::string_view tunnel_busy = "RELAY_TUNNEL_BUSY";
+// durable delivery (accept): a buffered tunnel's request that could not be stored, or a
+// provider handshake while its agent is away (docs/delivery.md). All with Retry-After.
+inline constexpr std::string_view queue_full = "RELAY_QUEUE_FULL";
+inline constexpr std::string_view queue_unavailable = "RELAY_QUEUE_UNAVAILABLE";
+inline constexpr std::string_view handshake_unavailable = "RELAY_HANDSHAKE_UNAVAILABLE";
+// durable delivery (agent): a delivery stream whose relay-received-at or attempt is malformed
+inline constexpr std::string_view bad_delivery = "RELAY_BAD_DELIVERY";
 }  // namespace error_codes
 
 struct ErrorPage {

@@ -38,6 +38,9 @@ struct EdgeLimits {
   std::chrono::seconds handshake_timeout{10};     // TLS ports: first byte and handshake
   std::size_t max_pending_handshakes = 512;       // TLS ports, all together: beyond → closed
   std::size_t max_pending_handshakes_per_ip = 32;
+  // durable delivery (accept): a buffered tunnel's request body is read whole, up to this; a
+  // bigger one streams live when the agent is there and gets 413 when it is not (cannot queue).
+  std::size_t buffer_max_body = 8 * 1024 * 1024;
 };
 
 struct EdgeOptions {

@@ -17,6 +17,7 @@ namespace relay::edge {
 struct EdgeState;
 class PublicListener;
 class AgentListener;
+class DeliveryScheduler;
 
 // The public side of relay: public HTTP(S) listeners, the agent listener, and the registry of
 // agent sessions. Composes those parts and holds no logic of its own. Runs on the io_context's
@@ -48,6 +49,8 @@ class EdgeServer {
   std::shared_ptr<EdgeState> state_;
   std::vector<std::unique_ptr<PublicListener>> public_;
   std::unique_ptr<AgentListener> agent_;
+  // durable delivery: scheduler (drains the queue through the agents; started by start()).
+  std::shared_ptr<DeliveryScheduler> scheduler_;
 };
 
 }  // namespace relay::edge

@@ -52,8 +52,10 @@ struct Capture {
   bool duplicate = false;                  // the provider's event id was seen before (a redelivery)
   bool replay = false;                     // made by the inspector's Replay
   std::string replay_of;                   // the capture it replays
-  std::string error_code;  // a core::error_codes value when relay answered, e.g. upstream refused
-  std::string error;       // what happened, for humans ("connection refused by localhost:3000")
+  std::string delivery_id;   // a queued delivery from the edge (relay-delivery-id), "" live
+  int delivery_attempt = 0;  // its attempt (1, 2, ...), 0 live
+  std::string error_code;    // a core::error_codes value when relay answered, e.g. upstream refused
+  std::string error;         // what happened, for humans ("connection refused by localhost:3000")
 
   [[nodiscard]] bool complete() const { return status != 0 || !error_code.empty(); }
   // Bytes this capture holds in memory (bodies, headers, the object), for the store's byte cap.

@@ -18,6 +18,12 @@ enum class Errc {
   replay_failed,          // 502: the pipeline could not deliver the replay
   unavailable,            // 503: the agent is shutting down or not connected
   invalid_modifications,  // 400: a replay's method, path or header cannot be sent as HTTP
+  // durable delivery (/api/deliveries)
+  no_session,                // 503: no session with the edge, which holds the queue
+  edge_timeout,              // 504: the edge did not answer a queue request in time
+  delivery_not_found,        // 404
+  invalid_delivery_request,  // 400: bad state, limit or action
+  queue_unavailable,         // 503: the edge's queue store failed
 };
 
 const boost::system::error_category& inspect_category();

@@ -11,6 +11,7 @@
 namespace relay::inspect {
 
 class CaptureStore;
+class Deliveries;
 class Replayer;
 class TunnelDirectory;
 
@@ -21,6 +22,7 @@ struct InspectorOptions {
   int port_attempts = 10;
   std::size_t max_request_body = 16 * 1024 * 1024;  // replay-with-modifications bodies
   std::string version;                              // reported by /api/status
+  Deliveries* deliveries = nullptr;  // the durable delivery queue; null: /api/deliveries is 404
 };
 
 // The local inspector: ngrok-compatible JSON API under /api, a server-sent-events stream of

@@ -195,6 +195,10 @@ function rowFor(r, fresh) {
   const pathCell = el('td', { class: 'path', title: r.request.uri, text: r.request.uri });
   if (r.relay.replay) pathCell.append(el('span', { class: 'badge replay', text: 'replay' }));
   if (r.relay.duplicate) pathCell.append(el('span', { class: 'badge dup', text: 'duplicate' }));
+  if (r.relay.delivery_id) {
+    pathCell.append(el('span', { class: 'badge delivery', text: `queued #${r.relay.delivery_attempt}`,
+                                 title: `Delivered from the edge's queue: ${r.relay.delivery_id}` }));
+  }
   const tr = el('tr', { class: 'req-row' + (fresh ? ' fresh' : ''), 'data-id': r.id },
     el('td', { text: fmtTime(r.start) }),
     el('td', {}, el('span', { class: 'method', text: r.request.method })),
@@ -269,6 +273,7 @@ function renderDetail() {
   fact('ID', r.id);
   if (r.relay.replay) fact('Replay of', r.relay.replay_of);
   if (r.relay.duplicate) fact('Duplicate', 'this event id was delivered before');
+  if (r.relay.delivery_id) fact('Delivery', `${r.relay.delivery_id} (attempt ${r.relay.delivery_attempt})`);
 
   const v = r.relay.verdict, vbox = $('d-verdict');
   vbox.hidden = !v;
@@ -398,6 +403,89 @@ function resetList() {
   renderDetail();
 }
 
+// ---- deliveries (the edge's queue of --buffer tunnels) -----------------------------------------
+
+const dq = { timer: null, items: [] };
+
+function stateBadge(d) {
+  const text = { queued: 'queued', delivering: 'delivering', delivered: 'delivered', dead: 'dead' }[d.state] || d.state;
+  return el('span', { class: `badge st-${d.state}`, text });
+}
+
+function lastError(d) {
+  if (d.last_error) return d.last_error;
+  return d.last_status ? `HTTP ${d.last_status}` : '';
+}
+
+function deliveryRow(d) {
+  const acts = el('td', { class: 'acts' });
+  if (d.state !== 'delivering') {
+    const retry = el('button', { class: 'btn', type: 'button', text: 'Retry', 'data-action': 'retry', title: 'Deliver it again now' });
+    retry.addEventListener('click', () => deliveryAction('POST', `/api/deliveries/${encodeURIComponent(d.id)}/retry`, `Retrying ${d.id}`));
+    const drop = el('button', { class: 'btn', type: 'button', text: 'Drop', 'data-action': 'drop', title: 'Remove it from the queue' });
+    drop.addEventListener('click', () => deliveryAction('DELETE', `/api/deliveries/${encodeURIComponent(d.id)}`, `Dropped ${d.id}`));
+    acts.append(retry, drop);
+  }
+  const err = lastError(d);
+  return el('tr', { class: 'dq-row', 'data-id': d.id, 'data-state': d.state },
+    el('td', { text: d.received_at ? new Date(d.received_at).toLocaleString() : '', title: d.id }),
+    el('td', { class: 'muted', text: d.tunnel }),
+    el('td', { class: 'path', title: d.path },
+      el('span', { class: 'method', text: d.method }), ' ', d.path),
+    el('td', {}, stateBadge(d)),
+    el('td', { text: String(d.attempts) }),
+    el('td', { text: d.next_attempt_at ? fmtTime(d.next_attempt_at) : '' }),
+    el('td', { class: 'err', title: err, text: err }),
+    acts);
+}
+
+function renderDeliveries() {
+  const rows = $('dq-rows');
+  rows.replaceChildren(...dq.items.map(deliveryRow));
+  $('dq-empty').hidden = dq.items.length > 0;
+  const select = $('dq-tunnel');
+  const have = new Set(Array.from(select.options).map((o) => o.value));
+  const names = new Set([...state.tunnels.keys(), ...dq.items.map((d) => d.tunnel)]);
+  for (const n of [...names].sort()) if (n && !have.has(n)) select.append(el('option', { value: n, text: n }));
+}
+
+async function pollDeliveries() {
+  clearTimeout(dq.timer);
+  if ($('deliveries-view').hidden) return;
+  const params = new URLSearchParams({ limit: '500' });
+  if ($('dq-state').value) params.set('state', $('dq-state').value);
+  if ($('dq-tunnel').value) params.set('tunnel', $('dq-tunnel').value);
+  try {
+    const res = await api('GET', `/api/deliveries?${params}`);
+    dq.items = res.deliveries || [];
+    $('dq-error').hidden = true;
+    $('dq-updated').textContent = `updated ${new Date().toLocaleTimeString([], { hour12: false })}`;
+    renderDeliveries();
+  } catch (e) {
+    $('dq-error').hidden = false;
+    $('dq-error').textContent = `Cannot list the queue: ${e.message}`;
+  }
+  if (!$('deliveries-view').hidden) dq.timer = setTimeout(pollDeliveries, 2000);
+}
+
+async function deliveryAction(method, path, done) {
+  try {
+    await api(method, path);
+    toast(done);
+  } catch (e) { toast(`Failed: ${e.message}`, true); }
+  pollDeliveries();
+}
+
+function showView(view) {
+  for (const b of document.querySelectorAll('.view')) b.classList.toggle('active', b.dataset.view === view);
+  $('requests-view').hidden = view !== 'requests';
+  $('deliveries-view').hidden = view !== 'deliveries';
+  $('count').hidden = view !== 'requests';
+  $('btn-clear').hidden = view !== 'requests';
+  if (view === 'deliveries') pollDeliveries(); else clearTimeout(dq.timer);
+  if (location.hash !== `#${view}`) history.replaceState(null, '', view === 'requests' ? location.pathname : `#${view}`);
+}
+
 // ---- live updates -----------------------------------------------------------------------------
 
 async function load() {
@@ -433,5 +521,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('btn-clear').addEventListener('click', clearAll);
   $('mod-cancel').addEventListener('click', () => $('modify').close());
   $('mod-send').addEventListener('click', sendModified);
+  for (const b of document.querySelectorAll('.view')) b.addEventListener('click', () => showView(b.dataset.view));
+  for (const id of ['dq-state', 'dq-tunnel']) $(id).addEventListener('change', () => pollDeliveries());
   connect();
+  if (location.hash === '#deliveries') showView('deliveries');
 });

@@ -174,5 +174,22 @@ TEST(HeaderMapping, ResponseRepeatedContentLengthBecomesOne) {
   }
 }
 
+TEST(HeaderMapping, DeliveryFieldsReachTheApp) {
+  auto up = local3000();
+  auto head = map_request(request({{"relay-tunnel", "abc"},
+                                   {"relay-request-id", "r1"},
+                                   {"relay-delivery-id", "d-42"},
+                                   {"relay-received-at", "2026-12-06T10:15:30.123Z"},
+                                   {"relay-delivery-attempt", "3"},
+                                   {"relay-remote-addr", "203.0.113.9"}}),
+                          {.upstream = &up});
+  EXPECT_THAT(head.text, HasSubstr("relay-delivery-id: d-42\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("relay-received-at: 2026-12-06T10:15:30.123Z\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("relay-delivery-attempt: 3\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("relay-request-id: r1\r\n"));
+  EXPECT_THAT(head.text, Not(HasSubstr("relay-tunnel")));
+  EXPECT_THAT(head.text, Not(HasSubstr("relay-remote-addr")));
+}
+
 }  // namespace
 }  // namespace relay::agent

@@ -1,0 +1,322 @@
+#include "edge/delivery_scheduler.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "edge/agent_session.hpp"
+#include "edge/delivery_attempt.hpp"
+#include "edge/delivery_headers.hpp"
+#include "edge/edge_state.hpp"
+#include "edge/name_generator.hpp"
+#include "edge/retry_policy.hpp"
+#include "relay/core/log.hpp"
+
+namespace relay::edge {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+// After the store failed a lease: it is broken or its disk is full, and asking again at once
+// would only fill the log.
+constexpr std::int64_t kStoreRetryMs = 5000;
+// A due time already past that lease() did not hand out (a lease another edge holds, a race
+// with an append): looked at again soon, not in a tight loop.
+constexpr std::int64_t kRecheckMs = 50;
+// The lease outlives the attempt's own deadline, so it only lapses when this edge died.
+constexpr std::chrono::seconds kLeaseMargin{30};
+
+}  // namespace
+
+DeliveryScheduler::DeliveryScheduler(std::shared_ptr<EdgeState> state, store::DeliveryQueue& queue)
+    : state_(std::move(state)),
+      queue_(queue),
+      expire_timer_(state_->executor),
+      random_(std::random_device{}()) {}
+
+void DeliveryScheduler::start() {
+  std::weak_ptr<DeliveryScheduler> weak = weak_from_this();
+  state_->delivery_wakeup = [weak](const std::string& tunnel) {
+    if (auto self = weak.lock()) self->wake(tunnel);
+  };
+  asio::co_spawn(state_->executor, expire_loop(), asio::detached);
+  // After a restart: the tunnels with a backlog. Their workers find no session yet and end;
+  // the agent's connect wakes them again.
+  asio::co_spawn(
+      state_->executor,
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        auto tunnels = co_await self->queue_.tunnels_with_queued();
+        if (!tunnels) {
+          core::log_event(*self->state_->log, spdlog::level::err,
+                          "cannot read the delivery queue; queued deliveries wait for the next "
+                          "request or agent connect",
+                          {{"error", tunnels.error().message()}});
+          co_return;
+        }
+        if (!tunnels->empty()) {
+          core::log_event(*self->state_->log, spdlog::level::info,
+                          "deliveries queued from before the restart",
+                          {{"tunnels", std::to_string(tunnels->size())}});
+        }
+        for (const auto& t : *tunnels) self->wake(t);
+      },
+      asio::detached);
+}
+
+void DeliveryScheduler::wake(const std::string& tunnel) {
+  if (stopped_) return;
+  auto& slot = workers_[tunnel];
+  if (!slot) slot = std::make_shared<Worker>(state_->executor);
+  slot->woken = true;
+  slot->timer.cancel();
+  if (slot->running) return;
+  slot->running = true;
+  asio::co_spawn(state_->executor, run_worker(tunnel, slot), asio::detached);
+}
+
+void DeliveryScheduler::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  expire_timer_.cancel();
+  for (auto& [tunnel, worker] : workers_) {
+    worker->woken = true;
+    worker->timer.cancel();
+  }
+  state_->delivery_wakeup = nullptr;
+}
+
+std::shared_ptr<AgentSession> DeliveryScheduler::live_session(const std::string& tunnel) const {
+  auto found = state_->registry.lookup(tunnel, std::chrono::steady_clock::now());
+  if (found.state != SessionRegistry::State::live || !found.session) return nullptr;
+  if (!found.session->accepting()) return nullptr;
+  return found.session;
+}
+
+core::BufferPolicy DeliveryScheduler::policy_for(const std::string& tunnel) const {
+  // durable delivery: the policy the tunnel was bound with (EdgeState::buffer_policies, branch
+  // accept); the defaults until then, and for a tunnel whose policy is gone but whose queue
+  // is not.
+  (void)tunnel;
+  return core::BufferPolicy{};
+}
+
+std::int64_t DeliveryScheduler::lease_ms() const {
+  const auto lease =
+      state_->options.limits.response_timeout + state_->options.limits.stream_wait + kLeaseMargin;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(lease).count();
+}
+
+std::uint64_t DeliveryScheduler::random() { return random_(); }
+
+asio::awaitable<void> DeliveryScheduler::sleep(Worker& worker, std::int64_t due_ms) {
+  if (worker.woken || stopped_) co_return;
+  if (due_ms > 0) {
+    const auto delay = std::max<std::int64_t>(due_ms - unix_now_ms(), 0);
+    worker.timer.expires_after(std::chrono::milliseconds(delay));
+  } else {
+    worker.timer.expires_at(asio::steady_timer::time_point::max());
+  }
+  co_await worker.timer.async_wait(kAwaitable);
+}
+
+asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
+                                                    std::shared_ptr<Worker> worker) {
+  auto self = shared_from_this();
+  for (;;) {
+    worker->woken = false;  // whatever woke it is looked at below
+    if (stopped_) break;
+    auto session = live_session(tunnel);
+    if (!session) {
+      // Nobody to deliver to: the worker ends once its attempts have; the agent's connect
+      // or bind starts it again.
+      if (worker->in_flight == 0 && !worker->woken) break;
+      co_await sleep(*worker, 0);
+      continue;
+    }
+    const auto policy = policy_for(tunnel);
+    const std::size_t limit =
+        policy.ordered ? 1
+                       : static_cast<std::size_t>(std::clamp(
+                             policy.concurrency, 1, core::BufferPolicyBounds::kMaxConcurrency));
+    const std::int64_t now = unix_now_ms();
+    const bool held = policy.ordered && worker->hold_until_ms > now;
+    if (worker->in_flight >= limit) {
+      co_await sleep(*worker, 0);  // an attempt's end wakes it
+      continue;
+    }
+    if (held) {
+      co_await sleep(*worker, worker->hold_until_ms);
+      continue;
+    }
+    const std::size_t wanted = limit - worker->in_flight;
+    auto leased = co_await queue_.lease(tunnel, wanted, now, lease_ms());
+    if (!leased) {
+      core::log_event(*state_->log, spdlog::level::err,
+                      "cannot lease deliveries from the queue; trying again in 5 s",
+                      {{"tunnel", tunnel}, {"error", leased.error().message()}});
+      co_await sleep(*worker, unix_now_ms() + kStoreRetryMs);
+      continue;
+    }
+    for (auto& delivery : *leased) {
+      ++worker->in_flight;
+      asio::co_spawn(state_->executor, deliver(tunnel, worker, session, std::move(delivery)),
+                     asio::detached);
+    }
+    if (leased->size() == wanted) continue;  // maybe more are due: lease again (or wait)
+    // Nothing more is due now: sleep until the next one is, or a wake-up.
+    auto due = co_await queue_.next_due(tunnel);
+    if (!due) {
+      core::log_event(*state_->log, spdlog::level::err,
+                      "cannot read the delivery queue; trying again in 5 s",
+                      {{"tunnel", tunnel}, {"error", due.error().message()}});
+      co_await sleep(*worker, unix_now_ms() + kStoreRetryMs);
+      continue;
+    }
+    if (!*due) {
+      if (worker->in_flight == 0 && !worker->woken) break;  // the queue is empty
+      co_await sleep(*worker, 0);
+      continue;
+    }
+    // A due time in the past is one leased by another worker's lease just now, or an
+    // expired lease: look again at once, but not in a tight loop.
+    co_await sleep(*worker, std::max(**due, unix_now_ms() + kRecheckMs));
+  }
+  worker->running = false;
+  // An idle tunnel leaves no trace; a wake-up during the last store call started no second
+  // worker, since `running` was set: it was seen above (woken) or there was nothing to do.
+  if (worker->in_flight == 0) {
+    if (auto it = workers_.find(tunnel); it != workers_.end() && it->second == worker) {
+      workers_.erase(it);
+    }
+  }
+}
+
+asio::awaitable<void> DeliveryScheduler::deliver(std::string tunnel, std::shared_ptr<Worker> worker,
+                                                 std::shared_ptr<AgentSession> session,
+                                                 store::Delivery delivery) {
+  auto self = shared_from_this();
+  const auto& limits = state_->options.limits;
+  if (unix_now_ms() >= delivery.expires_at_ms) {
+    // Past its ttl before this attempt began (expire() runs every 10 s): not delivered late.
+    AttemptAnswer none;
+    none.failure = "not attempted";
+    AttemptDecision expired;
+    expired.outcome = AttemptOutcome::dead;
+    expired.error = "expired: queued longer than the tunnel's buffer_ttl";
+    co_await finish(tunnel, *worker, delivery, none, expired);
+    co_return;
+  }
+  const std::string attempt_request_id = request_id();
+  const auto headers =
+      make_delivery_headers(delivery.headers, {.request_id = attempt_request_id,
+                                               .delivery_id = delivery.id,
+                                               .received_at_ms = delivery.received_at_ms,
+                                               .attempt = delivery.attempts});
+  const AttemptLimits attempt_limits{.response_timeout = limits.response_timeout,
+                                     .stream_wait = limits.stream_wait};
+  const auto answer = co_await attempt_delivery(session, headers, delivery.body, attempt_limits);
+  const RandomSource random = [this] { return this->random(); };
+  const auto decision =
+      decide(answer, delivery.attempts, unix_now_ms(), delivery.expires_at_ms, random);
+  co_await finish(tunnel, *worker, delivery, answer, decision);
+}
+
+asio::awaitable<void> DeliveryScheduler::finish(const std::string& tunnel, Worker& worker,
+                                                const store::Delivery& delivery,
+                                                const AttemptAnswer& answer,
+                                                const AttemptDecision& decision) {
+  const std::int64_t now = unix_now_ms();
+  const std::string attempts = std::to_string(delivery.attempts);
+  const std::string status = answer.status != 0 ? std::to_string(answer.status) : "";
+  core::error_code recorded;
+  switch (decision.outcome) {
+    case AttemptOutcome::delivered: {
+      auto r = co_await queue_.ack(delivery.id, answer.status, now);
+      if (!r) recorded = r.error();
+      worker.hold_until_ms = 0;
+      core::log_event(*state_->log, spdlog::level::info, "delivered",
+                      {{"tunnel", tunnel},
+                       {"delivery", delivery.id},
+                       {"status", status},
+                       {"attempts", attempts}});
+      break;
+    }
+    case AttemptOutcome::retry: {
+      auto r = co_await queue_.nack(delivery.id, answer.status, decision.error,
+                                    decision.retry_at_ms, now);
+      // Ordered: the head blocks the queue until its retry time (its lease end if the store
+      // did not take the nack).
+      worker.hold_until_ms = r ? decision.retry_at_ms : now + lease_ms();
+      if (!r) recorded = r.error();
+      core::log_event(*state_->log, spdlog::level::info, "delivery failed; retrying later",
+                      {{"tunnel", tunnel},
+                       {"delivery", delivery.id},
+                       {"attempts", attempts},
+                       {"error", decision.error},
+                       {"retry_in_ms", std::to_string(decision.retry_at_ms - now)}});
+      break;
+    }
+    case AttemptOutcome::dead: {
+      auto r = co_await queue_.dead_letter(delivery.id, answer.status, decision.error, now);
+      if (!r) recorded = r.error();
+      worker.hold_until_ms = 0;
+      core::log_event(*state_->log, spdlog::level::warn,
+                      "delivery dead-lettered; retry it with `relay queue retry` once the cause "
+                      "is fixed",
+                      {{"tunnel", tunnel},
+                       {"delivery", delivery.id},
+                       {"attempts", attempts},
+                       {"error", decision.error}});
+      break;
+    }
+  }
+  if (recorded) {
+    core::log_event(*state_->log, spdlog::level::err,
+                    "cannot record a delivery's outcome; it is attempted again when its lease "
+                    "ends",
+                    {{"tunnel", tunnel}, {"delivery", delivery.id}, {"error", recorded.message()}});
+  }
+  --worker.in_flight;
+  if (worker.running) {
+    worker.woken = true;
+    worker.timer.cancel();
+  } else if (!stopped_) {
+    wake(tunnel);  // the worker ended while this attempt ran (its session went away)
+  }
+}
+
+asio::awaitable<void> DeliveryScheduler::expire_loop() {
+  auto self = shared_from_this();
+  while (!stopped_) {
+    expire_timer_.expires_after(kExpireEvery);
+    co_await expire_timer_.async_wait(kAwaitable);
+    if (stopped_) break;
+    const std::int64_t retention =
+        std::chrono::duration_cast<std::chrono::milliseconds>(kRetention).count();
+    auto expired = co_await queue_.expire(unix_now_ms(), retention);
+    if (!expired) {
+      core::log_event(*state_->log, spdlog::level::err, "cannot expire old deliveries",
+                      {{"error", expired.error().message()}});
+    } else if (*expired > 0) {
+      core::log_event(*state_->log, spdlog::level::warn,
+                      "deliveries dead-lettered: queued longer than their tunnel's buffer_ttl",
+                      {{"count", std::to_string(*expired)}});
+    }
+    // A lease that lapsed (an edge that died mid-attempt) makes a delivery due again without
+    // anyone being told: look at every tunnel with a backlog now and then.
+    auto tunnels = co_await queue_.tunnels_with_queued();
+    if (tunnels) {
+      for (const auto& t : *tunnels) {
+        if (!workers_.contains(t) && live_session(t)) wake(t);
+      }
+    }
+  }
+}
+
+}  // namespace relay::edge
