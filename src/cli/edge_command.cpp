@@ -220,7 +220,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.limits.auth_failures_per_minute = static_cast<std::size_t>(f.auth_failures_per_minute);
   o.limits.auth_failure_block = std::chrono::seconds(f.auth_failure_block_seconds);
   apply_public_limit_flags(f.public_limits, o);  // public-limits
-  apply_buffer_max_body_flag(f, o);               // durable delivery (accept)
+  apply_buffer_max_body_flag(f, o);              // durable delivery (accept)
   return o;
 }
 

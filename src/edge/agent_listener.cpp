@@ -11,6 +11,7 @@
 
 #include "edge/agent_session.hpp"
 #include "edge/auth_guard.hpp"
+#include "edge/bound_policies.hpp"
 #include "edge/connect_check.hpp"
 #include "edge/deadline.hpp"
 #include "edge/listen_socket.hpp"
@@ -153,13 +154,17 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
     if (accepted.token) label = accepted.token->label;
     refusal = resolve_hostnames(state->router, accepted.request.tunnels);
     if (!refusal) {
-      auto opened = state->registry.open(
-          {accepted.token, std::move(accepted.request.tunnels), accepted.request.resume},
-          std::chrono::steady_clock::now(), state->names);
+      auto opened =
+          state->registry.open({accepted.token, accepted.request.tunnels, accepted.request.resume},
+                               std::chrono::steady_clock::now(), state->names);
       if (auto* r = std::get_if<Refusal>(&opened)) {
         refusal = std::move(*r);
       } else {
         grant = std::move(std::get<SessionRegistry::Grant>(opened));
+        // durable delivery (accept): a token's names keep their policy across restarts.
+        record_bound_policies(state->buffer_policies,
+                              accepted.token != nullptr ? &state->store->policies() : nullptr,
+                              *state->log, accepted.request.tunnels, grant->names);
       }
     }
   }

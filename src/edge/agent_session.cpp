@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "edge/bound_policies.hpp"
 #include "edge/delivery_control.hpp"
 #include "edge/retry_policy.hpp"
 #include "relay/core/log.hpp"
@@ -135,6 +136,10 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
       co_return co_await send(reply);
     }
     auto& names = std::get<std::vector<std::string>>(outcome);
+    // durable delivery (accept): a token's names keep their policy across restarts.
+    record_bound_policies(state_->buffer_policies,
+                          state_->registry.is_anonymous(id_) ? nullptr : &state_->store->policies(),
+                          *state_->log, bind->tunnels, names);
     for (const auto& n : names) {
       core::log_event(*state_->log, spdlog::level::info, "tunnel bound",
                       {{"tunnel", n}, {"url", state_->public_url(n)}, {"session", id_}});

@@ -1,5 +1,7 @@
 #include "edge/edge_state.hpp"
 
+#include <stdexcept>
+
 #include "relay/core/log.hpp"
 
 namespace relay::edge {
@@ -30,6 +32,18 @@ EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
                          options.limits.max_pending_handshakes),
       trimmer(executor) {
   h2_options.ping_interval = options.ping_interval;
+  // durable delivery (accept): owned names keep queueing across restarts; an anonymous
+  // session's policies end with its names.
+  auto policies = store->policies().all();
+  if (!policies) {
+    throw std::runtime_error("cannot read the tunnels' buffer policies from the edge's state (" +
+                             policies.error().message() +
+                             "); check the state directory's database and its permissions");
+  }
+  buffer_policies.load(std::move(*policies));
+  registry.on_anonymous_name_released = [this](const std::string& name) {
+    buffer_policies.erase(name);
+  };
 }
 
 }  // namespace relay::edge

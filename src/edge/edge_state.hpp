@@ -10,6 +10,7 @@
 
 #include "edge/auth_failure_limiter.hpp"
 #include "edge/auth_tokens.hpp"
+#include "edge/buffer_policies.hpp"
 #include "edge/host_router.hpp"
 #include "edge/memory_trim.hpp"
 #include "edge/name_generator.hpp"
@@ -49,6 +50,9 @@ struct EdgeState {
   PerIpCounter requests_per_ip;
   PerIpCounter pending_handshakes;  // TLS ports: connected, handshake not done
   MemoryTrimmer trimmer;
+  // durable delivery (accept): each buffered tunnel's policy, loaded from store->policies() at
+  // start and kept current by connect/bind.
+  BufferPolicies buffer_policies;
   // durable delivery: scheduler. Wakes the delivery worker of a tunnel (a new append, a session
   // binding the name); set by DeliveryScheduler::start(), empty before and after it runs.
   std::function<void(const std::string& tunnel)> delivery_wakeup;

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "edge/agent_session.hpp"
+#include "edge/buffered_accept.hpp"
 #include "edge/client_address.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
@@ -227,6 +228,16 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   auto& request = parser.get();
   // An error page may keep the connection only when no request body is left unread.
   const bool reusable = request.keep_alive() && parser.is_done();
+  auto reusable_after_body = [&] { return request.keep_alive() && !draining_; };
+  auto too_many_requests = [&]() -> asio::awaitable<bool> {
+    retry_after = 1;
+    co_return co_await answer(
+        429, codes::too_many_requests,
+        fmt::format("this address has {} requests in flight through the edge, the most it "
+                    "allows; wait for answers before sending more",
+                    limits.max_requests_per_ip),
+        reusable);
+  };
   // Request smuggling guard (docs/security.md): refused heads close the connection.
   if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
       bad.status != 0) {
@@ -254,6 +265,19 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   }
   tunnel = *name;
   auto found = state_->registry.lookup(*name, std::chrono::steady_clock::now());
+  // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
+  if (const auto* policy = state_->buffer_policies.find(*name)) {
+    const auto client = client_address(request);
+    auto in_flight = state_->requests_per_ip.try_acquire(client);
+    if (!in_flight) co_return co_await too_many_requests();
+    const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
+    const std::string id = request_id();
+    BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *policy,
+                                  {*name, id, forwarded_addr, tls_, reusable_after_body()});
+    outcome = co_await accept.run();
+    log_request();
+    co_return outcome.keep_alive && !draining_ && !state_->stopping;
+  }
   if (found.state == SessionRegistry::State::not_found) {
     co_return co_await answer(
         404, codes::tunnel_not_found,
@@ -275,20 +299,12 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   // Requests in flight per client: one address cannot hold every stream of a session.
   const auto client = client_address(request);
   auto in_flight = state_->requests_per_ip.try_acquire(client);
-  if (!in_flight) {
-    retry_after = 1;
-    co_return co_await answer(
-        429, codes::too_many_requests,
-        fmt::format("this address has {} requests in flight through the edge, the most it "
-                    "allows; wait for answers before sending more",
-                    limits.max_requests_per_ip),
-        reusable);
-  }
+  if (!in_flight) co_return co_await too_many_requests();
   // The app's X-Forwarded-For/X-Real-IP/Forwarded come from this (the agent builds them).
   const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
   const std::string id = request_id();
   StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, found.session,
-                            {*name, id, forwarded_addr, tls_, request.keep_alive() && !draining_});
+                            {*name, id, forwarded_addr, tls_, reusable_after_body()});
   outcome = co_await proxy.run();
   log_request();
   co_return outcome.keep_alive && !draining_ && !state_->stopping;

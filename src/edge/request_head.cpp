@@ -35,10 +35,14 @@ bool listed_in_connection(std::string_view connection, std::string_view lower_na
 
 // The edge decides who the caller is (relay-remote-addr; the agent builds X-Forwarded-For,
 // X-Real-IP and Forwarded from it): a caller's own values would let it claim any address.
+// durable delivery: only the edge marks a queued delivery (relay-delivery-*, relay-received-at);
+// the agent trusts them, and a forged received-at would stretch a signature's freshness.
 bool is_edge_owned(std::string_view lower_name) {
   return lower_name == protocol::kTunnelHeader || lower_name == protocol::kRequestIdHeader ||
          lower_name == protocol::kRemoteAddrHeader || lower_name == "x-forwarded-for" ||
-         lower_name == "x-real-ip" || lower_name == "forwarded";
+         lower_name == "x-real-ip" || lower_name == "forwarded" ||
+         lower_name == protocol::kDeliveryIdHeader || lower_name == protocol::kReceivedAtHeader ||
+         lower_name == protocol::kDeliveryAttemptHeader;
 }
 
 // "http://host:1/a" → "host:1"; nullopt when the target is not in absolute form.

@@ -78,6 +78,7 @@ std::variant<SessionRegistry::Grant, Refusal> SessionRegistry::open(const Claim&
     for (const auto& old : s.names) {
       if (std::find(grant.names.begin(), grant.names.end(), old) == grant.names.end()) {
         names_.erase(old);
+        if (token_hash.empty() && on_anonymous_name_released) on_anonymous_name_released(old);
       }
     }
     s.names = grant.names;
@@ -243,9 +244,17 @@ void SessionRegistry::unbind(const std::string& session_id, const std::vector<st
     std::string n = core::to_lower(raw);
     if (auto held = names_.find(n); held != names_.end() && held->second == session_id) {
       names_.erase(held);
+      if (it->second.token_hash.empty() && on_anonymous_name_released) {
+        on_anonymous_name_released(n);
+      }
     }
     std::erase(it->second.names, n);
   }
+}
+
+bool SessionRegistry::is_anonymous(const std::string& session_id) const {
+  auto it = sessions_.find(session_id);
+  return it != sessions_.end() && it->second.token_hash.empty();
 }
 
 SessionRegistry::Lookup SessionRegistry::lookup(std::string_view name, TimePoint now) {
@@ -299,9 +308,11 @@ void SessionRegistry::claim_name(const std::string& name, const std::string& ses
 void SessionRegistry::erase_session(const std::string& session_id) {
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
+  const bool anonymous = it->second.token_hash.empty();
   for (const auto& n : it->second.names) {
     if (auto held = names_.find(n); held != names_.end() && held->second == session_id) {
       names_.erase(held);
+      if (anonymous && on_anonymous_name_released) on_anonymous_name_released(n);
     }
   }
   sessions_.erase(it);

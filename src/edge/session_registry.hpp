@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,11 @@ class SessionRegistry {
   [[nodiscard]] std::vector<std::shared_ptr<AgentSession>> live_sessions() const;
   // Drops sessions whose grace period is over.
   void expire(TimePoint now);
+
+  // durable delivery (accept): called with each name an anonymous session stops holding (its
+  // resume grace ran out, or it unbound the name), whose in-memory buffer policy ends with it.
+  std::function<void(const std::string& name)> on_anonymous_name_released;
+  [[nodiscard]] bool is_anonymous(const std::string& session_id) const;
 
  private:
   struct Session {

@@ -75,6 +75,19 @@ TEST(RequestHead, DropsTheCallersClientAddressFields) {
   EXPECT_EQ(h.get("relay-remote-addr"), "10.0.0.1:1");
 }
 
+// durable delivery: the agent trusts these on a queued delivery; a caller must not set them.
+TEST(RequestHead, DropsTheCallersDeliveryFields) {
+  auto p = parse(
+      "POST / HTTP/1.1\r\nHost: a.localhost\r\nRelay-Delivery-Id: forged\r\n"
+      "Relay-Received-At: 2000-01-01T00:00:00.000Z\r\nRELAY-DELIVERY-ATTEMPT: 9\r\n"
+      "Relay-Delivery-Other: kept\r\n\r\n");
+  auto h = make_stream_headers(p.get(), {"http", "a", "r", "10.0.0.1:1"});
+  for (auto name : {"relay-delivery-id", "relay-received-at", "relay-delivery-attempt"}) {
+    EXPECT_FALSE(h.contains(name)) << name;
+  }
+  EXPECT_EQ(h.get("relay-delivery-other"), "kept");
+}
+
 TEST(RequestHead, AbsoluteFormTargetBecomesAPath) {
   EXPECT_EQ(origin_form("http://a.localhost/x/y?z"), "/x/y?z");
   EXPECT_EQ(origin_form("https://a.localhost"), "/");
