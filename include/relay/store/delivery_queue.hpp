@@ -27,9 +27,9 @@ struct NewDelivery {
   // relay-request-id, relay-remote-addr. Replayed as is; the delivery headers are added per
   // attempt.
   core::Headers headers;
-  std::string body;                  // byte-exact
-  std::int64_t received_at_ms = 0;   // Unix ms, when the edge had the whole request
-  std::string event_id;              // the provider's event id; "" none (no dedupe)
+  std::string body;                 // byte-exact
+  std::int64_t received_at_ms = 0;  // Unix ms, when the edge had the whole request
+  std::string event_id;             // the provider's event id; "" none (no dedupe)
 };
 
 // One stored delivery. `body` and `headers` are filled by lease() and get(); list() leaves them

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -36,8 +37,14 @@ enum class OpenMode {
 // operator command and the running edge share it. Throws std::runtime_error naming the file and
 // what to do when it is missing (OpenMode::existing), corrupt, unreadable, or written by a newer
 // relay: the edge must not start without the names it promised.
+// `max_bytes` (0: none) caps the database file (not its -wal): an append that would grow it
+// further fails with Errc::full, as a full tunnel does. A full disk or an I/O error is
+// Errc::unavailable, logged once with the file and what to do.
+// OpenMode::create (the edge) also makes the deliveries a dead edge left `delivering` due
+// again; the file has one edge.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& state_dir,
-                                         OpenMode mode = OpenMode::create);
+                                         OpenMode mode = OpenMode::create,
+                                         std::uint64_t max_bytes = 0);
 
 // Nothing persists: the embedded edge of `relay http`, whose names live as long as its process
 // (only that process's agent uses it), and unit tests.

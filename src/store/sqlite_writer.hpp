@@ -1,0 +1,118 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "relay/core/result.hpp"
+#include "store/failure_log.hpp"
+#include "store/sqlite_connection.hpp"
+
+namespace relay::store::detail {
+
+// The group-commit thread of the durable queue, with its own connection. Work from the io
+// thread's coroutines is queued; the thread takes everything pending (up to kMaxBatch jobs),
+// runs it in one transaction, each job in its own savepoint (a failing job leaves the others'
+// writes alone), commits once (one fsync for all of them), and only then completes each
+// awaiting coroutine, posting to the executor it awaits on. So many concurrent appends share
+// one fsync, and none is answered before it is durable. The io thread never touches the disk.
+class SqliteWriter {
+ public:
+  static constexpr std::size_t kMaxBatch = 512;
+
+  // `db` is used from the writer thread only, from now on.
+  SqliteWriter(SqliteConnection& db, FailureLog& failures);
+  // Finishes the queued jobs (their coroutines complete), then stops the thread.
+  ~SqliteWriter();
+  SqliteWriter(const SqliteWriter&) = delete;
+  SqliteWriter& operator=(const SqliteWriter&) = delete;
+
+  // Runs `work(db)` on the writer thread, within the next batch's transaction, and completes
+  // with its result once that transaction is committed (a failed commit: Errc::unavailable).
+  // `work` may run twice: when another job's failure aborts a batch, each job is re-run alone.
+  template <class T, class Work>
+  boost::asio::awaitable<core::Result<T>> run(Work work) {
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(core::Result<T>)>(
+        [this, work = std::move(work)](auto handler) mutable {
+          submit(std::make_unique<JobFor<T, Work, decltype(handler)>>(std::move(work),
+                                                                      std::move(handler)));
+        },
+        boost::asio::use_awaitable);
+  }
+
+ private:
+  class Job {
+   public:
+    virtual ~Job() = default;
+    // Runs the work; true when it failed (its savepoint is rolled back).
+    virtual bool execute(SqliteConnection& db) = 0;
+    virtual void fail(core::error_code ec) = 0;
+    // Posts the result to the awaiting coroutine's executor.
+    virtual void complete() = 0;
+  };
+
+  template <class T, class Work, class Handler>
+  class JobFor final : public Job {
+   public:
+    JobFor(Work work, Handler handler)
+        : work_(std::move(work)),
+          handler_(std::move(handler)),
+          guard_(boost::asio::get_associated_executor(handler_)) {}
+    bool execute(SqliteConnection& db) override {
+      result_.emplace(work_(db));
+      return result_->has_error();
+    }
+    void fail(core::error_code ec) override { result_.emplace(boost::system::in_place_error, ec); }
+    void complete() override {
+      auto ex = guard_.get_executor();
+      boost::asio::post(ex,
+                        [handler = std::move(handler_), result = std::move(*result_)]() mutable {
+                          std::move(handler)(std::move(result));
+                        });
+      guard_.reset();
+    }
+
+   private:
+    Work work_;
+    Handler handler_;
+    boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> guard_;
+    std::optional<core::Result<T>> result_;
+  };
+
+  void submit(std::unique_ptr<Job> job);
+  void loop();
+  // Runs `jobs` in one transaction; on an aborted transaction, each alone.
+  void execute(const std::vector<Job*>& jobs);
+  // Runs `jobs` in one transaction; false when the transaction was lost (nothing committed).
+  bool execute_together(const std::vector<Job*>& jobs);
+
+  SqliteConnection& db_;
+  FailureLog& failures_;
+  Statement begin_;
+  Statement commit_;
+  Statement rollback_;
+  Statement savepoint_;
+  Statement release_;
+  Statement rollback_to_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Job>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once everything above is ready
+};
+
+}  // namespace relay::store::detail
