@@ -99,11 +99,10 @@ std::shared_ptr<AgentSession> DeliveryScheduler::live_session(const std::string&
 }
 
 core::BufferPolicy DeliveryScheduler::policy_for(const std::string& tunnel) const {
-  // durable delivery: the policy the tunnel was bound with (EdgeState::buffer_policies, branch
-  // accept); the defaults until then, and for a tunnel whose policy is gone but whose queue
-  // is not.
-  (void)tunnel;
-  return core::BufferPolicy{};
+  // The policy the tunnel was bound with; the defaults for a tunnel whose policy is gone (its
+  // agent bound it again without --buffer) but whose queue is not.
+  const auto* policy = state_->buffer_policies.find(tunnel);
+  return policy != nullptr ? *policy : core::BufferPolicy{};
 }
 
 std::int64_t DeliveryScheduler::lease_ms() const {

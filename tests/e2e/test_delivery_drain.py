@@ -386,3 +386,55 @@ def test_ordered_mode_keeps_order_through_a_failing_head(relay, edge, apps):
     # Never two at once: each arrived after the previous one was answered.
     seen = app.requests("/ordered/")
     assert seen[1].at - seen[0].at >= 0.95, "the retry of the head honoured Retry-After"
+
+
+# --------------------------------------------------------------------------------------------
+# 6. The queue over the control stream: the agent's inspector lists a dead letter with its
+#    reason, a retry delivers it again, and another agent's deliveries stay invisible.
+
+
+@BUFFER
+@pytest.mark.needs_flag("http", "--inspect")
+def test_dead_letter_listed_and_retried_over_the_control_stream(relay, edge, apps, tmp_path):
+    from inspector_client import start_agent as start_inspected
+
+    fixed = {"on": False}
+
+    def script(seen, earlier):
+        if fixed["on"]:
+            return 200, {}, b"ok\n"
+        return 422, {"Content-Type": "application/json"}, b'{"error":"schema v2 expected"}'
+
+    app = apps(script=script)
+    agent, api = start_inspected(relay, app.upstream, edge, tmp_path / "agent-state",
+                                 extra=["--url", "hook", "--buffer", "always"])
+    delivery_id = queued_id(post(edge, "hook", "/schema", b'{"v":1}'))
+    wait_until(lambda: log_lines(edge, "delivery dead-lettered"), 15, "the dead letter")
+
+    status, body = api.get("/api/deliveries?state=dead")
+    assert status == 200, body
+    [dead] = [d for d in body["deliveries"] if d["id"] == delivery_id]
+    assert dead["tunnel"] == "hook" and dead["state"] == "dead" and dead["attempts"] == 1, dead
+    assert dead["last_status"] == 422 and "schema v2 expected" in dead["last_error"], dead
+
+    # Another agent (another tunnel on the same edge) sees none of it and cannot touch it.
+    other_app = apps()
+    other, other_api = start_inspected(relay, other_app.upstream, edge, tmp_path / "other-state",
+                                       extra=["--url", "other", "--buffer", "always"])
+    status, body = other_api.get("/api/deliveries")
+    assert status == 200 and body["deliveries"] == [], body
+    status, body = other_api.call("POST", f"/api/deliveries/{delivery_id}/retry")
+    assert status == 404, (status, body)
+
+    # The app is fixed: a retry delivers it, as attempt 1 of a fresh round, same delivery id.
+    fixed["on"] = True
+    status, body = api.call("POST", f"/api/deliveries/{delivery_id}/retry")
+    assert status == 200 and body["retried"] == 1, (status, body)
+    first, second = app.wait_for("/schema", 2, timeout=15)[:2]
+    assert second.header("Relay-Delivery-Id") == delivery_id
+    assert second.header("Relay-Delivery-Attempt") == "1"
+    assert second.body == first.body == b'{"v":1}'
+    status, body = wait_until(
+        lambda: (r := api.get("/api/deliveries?state=delivered"))[1]["deliveries"] and r, 10,
+        "the delivery listed as delivered")
+    assert body["deliveries"][0]["id"] == delivery_id
