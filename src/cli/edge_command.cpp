@@ -115,6 +115,7 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "authtokens; doubles with each further block, up to an hour")
       ->default_str("60");
   add_public_limit_flags(cmd, f.public_limits);  // public-limits
+  add_acme_flags(cmd, f.acme);                   // operations: acme
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -207,6 +208,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.limits.auth_failures_per_minute = static_cast<std::size_t>(f.auth_failures_per_minute);
   o.limits.auth_failure_block = std::chrono::seconds(f.auth_failure_block_seconds);
   apply_public_limit_flags(f.public_limits, o);  // public-limits
+  apply_acme_flags(f.acme, o);                   // operations: acme
   return o;
 }
 

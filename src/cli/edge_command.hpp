@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/acme_flags.hpp"
 #include "cli/public_limit_flags.hpp"
 #include "relay/edge/edge_options.hpp"
 
@@ -31,6 +32,7 @@ struct EdgeFlags {
   long long auth_failures_per_minute = 10;
   long long auth_failure_block_seconds = 60;
   PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
+  AcmeFlags acme;                  // operations: acme
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);

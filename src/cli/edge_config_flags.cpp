@@ -69,6 +69,9 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   // public-limits: edge.yml's limits and trusted_proxies, then the flags over them.
   options.trusted_proxies = file.trusted_proxies;
   apply_public_limit_flags(flags.public_limits, options);
+  // operations: acme: edge.yml's acme keys, then the flags over them.
+  options.acme = file.acme;
+  apply_acme_flags(flags.acme, options);
   options.ping_interval = file.ping_interval;
   return options;
 }
