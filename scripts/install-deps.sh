@@ -14,6 +14,9 @@ packages=(
 # Extras for the end-to-end browser tests and the benchmark; skipped with RELAY_DEPS=build.
 if [[ "${RELAY_DEPS:-all}" != build ]]; then
   packages+=(wrk nginx-light chromium)
+  # operations: acme. Debian's ACME test CA (pebble, pebble-challtestsrv) for
+  # tests/e2e/test_edge_acme.py; the package has no maintainer scripts and starts no daemon.
+  packages+=(pebble)
   # Node.js may come from elsewhere than Debian (with npm bundled); Debian's npm package then
   # conflicts with it, so only ask apt for what is not on PATH already.
   command -v node >/dev/null || packages+=(nodejs)

@@ -125,6 +125,7 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "Largest body a buffered tunnel's request may have to be queued, in bytes; a "
                  "bigger one streams live to a connected agent, or gets 413 while it is away")
       ->default_str("8388608");
+  add_acme_flags(cmd, f.acme);  // operations: acme
 }
 
 void apply_buffer_max_body_flag(const EdgeFlags& f, edge::EdgeOptions& options) {
@@ -237,6 +238,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.limits.auth_failure_block = std::chrono::seconds(f.auth_failure_block_seconds);
   apply_public_limit_flags(f.public_limits, o);  // public-limits
   apply_buffer_max_body_flag(f, o);              // durable delivery (accept)
+  apply_acme_flags(f.acme, o);                   // operations: acme
   return o;
 }
 

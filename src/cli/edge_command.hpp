@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/acme_flags.hpp"
 #include "cli/public_limit_flags.hpp"
 #include "relay/edge/edge_options.hpp"
 
@@ -36,6 +37,7 @@ struct EdgeFlags {
   std::optional<unsigned long long> buffer_max_body;
   // durable delivery: store: "2GiB"; "" or "0" no limit
   std::string store_max_size;
+  AcmeFlags acme;                  // operations: acme
 };
 
 // durable delivery (accept): --buffer-max-body over `options` when given.

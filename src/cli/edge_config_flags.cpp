@@ -73,6 +73,9 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   options.trusted_proxies = file.trusted_proxies;
   apply_public_limit_flags(flags.public_limits, options);
   apply_buffer_max_body_flag(flags, options);  // durable delivery (accept)
+  // operations: acme: edge.yml's acme keys, then the flags over them.
+  options.acme = file.acme;
+  apply_acme_flags(flags.acme, options);
   options.ping_interval = file.ping_interval;
   return options;
 }

@@ -115,6 +115,36 @@ void read_trusted_proxies(ValueReader& reader, const TreeNode& root,
   out = std::move(*list);
 }
 
+// operations: acme: acme: {email, directory, ca_file, orders_per_hour}
+void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acme) {
+  constexpr std::string_view path = "acme";
+  if (!reader.expect_map(node, path, "a map (email, directory, ca_file, orders_per_hour)")) return;
+  reader.check_keys(node, path, {"email", "directory", "ca_file", "orders_per_hour"});
+  if (const auto* email = node.find("email")) {
+    if (auto value = reader.string(*email, "acme.email")) {
+      if (value->find('@') == std::string::npos) {
+        reader.error(*email, "acme.email", "expected an email address, got '" + *value + "'");
+      } else {
+        acme.email = *value;
+      }
+    }
+  }
+  if (const auto* directory = node.find("directory")) {
+    if (auto value = reader.string(*directory, "acme.directory")) {
+      if (value->rfind("https://", 0) != 0) {
+        reader.error(*directory, "acme.directory",
+                     "expected the CA's https:// directory URL, got '" + *value + "'");
+      } else {
+        acme.directory = *value;
+      }
+    }
+  }
+  if (const auto* ca = node.find("ca_file")) {
+    if (auto value = reader.string(*ca, "acme.ca_file")) acme.ca_file = *value;
+  }
+  read_count(reader, node, path, "orders_per_hour", acme.orders_per_hour, 0);
+}
+
 bool is_sha256_hex(std::string_view text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -198,7 +228,9 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
                      // state (hardening item 3)
                      "state_dir",
                      // durable delivery: store
-                     "store_max_size"});
+                     "store_max_size",
+                     // operations: acme
+                     "acme"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "1") {
       reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
@@ -247,6 +279,7 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
         present, cert ? "tls_cert" : "tls_key",
         std::string{"tls_cert and tls_key go together; add "} + (cert ? "tls_key" : "tls_cert"));
   }
+  // (ACME, too, needs tls_cert: the agent port's certificate and the fallback of listen_tls.)
   if (!options.listen_tls.empty() && cert == nullptr && key == nullptr) {
     reader.error(*root.find("listen_tls"), "listen_tls",
                  "HTTPS listeners need a certificate; add tls_cert and tls_key (a wildcard "
@@ -273,6 +306,7 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
     if (auto value = reader.size(*node, "store_max_size")) options.store_max_bytes = *value;
   }
   read_trusted_proxies(reader, root, options.trusted_proxies);  // public-limits
+  if (const auto* node = root.find("acme")) read_acme(reader, *node, options.acme);  // acme
   for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},
                                {"log_level", &load.log_level},
                                {"log_format", &load.log_format}}) {

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "edge/acme/certificate_service.hpp"
 #include "edge/agent_listener.hpp"
 #include "edge/agent_session.hpp"
 #include "edge/delivery_scheduler.hpp"
@@ -35,6 +36,29 @@ net::CertificatePem load_certificate(const EdgeOptions& options) {
   return net::read_pem_files(options.tls_cert_file, options.tls_key_file);
 }
 
+// operations: acme. Checks what ACME needs before anything binds, then picks certificates for
+// the public TLS listener by SNI (edge/acme/certificate_service.hpp).
+void start_acme(const std::shared_ptr<EdgeState>& state, const net::TlsContextPtr& public_tls) {
+  const auto& options = state->options;
+  if (options.acme.email.empty()) return;
+  if (!public_tls) {
+    throw std::runtime_error(
+        "--acme-email gets certificates for the public HTTPS listener; add --listen-tls ADDR");
+  }
+  if (options.state_dir.empty()) {
+    throw std::runtime_error(
+        "--acme-email keeps certificates in the state directory; set "
+        "--state-dir DIR");
+  }
+  if (options.listen.empty()) {
+    state->log->warn(
+        "--acme-email without --listen: the CA validates names over plain HTTP on port 80 "
+        "(HTTP-01), so orders will fail; add --listen 0.0.0.0:80");
+  }
+  state->acme = std::make_shared<acme::CertificateService>(state, *state);
+  state->acme->install(*public_tls);
+}
+
 // Waits, in short steps, until `done()` or the deadline; stop() is the only user and the
 // steps keep it free of cancellation races with the connections it watches.
 asio::awaitable<void> wait_until(asio::any_io_executor ex,
@@ -54,6 +78,7 @@ EdgeServer::EdgeServer(asio::io_context& io, EdgeOptions options)
 
 EdgeServer::~EdgeServer() {
   if (scheduler_) scheduler_->stop();
+  if (state_->acme) state_->acme->stop();
   for (auto& l : public_) l->close();
   if (agent_) agent_->close();
   state_->stopping = true;
@@ -68,6 +93,7 @@ void EdgeServer::start() {
   auto agent_tls = net::make_server_tls_context(pem, {std::string(net::protocol::kAlpn)});
   net::TlsContextPtr public_tls;
   if (!options.listen_tls.empty()) public_tls = net::make_server_tls_context(pem, {"http/1.1"});
+  start_acme(state_, public_tls);  // operations: acme
 
   // Bind everything before accepting anything: a bad address fails start() as a whole.
   std::vector<std::unique_ptr<PublicListener>> listeners;
@@ -100,6 +126,7 @@ void EdgeServer::start() {
   // (a port in use) never touched the queue.
   scheduler_ = std::make_shared<DeliveryScheduler>(state_, state_->store->deliveries());
   scheduler_->start();
+  if (state_->acme) state_->acme->start();  // operations: acme (renewal check)
   for (auto& l : public_) {
     core::log_event(
         *state_->log, spdlog::level::info, "listening",
@@ -131,6 +158,7 @@ asio::awaitable<void> EdgeServer::stop(std::chrono::milliseconds drain) {
   auto state = state_;
   const auto deadline = std::chrono::steady_clock::now() + drain;
   state->stopping = true;
+  if (state->acme) state->acme->stop();
   for (auto& l : public_) l->close();
   if (agent_) agent_->close();
   // No new leases; attempts in flight end with their sessions' streams and record the outcome.

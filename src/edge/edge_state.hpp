@@ -24,6 +24,10 @@
 
 namespace relay::edge {
 
+namespace acme {
+class CertificateService;
+}
+
 // What every part of one edge shares. Held by shared_ptr from each coroutine, so a connection
 // still winding down after EdgeServer is gone touches valid memory. Single-threaded: the edge
 // runs on one io_context thread, so no field needs a lock.
@@ -59,6 +63,8 @@ struct EdgeState {
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";
   unsigned short url_port = 0;
+  // operations: acme. Set by EdgeServer::start() with --acme-email (edge/acme/).
+  std::shared_ptr<acme::CertificateService> acme;
 
   [[nodiscard]] std::string public_url(std::string_view name) const {
     return make_public_url(url_scheme, router.domain(), url_port, name);

@@ -8,6 +8,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "edge/acme/certificate_service.hpp"
 #include "edge/agent_session.hpp"
 #include "edge/buffered_accept.hpp"
 #include "edge/client_address.hpp"
@@ -246,6 +247,12 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   if (auto why = request_target_error(request); !why.empty()) {
     co_return co_await answer(request.method() == http::verb::connect ? 405 : 400,
                               codes::bad_request, why, false);
+  }
+  // operations: acme. The CA's HTTP-01 check (GET /.well-known/acme-challenge/TOKEN) is answered
+  // before routing, for the edge's own orders in progress only (edge/acme/challenge_responder).
+  if (auto acme = acme_challenge_response(*state_, request.target(), reusable); !acme.empty()) {
+    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(acme), kAwaitable);
+    co_return !ec && reusable && !draining_;
   }
   auto host = request_authority(request);  // an absolute-form target's wins over Host
   if (host.empty()) {

@@ -43,6 +43,18 @@ struct EdgeLimits {
   std::size_t buffer_max_body = 8 * 1024 * 1024;
 };
 
+// operations: acme. Certificates for the tunnel hosts from an ACME CA (RFC 8555), on demand,
+// for owned names only (docs/deployment.md, "Automatic certificates (ACME)").
+struct AcmeOptions {
+  std::string email;  // non-empty: ACME on; the account's contact
+  std::string directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string ca_file;               // trust only this CA for the directory (tests: pebble)
+  std::size_t orders_per_hour = 10;  // new orders, all hosts together; 0: none
+  std::chrono::hours renew_before{30 * 24};
+  std::chrono::seconds renew_check{3600};     // how often stored certificates are checked
+  std::chrono::seconds failure_backoff{600};  // per host, after a failed order
+};
+
 struct EdgeOptions {
   std::vector<std::string> listen;      // public HTTP listeners, "host:port"
   std::vector<std::string> listen_tls;  // public HTTPS listeners (same certificate)
@@ -70,6 +82,8 @@ struct EdgeOptions {
   std::uint64_t store_max_bytes = 0;
   // public-limits: peers (load balancers) whose X-Forwarded-For is believed, "CIDR" each.
   std::vector<std::string> trusted_proxies;
+  // operations: acme
+  AcmeOptions acme;
 };
 
 }  // namespace relay::edge
