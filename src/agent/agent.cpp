@@ -85,6 +85,7 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
                                            t->options.upstream_tls_verify);
   t->pipeline = std::make_shared<Pipeline>();
   t->events = &events;
+  t->metrics = &metrics_;
   if (inspector_) {
     t->pipeline->append(
         std::make_unique<CaptureStep>(inspector_->store(), inspector_->body_limit()));
@@ -108,13 +109,15 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
 protocol::ConnectRequest Agent::Impl::connect_request() const {
   protocol::ConnectRequest r;
   r.agent_version = std::string(kAgentVersion);
-  for (const auto& t : tunnels_) r.tunnels.push_back({t->requested_name, t->options.proto, "", std::nullopt});
+  for (const auto& t : tunnels_)
+    r.tunnels.push_back({t->requested_name, t->options.proto, "", std::nullopt});
   r.resume = session_id_;
   return r;
 }
 
 void Agent::Impl::state(std::string_view s, std::string_view detail) {
   session_state_ = std::string(s);
+  metrics_.session_state(s);
   if (events.session_state) events.session_state(s, detail);
 }
 

@@ -94,7 +94,9 @@ AgentInspector::~AgentInspector() { stop(); }
 
 std::string AgentInspector::start() {
   server_.emplace(ex_, store_, *this, *this,
-                  inspect::InspectorOptions{.addr = addr_, .version = version_});
+                  inspect::InspectorOptions{.addr = addr_, .version = version_, .metrics = [this] {
+                                              return agent_.metrics().render();
+                                            }});
   std::string error;
   auto ep = server_->start(error);
   if (!ep) {

@@ -115,6 +115,10 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "authtokens; doubles with each further block, up to an hour")
       ->default_str("60");
   add_public_limit_flags(cmd, f.public_limits);  // public-limits
+  // operations
+  cmd.add_option("--metrics-listen", f.metrics_listen,
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP: keep it on "
+                 "loopback or a private network), e.g. 127.0.0.1:9090");
 }
 
 std::vector<edge::AuthToken> read_authtokens_file(const std::string& path) {
@@ -146,6 +150,8 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   for (const auto& a : o.listen) check_address(a, "--listen");
   for (const auto& a : o.listen_tls) check_address(a, "--listen-tls");
   check_address(o.agent_listen, "--agent-listen");
+  if (!f.metrics_listen.empty()) check_address(f.metrics_listen, "--metrics-listen");
+  o.metrics_listen = f.metrics_listen;
   if (f.domain.empty() || f.domain.find_first_of("/: ") != std::string::npos) {
     throw CLI::ValidationError(
         "--domain", "'" + f.domain + "' is not a domain; pass e.g. --domain relay.example.com");

@@ -31,6 +31,7 @@ struct EdgeFlags {
   long long auth_failures_per_minute = 10;
   long long auth_failure_block_seconds = 60;
   PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
+  std::string metrics_listen;      // operations: Prometheus /metrics
 };
 
 void add_edge_flags(CLI::App& command, EdgeFlags& flags);

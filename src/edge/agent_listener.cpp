@@ -135,6 +135,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   // A blocked address is refused before its token is even looked at (docs/security.md).
   const std::string client = ec ? remote : auth_limit_key(remote_ep.address());
   if (auto block = check_auth_block(*state, client, remote)) {
+    state->metrics.agent_connect(block->refusal.code);
     co_await write_refusal(stream, block->refusal, block->retry_after);
     co_return;
   }
@@ -163,6 +164,8 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
       }
     }
   }
+  state->metrics.agent_connect(refusal ? std::string_view(refusal->code)
+                                       : (grant->resumed ? "resumed" : "connected"));
   if (refusal && refusal->status == 401) {
     note_auth_failure(*state, client, remote, *refusal);  // counted, logged within a budget
   } else if (refusal) {

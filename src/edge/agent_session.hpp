@@ -37,6 +37,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
   [[nodiscard]] const std::string& id() const { return id_; }
   [[nodiscard]] const std::string& label() const { return label_; }
+  [[nodiscard]] std::size_t streams_in_use() const { return budget_.in_use(); }
 
  private:
   boost::asio::awaitable<void> control_loop(std::vector<std::string> names);

@@ -9,6 +9,7 @@
 
 #include "edge/auth_failure_limiter.hpp"
 #include "edge/auth_tokens.hpp"
+#include "edge/edge_metrics.hpp"
 #include "edge/host_router.hpp"
 #include "edge/memory_trim.hpp"
 #include "edge/name_generator.hpp"
@@ -48,6 +49,7 @@ struct EdgeState {
   PerIpCounter requests_per_ip;
   PerIpCounter pending_handshakes;  // TLS ports: connected, handshake not done
   MemoryTrimmer trimmer;
+  EdgeMetrics metrics;  // operations: --metrics-listen
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";
   unsigned short url_port = 0;

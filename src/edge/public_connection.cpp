@@ -176,6 +176,9 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     const auto& req = parser.get();
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
+    state_->metrics.request(tunnel == "-" ? std::string_view() : std::string_view(tunnel),
+                            outcome.status, outcome.error_code, ms / 1000, outcome.bytes_in,
+                            outcome.bytes_out);
     core::log_request_event(
         *state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
         {{"method", std::string(req.method_string())},

@@ -61,6 +61,8 @@ struct EdgeOptions {
   std::string state_dir;
   // public-limits: peers (load balancers) whose X-Forwarded-For is believed, "CIDR" each.
   std::vector<std::string> trusted_proxies;
+  // operations: "host:port" serving GET /metrics (Prometheus); empty: none.
+  std::string metrics_listen;
 };
 
 }  // namespace relay::edge

@@ -17,6 +17,7 @@ namespace relay::edge {
 struct EdgeState;
 class PublicListener;
 class AgentListener;
+class MetricsListener;
 
 // The public side of relay: public HTTP(S) listeners, the agent listener, and the registry of
 // agent sessions. Composes those parts and holds no logic of its own. Runs on the io_context's
@@ -37,6 +38,8 @@ class EdgeServer {
   // Bound addresses, ports resolved (listening on port 0 works).
   [[nodiscard]] std::vector<boost::asio::ip::tcp::endpoint> public_endpoints() const;
   [[nodiscard]] boost::asio::ip::tcp::endpoint agent_endpoint() const;
+  // The --metrics-listen address (port resolved); unspecified when there is none.
+  [[nodiscard]] boost::asio::ip::tcp::endpoint metrics_endpoint() const;
   // "http(s)://name.domain[:port]" for a tunnel of this edge.
   [[nodiscard]] std::string public_url(std::string_view tunnel_name) const;
 
@@ -48,6 +51,7 @@ class EdgeServer {
   std::shared_ptr<EdgeState> state_;
   std::vector<std::unique_ptr<PublicListener>> public_;
   std::unique_ptr<AgentListener> agent_;
+  std::unique_ptr<MetricsListener> metrics_;
 };
 
 }  // namespace relay::edge
