@@ -1,6 +1,8 @@
 # Runs at install time (cmake --install, cpack), after the binary is copied: strips it, first
 # splitting its debug info off when RELAY_KEEP_DEBUG is on. Variables come from the install(CODE)
-# before it in CMakeLists.txt.
+# before it in CMakeLists.txt; the prefix is the install-time one (cmake --install --prefix).
+set(RELAY_BINARY "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/${RELAY_BINDIR}/relay")
+set(RELAY_DEBUG_FILE "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/lib/debug${CMAKE_INSTALL_PREFIX}/${RELAY_BINDIR}/relay.debug")
 if(NOT EXISTS "${RELAY_BINARY}" OR NOT RELAY_STRIP)
   return()
 endif()
