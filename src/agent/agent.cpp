@@ -36,6 +36,12 @@ const std::shared_ptr<spdlog::logger>& log() {
   return logger;
 }
 
+// What the edge is asked for: the name, and the durable delivery policy (all of it but re-sign,
+// which stays here with the secret).
+protocol::TunnelRequest tunnel_request(const TunnelRuntime& t) {
+  return {t.requested_name, t.options.proto, "", t.options.buffer};
+}
+
 std::string seconds(std::chrono::milliseconds d) {
   return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
 }
@@ -109,8 +115,7 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
 protocol::ConnectRequest Agent::Impl::connect_request() const {
   protocol::ConnectRequest r;
   r.agent_version = std::string(kAgentVersion);
-  for (const auto& t : tunnels_)
-    r.tunnels.push_back({t->requested_name, t->options.proto, "", std::nullopt});
+  for (const auto& t : tunnels_) r.tunnels.push_back(tunnel_request(*t));
   r.resume = session_id_;
   return r;
 }
@@ -338,7 +343,7 @@ asio::awaitable<core::Result<TunnelStatus>> Agent::Impl::add_tunnel(TunnelOption
   auto pending = std::make_shared<PendingBind>(io_.get_executor());
   pending->tunnel = t->options.name;
   pending_.push_back(pending);
-  session_->send(protocol::BindMessage{{{t->requested_name, t->options.proto, "", std::nullopt}}});
+  session_->send(protocol::BindMessage{{tunnel_request(*t)}});
   asio::steady_timer timeout(io_, kBindTimeout);
   timeout.async_wait([pending](const boost::system::error_code& ec) {
     if (!ec && !pending->finished) {

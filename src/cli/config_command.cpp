@@ -51,6 +51,7 @@ void print_agent_summary(const config::AgentConfig& config) {
     std::cout << "    " << tunnel.name << ": " << tunnel.proto << " → " << tunnel.addr;
     if (!tunnel.url.empty()) std::cout << ", url " << tunnel.url;
     if (tunnel.verify_webhook) std::cout << ", verify " << tunnel.verify_webhook->provider;
+    if (tunnel.buffer) std::cout << ", buffer " << core::to_string(tunnel.buffer->mode);
     if (tunnel.basic_auth) std::cout << ", basic auth";
     std::cout << '\n';
   }

@@ -10,12 +10,14 @@
 
 #include "agent/tunnel_runtime.hpp"
 #include "cli/agent_lifetime.hpp"
+#include "cli/buffer_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_status.hpp"
 #include "cli/embedded_edge.hpp"
 #include "cli/event_loop.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/agent/upstream_address.hpp"
+#include "relay/config/buffer_settings.hpp"
 #include "relay/core/log.hpp"
 #include "relay/verify/registry.hpp"
 #include "relay/verify/secret.hpp"
@@ -39,6 +41,7 @@ struct HttpFlags {
   bool verify_enforce = true;
   std::string inspect = "127.0.0.1:4040";
   std::string state_dir;
+  BufferFlags buffer;
 };
 
 agent::AgentOptions options_from_flags(const HttpFlags& f) {
@@ -97,6 +100,12 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   } else if (!f.verify_secret.empty()) {
     throw CLI::ValidationError("--verify-webhook-secret",
                                "needs --verify-webhook PROVIDER (see `relay providers`)");
+  }
+  apply_buffer_flags(f.buffer, t);
+  if (t.buffer_resign) {
+    if (auto problem = config::resign_problem(t.verify_webhook); !problem.empty()) {
+      throw CLI::ValidationError("--buffer-resign", problem);
+    }
   }
   o.tunnels.push_back(std::move(t));
   return o;
@@ -198,6 +207,7 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--state-dir", f->state_dir,
                   "Where captured requests are kept (default: $RELAY_STATE_DIR, else "
                   "$XDG_STATE_HOME/relay, else ~/.local/state/relay)");
+  add_buffer_flags(*cmd, f->buffer);
   cmd->callback([&app, &ctx, f] {
     // On a terminal the status block replaces the log, as ngrok's console does; --log brings
     // the log back (to a file, or to stderr when that is not the same terminal).

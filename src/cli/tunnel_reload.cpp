@@ -33,7 +33,8 @@ bool same_tunnel(const agent::TunnelOptions& a, const agent::TunnelOptions& b) {
              std::tie(b.name, b.proto, b.addr, b.url, b.host_header, b.request_header_add,
                       b.request_header_remove, b.upstream_tls_verify) &&
          verification_key(a.verify_webhook) == verification_key(b.verify_webhook) &&
-         basic_auth_key(a.basic_auth) == basic_auth_key(b.basic_auth);
+         basic_auth_key(a.basic_auth) == basic_auth_key(b.basic_auth) &&
+         std::tie(a.buffer, a.buffer_resign) == std::tie(b.buffer, b.buffer_resign);
 }
 
 TunnelReloadPlan plan_tunnel_reload(const std::vector<agent::TunnelOptions>& running,

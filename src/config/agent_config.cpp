@@ -1,6 +1,7 @@
 #include "relay/config/agent_config.hpp"
 
 #include "address_check.hpp"
+#include "buffer_keys.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 #include "value_reader.hpp"
 #include "yaml_tree.hpp"
@@ -150,7 +151,10 @@ TunnelConfig read_tunnel(ValueReader& reader, const TreeNode::Entry& entry, cons
   if (!reader.expect_map(node, path, "a map with at least addr (e.g. addr: 3000)")) return tunnel;
   reader.check_keys(
       node, path,
-      {"proto", "addr", "url", "host_header", "verify_webhook", "basic_auth", "request_header"});
+      {"proto", "addr", "url", "host_header", "verify_webhook", "basic_auth", "request_header",
+       // durable delivery (docs/delivery.md)
+       "buffer", "buffer_ttl", "buffer_max", "buffer_status", "buffer_concurrency",
+       "buffer_ordered", "buffer_resign", "buffer_dedupe_window"});
   if (const auto* proto = node.find("proto")) {
     if (auto value = reader.string(*proto, join_key(path, "proto"))) {
       if (*value != "http") {
@@ -191,6 +195,7 @@ TunnelConfig read_tunnel(ValueReader& reader, const TreeNode::Entry& entry, cons
   if (const auto* headers = node.find("request_header")) {
     read_request_header(reader, *headers, join_key(path, "request_header"), tunnel);
   }
+  detail::read_buffer_keys(reader, node, path, tunnel);
   return tunnel;
 }
 

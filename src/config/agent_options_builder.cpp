@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "relay/config/agent_config.hpp"
+#include "relay/config/buffer_settings.hpp"
 #include "relay/verify/registry.hpp"
 #include "relay/verify/secret.hpp"
 
@@ -32,6 +33,8 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
   options.basic_auth = tunnel.basic_auth;
   options.request_header_add = tunnel.request_header_add;
   options.request_header_remove = tunnel.request_header_remove;
+  options.buffer = tunnel.buffer;
+  options.buffer_resign = tunnel.buffer_resign;
   if (tunnel.verify_webhook) {
     const auto& verify = *tunnel.verify_webhook;
     std::string error;
@@ -53,6 +56,13 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
     }
     options.verify_webhook = agent::WebhookVerification{
         verify.provider, std::move(*secret), verify.tolerance, verify.enforce, verify.params};
+  }
+  if (options.buffer_resign) {
+    if (auto problem = resign_problem(options.verify_webhook); !problem.empty()) {
+      diagnostics.error(tunnel.buffer_resign_at, "tunnels." + tunnel.name + ".buffer_resign",
+                        problem);
+      return std::nullopt;
+    }
   }
   return options;
 }

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "relay/config/buffer_settings.hpp"
+
 namespace relay::config::detail {
 
 std::string join_key(std::string_view path, std::string_view key) {
@@ -139,18 +141,7 @@ std::optional<std::int64_t> ValueReader::integer(const TreeNode& node, std::stri
 std::optional<std::chrono::milliseconds> ValueReader::duration(const TreeNode& node,
                                                                std::string_view path) {
   if (node.yaml.IsScalar()) {
-    std::string_view text = node.yaml.Scalar();
-    std::size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-    const auto number = parse_number(text.substr(0, digits));
-    const std::string_view unit = text.substr(digits);
-    if (number && *number < 1'000'000'000ULL) {
-      const auto n = static_cast<std::int64_t>(*number);
-      if (unit.empty() || unit == "s") return std::chrono::seconds{n};
-      if (unit == "ms") return std::chrono::milliseconds{n};
-      if (unit == "m") return std::chrono::minutes{n};
-      if (unit == "h") return std::chrono::hours{n};
-    }
+    if (auto value = parse_duration(node.yaml.Scalar())) return value;
   }
   error(node, path, "expected a duration such as 30s, 5m, 1h or 500ms, got " + describe(node.yaml));
   return std::nullopt;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "relay/core/buffer_policy.hpp"
+
 namespace relay::agent {
 
 struct WebhookVerification {
@@ -34,6 +36,11 @@ struct TunnelOptions {
   std::vector<std::pair<std::string, std::string>> request_header_add;
   std::vector<std::string> request_header_remove;
   bool upstream_tls_verify = false;  // https upstreams are usually self-signed dev servers
+  // Durable delivery (docs/delivery.md): sent to the edge in connect and bind; unset = off.
+  std::optional<core::BufferPolicy> buffer;
+  // Re-sign a queued delivery at delivery time after its signature verified at received-at
+  // (for apps that check freshness themselves). Agent-side only: the edge never sees it.
+  bool buffer_resign = false;
 };
 
 struct AgentLimits {

@@ -13,6 +13,7 @@
 #include "relay/agent/agent_options.hpp"
 #include "relay/config/config_source.hpp"
 #include "relay/config/diagnostic.hpp"
+#include "relay/core/buffer_policy.hpp"
 
 namespace relay::config {
 
@@ -38,6 +39,10 @@ struct TunnelConfig {
   std::optional<agent::BasicAuth> basic_auth;
   std::vector<std::pair<std::string, std::string>> request_header_add;
   std::vector<std::string> request_header_remove;
+  // Durable delivery (buffer, buffer_ttl, ...): unset when `buffer` is absent or off.
+  std::optional<core::BufferPolicy> buffer;
+  bool buffer_resign = false;
+  SourceLocation buffer_resign_at;
 };
 
 // The agent config file(s), merged and validated. Unset optionals keep AgentOptions' defaults.
