@@ -36,10 +36,11 @@ const std::shared_ptr<spdlog::logger>& log() {
   return logger;
 }
 
-// What the edge is asked for: the name, and the durable delivery policy (all of it but re-sign,
-// which stays here with the secret).
+// What the edge is asked for: the name, the durable delivery policy (all of it but re-sign,
+// which stays here with the secret) and the IP rules.
 protocol::TunnelRequest tunnel_request(const TunnelRuntime& t) {
-  return {t.requested_name, t.options.proto, "", t.options.buffer};
+  return {t.requested_name, t.options.proto,    "",
+          t.options.buffer, t.options.ip_allow, t.options.ip_deny};
 }
 
 std::string seconds(std::chrono::milliseconds d) {

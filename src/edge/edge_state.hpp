@@ -11,6 +11,7 @@
 #include "edge/auth_tokens.hpp"
 #include "edge/edge_metrics.hpp"
 #include "edge/host_router.hpp"
+#include "edge/ip_rules.hpp"
 #include "edge/memory_trim.hpp"
 #include "edge/name_generator.hpp"
 #include "edge/per_ip_counter.hpp"
@@ -49,7 +50,8 @@ struct EdgeState {
   PerIpCounter requests_per_ip;
   PerIpCounter pending_handshakes;  // TLS ports: connected, handshake not done
   MemoryTrimmer trimmer;
-  EdgeMetrics metrics;  // operations: --metrics-listen
+  EdgeMetrics metrics;     // operations: --metrics-listen
+  TunnelIpRules ip_rules;  // operations: each tunnel's ip_allow / ip_deny
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";
   unsigned short url_port = 0;

@@ -256,6 +256,16 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
         reusable);
   }
   tunnel = *name;
+  // The tunnel's IP rules (operations): a refused caller's request never reaches the agent.
+  if (const auto* rules = state_->ip_rules.find(*name);
+      rules != nullptr && !rules->permits(client_address(request))) {
+    co_return co_await answer(
+        403, codes::ip_denied,
+        fmt::format("tunnel '{}' does not accept requests from your address (its ip_allow / "
+                    "ip_deny rules); ask the tunnel's owner to allow it",
+                    *name),
+        reusable);
+  }
   auto found = state_->registry.lookup(*name, std::chrono::steady_clock::now());
   if (found.state == SessionRegistry::State::not_found) {
     co_return co_await answer(

@@ -26,6 +26,8 @@ inline constexpr std::string_view shutting_down = "RELAY_SHUTTING_DOWN";
 inline constexpr std::string_view too_many_connections = "RELAY_TOO_MANY_CONNECTIONS";
 inline constexpr std::string_view too_many_requests = "RELAY_TOO_MANY_REQUESTS";
 inline constexpr std::string_view tunnel_busy = "RELAY_TUNNEL_BUSY";
+// operations: the tunnel's ip_allow / ip_deny refused the client's address
+inline constexpr std::string_view ip_denied = "RELAY_IP_DENIED";
 }  // namespace error_codes
 
 struct ErrorPage {
