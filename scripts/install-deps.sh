@@ -40,18 +40,41 @@ install_browser_test_deps() {
     echo "install-deps: npm ci failed; the inspector browser test will be skipped" >&2
 }
 
-if ((${#missing[@]} == 0)); then
-  install_browser_test_deps
-  exit 0
-fi
+# Tools the end-to-end tests run that Debian ships inside packages which would also install and
+# start a daemon (prometheus brings promtool): the package is downloaded and only the tool is
+# unpacked, into .cache/tools/bin (tests look there and on PATH).
+install_tool_from_package() {
+  local package=$1 tool=$2 dir=.cache/tools
+  [[ "${RELAY_DEPS:-all}" != build ]] || return 0
+  command -v "$tool" >/dev/null && return 0
+  [[ -x "$dir/bin/$tool" ]] && return 0
+  mkdir -p "$dir/bin" "$dir/deb"
+  (cd "$dir/deb" && apt-get download -qq "$package" >/dev/null 2>&1) ||
+    { [[ -n "${tools_updated:-}" ]] || { $sudo apt-get update -qq && tools_updated=1; } &&
+      (cd "$dir/deb" && apt-get download -qq "$package" >/dev/null); } ||
+    { echo "install-deps: cannot download $package; tests that need $tool will be skipped" >&2; return 0; }
+  local deb
+  deb=$(ls -t "$dir"/deb/"${package}"_*.deb | head -1)
+  dpkg-deb --fsys-tarfile "$deb" | tar -xf - -O "./usr/bin/$tool" >"$dir/bin/$tool"
+  chmod +x "$dir/bin/$tool"
+  rm -f "$deb"
+}
 
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
   sudo=sudo
 fi
+
+if ((${#missing[@]} == 0)); then
+  install_browser_test_deps
+  install_tool_from_package prometheus promtool
+  exit 0
+fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+tools_updated=1
 install_browser_test_deps
+install_tool_from_package prometheus promtool

@@ -37,10 +37,11 @@ const std::shared_ptr<spdlog::logger>& log() {
   return logger;
 }
 
-// What the edge is asked for: the name, and the durable delivery policy (all of it but re-sign,
-// which stays here with the secret).
+// What the edge is asked for: the name, the durable delivery policy (all of it but re-sign,
+// which stays here with the secret) and the IP rules.
 protocol::TunnelRequest tunnel_request(const TunnelRuntime& t) {
-  return {t.requested_name, t.options.proto, "", t.options.buffer};
+  return {t.requested_name, t.options.proto,    "",
+          t.options.buffer, t.options.ip_allow, t.options.ip_deny};
 }
 
 std::string seconds(std::chrono::milliseconds d) {
@@ -92,6 +93,7 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
                                            t->options.upstream_tls_verify);
   t->pipeline = std::make_shared<Pipeline>();
   t->events = &events;
+  t->metrics = &metrics_;
   if (inspector_) {
     t->pipeline->append(
         std::make_unique<CaptureStep>(inspector_->store(), inspector_->body_limit()));
@@ -122,6 +124,7 @@ protocol::ConnectRequest Agent::Impl::connect_request() const {
 
 void Agent::Impl::state(std::string_view s, std::string_view detail) {
   session_state_ = std::string(s);
+  metrics_.session_state(s);
   if (events.session_state) events.session_state(s, detail);
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "agent/agent_metrics.hpp"
 #include "agent/agent_session.hpp"
 #include "agent/edge_dialer.hpp"
 #include "agent/tunnel_runtime.hpp"
@@ -41,6 +42,7 @@ class Agent::Impl final : public SessionHost {
     return tunnels_;
   }
   [[nodiscard]] std::shared_ptr<TunnelRuntime> find_by_name(std::string_view name) const;
+  [[nodiscard]] const AgentMetrics& metrics() const { return metrics_; }
   [[nodiscard]] bool stopping() const { return stopping_; }
   [[nodiscard]] std::string_view session_state() const { return session_state_; }
   [[nodiscard]] std::string edge_address() const;
@@ -94,6 +96,7 @@ class Agent::Impl final : public SessionHost {
 
   boost::asio::io_context& io_;
   AgentOptions options_;
+  AgentMetrics metrics_;  // before the tunnels, whose requests count into it
   EdgeDialer dialer_;
   net::Backoff backoff_;
   std::vector<std::shared_ptr<TunnelRuntime>> tunnels_;

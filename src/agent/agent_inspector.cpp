@@ -93,9 +93,11 @@ AgentInspector::AgentInspector(Agent::Impl& agent, asio::any_io_executor ex,
 AgentInspector::~AgentInspector() { stop(); }
 
 std::string AgentInspector::start() {
-  server_.emplace(
-      ex_, store_, *this, *this,
-      inspect::InspectorOptions{.addr = addr_, .version = version_, .deliveries = this});
+  server_.emplace(ex_, store_, *this, *this,
+                  inspect::InspectorOptions{
+                      .addr = addr_, .version = version_, .deliveries = this, .metrics = [this] {
+                        return agent_.metrics().render();
+                      }});
   std::string error;
   auto ep = server_->start(error);
   if (!ep) {

@@ -1,5 +1,6 @@
 #include "agent/pipeline.hpp"
 
+#include "agent/agent_metrics.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/log.hpp"
 
@@ -10,6 +11,9 @@ namespace asio = boost::asio;
 asio::awaitable<void> Pipeline::run(Exchange& x) {
   auto& tunnel = *x.tunnel;
   ++tunnel.open;
+  if (tunnel.metrics != nullptr) {
+    tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open));
+  }
   for (auto& step : steps_) {
     if (co_await step->run(x) == Step::Outcome::answered) break;
   }
@@ -19,6 +23,10 @@ asio::awaitable<void> Pipeline::run(Exchange& x) {
   ++tunnel.requests;
   if (!x.relay_code.empty() || x.status == 0) ++tunnel.errors;
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - x.started);
+  if (tunnel.metrics != nullptr) {
+    tunnel.metrics->request(x, ms.count() / 1000);
+    tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open));
+  }
   static const auto log = core::logger("relay.agent.request");
   auto level = x.status == 0 || x.status >= 500 ? spdlog::level::warn : spdlog::level::info;
   if (tunnel.events != nullptr && tunnel.events->request_finished) {

@@ -4,13 +4,14 @@
 #include <memory>
 #include <string>
 
-#include "relay/agent/upstream_address.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/agent/agent_options.hpp"
+#include "relay/agent/upstream_address.hpp"
 #include "relay/verify/verifier.hpp"
 
 namespace relay::agent {
 
+class AgentMetrics;
 class UpstreamPool;
 class Pipeline;
 
@@ -34,6 +35,7 @@ struct TunnelRuntime {
   std::shared_ptr<const verify::Verifier> signer;
   bool can_resign = false;
   const Agent::Events* events = nullptr;  // the agent's observers (outlive the tunnel's requests)
+  AgentMetrics* metrics = nullptr;        // the agent's, which outlives the tunnel's requests
 
   [[nodiscard]] TunnelStatus status() const {
     return {options.name, public_url, options.proto, upstream.url(),

@@ -125,6 +125,10 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "Largest body a buffered tunnel's request may have to be queued, in bytes; a "
                  "bigger one streams live to a connected agent, or gets 413 while it is away")
       ->default_str("8388608");
+  // operations
+  cmd.add_option("--metrics-listen", f.metrics_listen,
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP: keep it on "
+                 "loopback or a private network), e.g. 127.0.0.1:9090");
   add_acme_flags(cmd, f.acme);  // operations: acme
 }
 
@@ -165,6 +169,8 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   for (const auto& a : o.listen) check_address(a, "--listen");
   for (const auto& a : o.listen_tls) check_address(a, "--listen-tls");
   check_address(o.agent_listen, "--agent-listen");
+  if (!f.metrics_listen.empty()) check_address(f.metrics_listen, "--metrics-listen");
+  o.metrics_listen = f.metrics_listen;
   if (f.domain.empty() || f.domain.find_first_of("/: ") != std::string::npos) {
     throw CLI::ValidationError(
         "--domain", "'" + f.domain + "' is not a domain; pass e.g. --domain relay.example.com");

@@ -37,7 +37,8 @@ struct EdgeFlags {
   std::optional<unsigned long long> buffer_max_body;
   // durable delivery: store: "2GiB"; "" or "0" no limit
   std::string store_max_size;
-  AcmeFlags acme;                  // operations: acme
+  AcmeFlags acme;              // operations: acme
+  std::string metrics_listen;  // operations: Prometheus /metrics
 };
 
 // durable delivery (accept): --buffer-max-body over `options` when given.

@@ -52,6 +52,7 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   if (!given("--store-max-size") && file.store_max_bytes > 0) {  // durable delivery: store
     merged.store_max_size = std::to_string(file.store_max_bytes);
   }
+  if (!given("--metrics-listen")) merged.metrics_listen = file.metrics_listen;  // operations
   // Tokens of the file are hashed already; the flag path would demand one of its own.
   merged.allow_anonymous = flags.allow_anonymous || !file.authtokens.empty();
   edge::EdgeOptions options = edge_options_from_flags(merged);

@@ -15,6 +15,7 @@
 #include "cli/console_status.hpp"
 #include "cli/embedded_edge.hpp"
 #include "cli/event_loop.hpp"
+#include "cli/ip_rule_flags.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/agent/upstream_address.hpp"
 #include "relay/config/buffer_settings.hpp"
@@ -42,6 +43,7 @@ struct HttpFlags {
   std::string inspect = "127.0.0.1:4040";
   std::string state_dir;
   BufferFlags buffer;
+  IpRuleFlags ip_rules;
 };
 
 agent::AgentOptions options_from_flags(const HttpFlags& f) {
@@ -102,6 +104,7 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
                                "needs --verify-webhook PROVIDER (see `relay providers`)");
   }
   apply_buffer_flags(f.buffer, t);
+  apply_ip_rule_flags(f.ip_rules, t);
   if (t.buffer_resign) {
     if (auto problem = config::resign_problem(t.verify_webhook); !problem.empty()) {
       throw CLI::ValidationError("--buffer-resign", problem);
@@ -208,6 +211,7 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
                   "Where captured requests are kept (default: $RELAY_STATE_DIR, else "
                   "$XDG_STATE_HOME/relay, else ~/.local/state/relay)");
   add_buffer_flags(*cmd, f->buffer);
+  add_ip_rule_flags(*cmd, f->ip_rules);
   cmd->callback([&app, &ctx, f] {
     // On a terminal the status block replaces the log, as ngrok's console does; --log brings
     // the log back (to a file, or to stderr when that is not the same terminal).

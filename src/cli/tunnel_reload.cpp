@@ -34,7 +34,8 @@ bool same_tunnel(const agent::TunnelOptions& a, const agent::TunnelOptions& b) {
                       b.request_header_remove, b.upstream_tls_verify) &&
          verification_key(a.verify_webhook) == verification_key(b.verify_webhook) &&
          basic_auth_key(a.basic_auth) == basic_auth_key(b.basic_auth) &&
-         std::tie(a.buffer, a.buffer_resign) == std::tie(b.buffer, b.buffer_resign);
+         std::tie(a.buffer, a.buffer_resign, a.ip_allow, a.ip_deny) ==
+             std::tie(b.buffer, b.buffer_resign, b.ip_allow, b.ip_deny);
 }
 
 TunnelReloadPlan plan_tunnel_reload(const std::vector<agent::TunnelOptions>& running,

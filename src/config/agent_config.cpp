@@ -2,6 +2,7 @@
 
 #include "address_check.hpp"
 #include "buffer_keys.hpp"
+#include "relay/edge/cidr.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 #include "value_reader.hpp"
 #include "yaml_tree.hpp"
@@ -136,6 +137,27 @@ void read_request_header(ValueReader& reader, const TreeNode& node, const std::s
   }
 }
 
+// ip_allow / ip_deny: a CIDR block or address, or a list of them; a bad entry is an error at
+// its line, naming it.
+void read_ip_rules(ValueReader& reader, const TreeNode& tunnel_node, const std::string& path,
+                   std::string_view key, std::vector<std::string>& out) {
+  const auto* node = tunnel_node.find(key);
+  if (node == nullptr) return;
+  auto list = reader.string_list(*node, path);
+  if (!list) return;
+  for (const auto& entry : *list) {
+    std::string error;
+    if (!edge::parse_cidr(entry, error)) {
+      reader.error(
+          *node, path,
+          "'" + entry + "': " + error +
+              "; use ADDRESS/PREFIX, e.g. 203.0.113.0/24 or 2001:db8::/32, or one address");
+      continue;
+    }
+    out.push_back(entry);
+  }
+}
+
 TunnelConfig read_tunnel(ValueReader& reader, const TreeNode::Entry& entry, const std::string& path,
                          const ProviderCheck& providers) {
   TunnelConfig tunnel;
@@ -154,7 +176,9 @@ TunnelConfig read_tunnel(ValueReader& reader, const TreeNode::Entry& entry, cons
       {"proto", "addr", "url", "host_header", "verify_webhook", "basic_auth", "request_header",
        // durable delivery (docs/delivery.md)
        "buffer", "buffer_ttl", "buffer_max", "buffer_status", "buffer_concurrency",
-       "buffer_ordered", "buffer_resign", "buffer_dedupe_window"});
+       "buffer_ordered", "buffer_resign", "buffer_dedupe_window",
+       // IP rules (enforced at the edge)
+       "ip_allow", "ip_deny"});
   if (const auto* proto = node.find("proto")) {
     if (auto value = reader.string(*proto, join_key(path, "proto"))) {
       if (*value != "http") {
@@ -196,6 +220,8 @@ TunnelConfig read_tunnel(ValueReader& reader, const TreeNode::Entry& entry, cons
     read_request_header(reader, *headers, join_key(path, "request_header"), tunnel);
   }
   detail::read_buffer_keys(reader, node, path, tunnel);
+  read_ip_rules(reader, node, join_key(path, "ip_allow"), "ip_allow", tunnel.ip_allow);
+  read_ip_rules(reader, node, join_key(path, "ip_deny"), "ip_deny", tunnel.ip_deny);
   return tunnel;
 }
 

@@ -35,6 +35,8 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
   options.request_header_remove = tunnel.request_header_remove;
   options.buffer = tunnel.buffer;
   options.buffer_resign = tunnel.buffer_resign;
+  options.ip_allow = tunnel.ip_allow;
+  options.ip_deny = tunnel.ip_deny;
   if (tunnel.verify_webhook) {
     const auto& verify = *tunnel.verify_webhook;
     std::string error;

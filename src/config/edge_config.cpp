@@ -230,7 +230,9 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
                      // durable delivery: store
                      "store_max_size",
                      // operations: acme
-                     "acme"});
+                     "acme",
+                     // operations: metrics
+                     "metrics_listen"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "1") {
       reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
@@ -244,6 +246,15 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
         reader.error(*node, "agent_listen", *problem + ", got '" + *value + "'");
       } else {
         options.agent_listen = *value;
+      }
+    }
+  }
+  if (const auto* node = root.find("metrics_listen")) {  // operations: Prometheus /metrics
+    if (auto value = reader.string(*node, "metrics_listen")) {
+      if (auto problem = detail::check_host_port(*value)) {
+        reader.error(*node, "metrics_listen", *problem + ", got '" + *value + "'");
+      } else {
+        options.metrics_listen = *value;
       }
     }
   }

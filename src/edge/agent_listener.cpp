@@ -14,6 +14,7 @@
 #include "edge/bound_policies.hpp"
 #include "edge/connect_check.hpp"
 #include "edge/deadline.hpp"
+#include "edge/ip_rules.hpp"
 #include "edge/listen_socket.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/log.hpp"
@@ -136,6 +137,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   // A blocked address is refused before its token is even looked at (docs/security.md).
   const std::string client = ec ? remote : auth_limit_key(remote_ep.address());
   if (auto block = check_auth_block(*state, client, remote)) {
+    state->metrics.agent_connect(block->refusal.code);
     co_await write_refusal(stream, block->refusal, block->retry_after);
     co_return;
   }
@@ -144,6 +146,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   auto checked = check_connect(head, request.body(), state->tokens, state->options.allow_anonymous);
   std::optional<Refusal> refusal;
   std::optional<SessionRegistry::Grant> grant;
+  std::vector<IpRules> ip_rules;  // per requested tunnel, in order (operations)
   std::string label = "anonymous";
   if (auto* r = std::get_if<Refusal>(&checked)) {
     refusal = std::move(*r);
@@ -153,6 +156,11 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
     auto& accepted = std::get<ConnectAccepted>(checked);
     if (accepted.token) label = accepted.token->label;
     refusal = resolve_hostnames(state->router, accepted.request.tunnels);
+    if (!refusal) {
+      if (auto bad = parse_tunnel_ip_rules(accepted.request.tunnels, ip_rules)) {
+        refusal = Refusal{400, "bad_ip_rule", *bad};
+      }
+    }
     if (!refusal) {
       auto opened =
           state->registry.open({accepted.token, accepted.request.tunnels, accepted.request.resume},
@@ -168,6 +176,8 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
       }
     }
   }
+  state->metrics.agent_connect(refusal ? std::string_view(refusal->code)
+                                       : (grant->resumed ? "resumed" : "connected"));
   if (refusal && refusal->status == 401) {
     note_auth_failure(*state, client, remote, *refusal);  // counted, logged within a budget
   } else if (refusal) {
@@ -200,6 +210,9 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   tracked.reset();
   auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::client,
                                              state->h2_options, std::move(already_read));
+  for (std::size_t i = 0; i < grant->names.size() && i < ip_rules.size(); ++i) {
+    state->ip_rules.set(grant->names[i], std::move(ip_rules[i]));
+  }
   auto session = std::make_shared<AgentSession>(state, h2, grant->session_id, label, remote);
   state->registry.attach(grant->session_id, session);
   if (grant->replaced) grant->replaced->close();  // the agent is back before the old link died

@@ -9,6 +9,7 @@
 
 #include "edge/bound_policies.hpp"
 #include "edge/delivery_control.hpp"
+#include "edge/ip_rules.hpp"
 #include "edge/retry_policy.hpp"
 #include "relay/core/log.hpp"
 
@@ -127,6 +128,12 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
     co_return co_await send(reply);
   }
   if (auto* bind = std::get_if<protocol::BindMessage>(&*message)) {
+    std::vector<IpRules> ip_rules;  // operations: per requested tunnel, in order
+    if (auto bad = parse_tunnel_ip_rules(bind->tunnels, ip_rules)) {
+      std::string tunnel = bind->tunnels.size() == 1 ? bind->tunnels.front().name : "";
+      protocol::ControlMessage reply = protocol::ErrorMessage{"bad_ip_rule", *bad, tunnel};
+      co_return co_await send(reply);
+    }
     auto outcome =
         state_->registry.bind(id_, bind->tunnels, std::chrono::steady_clock::now(), state_->names);
     if (auto* refusal = std::get_if<Refusal>(&outcome)) {
@@ -140,6 +147,9 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
     record_bound_policies(state_->buffer_policies,
                           state_->registry.is_anonymous(id_) ? nullptr : &state_->store->policies(),
                           *state_->log, bind->tunnels, names);
+    for (std::size_t i = 0; i < names.size() && i < ip_rules.size(); ++i) {
+      state_->ip_rules.set(names[i], std::move(ip_rules[i]));
+    }
     for (const auto& n : names) {
       core::log_event(*state_->log, spdlog::level::info, "tunnel bound",
                       {{"tunnel", n}, {"url", state_->public_url(n)}, {"session", id_}});
@@ -150,6 +160,11 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
     co_return co_await send(reply);
   }
   if (auto* unbind = std::get_if<protocol::UnbindMessage>(&*message)) {
+    // Only names this session holds: another tunnel's rules are not this agent's to drop.
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& name : unbind->names) {
+      if (state_->registry.lookup(name, now).session_id == id_) state_->ip_rules.erase(name);
+    }
     state_->registry.unbind(id_, unbind->names);
     co_return true;  // no answer: unbinding cannot fail
   }

@@ -40,6 +40,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   [[nodiscard]] bool accepting() const { return !draining_ && h2_->is_open(); }
   [[nodiscard]] boost::asio::any_io_executor executor() const { return state_->executor; }
   [[nodiscard]] const std::string& label() const { return label_; }
+  [[nodiscard]] std::size_t streams_in_use() const { return budget_.in_use(); }
 
  private:
   boost::asio::awaitable<void> control_loop(std::vector<std::string> names);

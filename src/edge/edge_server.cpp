@@ -12,6 +12,7 @@
 #include "edge/delivery_scheduler.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/listen_socket.hpp"
+#include "edge/metrics_listener.hpp"
 #include "edge/public_listener.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/tls.hpp"
@@ -80,6 +81,7 @@ EdgeServer::~EdgeServer() {
   if (scheduler_) scheduler_->stop();
   if (state_->acme) state_->acme->stop();
   for (auto& l : public_) l->close();
+  if (metrics_) metrics_->close();
   if (agent_) agent_->close();
   state_->stopping = true;
   state_->agent_connections.close_all();
@@ -107,6 +109,11 @@ void EdgeServer::start() {
   }
   auto agent = std::make_unique<AgentListener>(
       state_, parse_listen_address(options.agent_listen, "--agent-listen"), agent_tls);
+  std::unique_ptr<MetricsListener> metrics;
+  if (!options.metrics_listen.empty()) {
+    metrics = std::make_unique<MetricsListener>(
+        state_, parse_listen_address(options.metrics_listen, "--metrics-listen"));
+  }
 
   // Public URLs use HTTPS when the edge serves it, on the first listener of that kind.
   const PublicListener* shown = nullptr;
@@ -120,6 +127,7 @@ void EdgeServer::start() {
 
   public_ = std::move(listeners);
   agent_ = std::move(agent);
+  metrics_ = std::move(metrics);
   for (auto& l : public_) l->start();
   agent_->start();
   // durable delivery: scheduler. After the listeners: an EdgeServer whose start() failed
@@ -127,6 +135,11 @@ void EdgeServer::start() {
   scheduler_ = std::make_shared<DeliveryScheduler>(state_, state_->store->deliveries());
   scheduler_->start();
   if (state_->acme) state_->acme->start();  // operations: acme (renewal check)
+  if (metrics_) {
+    metrics_->start();
+    core::log_event(*state_->log, spdlog::level::info, "listening",
+                    {{"metrics", "http://" + to_string(metrics_->local_endpoint()) + "/metrics"}});
+  }
   for (auto& l : public_) {
     core::log_event(
         *state_->log, spdlog::level::info, "listening",
@@ -150,6 +163,10 @@ tcp::endpoint EdgeServer::agent_endpoint() const {
   return agent_ ? agent_->local_endpoint() : tcp::endpoint{};
 }
 
+tcp::endpoint EdgeServer::metrics_endpoint() const {
+  return metrics_ ? metrics_->local_endpoint() : tcp::endpoint{};
+}
+
 std::string EdgeServer::public_url(std::string_view tunnel_name) const {
   return state_->public_url(tunnel_name);
 }
@@ -163,6 +180,7 @@ asio::awaitable<void> EdgeServer::stop(std::chrono::milliseconds drain) {
   if (agent_) agent_->close();
   // No new leases; attempts in flight end with their sessions' streams and record the outcome.
   if (scheduler_) scheduler_->stop();
+  if (metrics_) metrics_->close();
   core::log_event(*state->log, spdlog::level::info, "stopping",
                   {{"sessions", std::to_string(state->agent_connections.size())},
                    {"connections", std::to_string(state->public_connections.size())}});

@@ -11,7 +11,9 @@
 #include "edge/auth_failure_limiter.hpp"
 #include "edge/auth_tokens.hpp"
 #include "edge/buffer_policies.hpp"
+#include "edge/edge_metrics.hpp"
 #include "edge/host_router.hpp"
+#include "edge/ip_rules.hpp"
 #include "edge/memory_trim.hpp"
 #include "edge/name_generator.hpp"
 #include "edge/per_ip_counter.hpp"
@@ -60,6 +62,8 @@ struct EdgeState {
   // durable delivery: scheduler. Wakes the delivery worker of a tunnel (a new append, a session
   // binding the name); set by DeliveryScheduler::start(), empty before and after it runs.
   std::function<void(const std::string& tunnel)> delivery_wakeup;
+  EdgeMetrics metrics;     // operations: --metrics-listen
+  TunnelIpRules ip_rules;  // operations: each tunnel's ip_allow / ip_deny
   // Filled in by EdgeServer::start() once the listeners are bound.
   std::string url_scheme = "http";
   unsigned short url_port = 0;

@@ -178,6 +178,9 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     const auto& req = parser.get();
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
+    state_->metrics.request(tunnel == "-" ? std::string_view() : std::string_view(tunnel),
+                            outcome.status, outcome.error_code, ms / 1000, outcome.bytes_in,
+                            outcome.bytes_out);
     core::log_request_event(
         *state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
         {{"method", std::string(req.method_string())},
@@ -271,6 +274,16 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
         reusable);
   }
   tunnel = *name;
+  // The tunnel's IP rules (operations): a refused caller's request never reaches the agent.
+  if (const auto* rules = state_->ip_rules.find(*name);
+      rules != nullptr && !rules->permits(client_address(request))) {
+    co_return co_await answer(
+        403, codes::ip_denied,
+        fmt::format("tunnel '{}' does not accept requests from your address (its ip_allow / "
+                    "ip_deny rules); ask the tunnel's owner to allow it",
+                    *name),
+        reusable);
+  }
   auto found = state_->registry.lookup(*name, std::chrono::steady_clock::now());
   // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
   if (const auto* policy = state_->buffer_policies.find(*name)) {

@@ -206,6 +206,7 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
     }
     const std::size_t got = upload_size_ - parser_.get().body().size;
     received += got;
+    outcome_.bytes_in += got;
     if (got == 0 && !parser_.is_done()) continue;
     // write() waits while the agent's window is closed: a slow app slows the caller's upload.
     if (co_await h2_->write({upload_buffer_.get(), got}, parser_.is_done())) co_return;
@@ -358,6 +359,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     first = false;
     if (complete) break;
   }
+  outcome_.bytes_out = sent;
   if (expected && sent != *expected) outcome_.keep_alive = false;
   if (!outcome_.keep_alive && !upload_done_) {
     // Let the caller see the end of the response; its unread upload ends with the connection.

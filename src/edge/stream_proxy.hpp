@@ -26,6 +26,8 @@ struct ProxyOutcome {
   int status = 0;               // 0: nothing could be sent
   std::string_view error_code;  // set when relay answered instead of the app
   bool keep_alive = false;
+  std::uint64_t bytes_in = 0;   // request body bytes read from the caller
+  std::uint64_t bytes_out = 0;  // response body bytes written to the caller
 };
 
 // One public request ↔ one HTTP/2 stream to the agent: streams the request body up (under the

@@ -2,6 +2,7 @@
 
 #include "inspect/embedded_assets.hpp"
 #include "inspect/host_guard.hpp"
+#include "relay/core/metrics.hpp"
 
 namespace relay::inspect::detail {
 namespace {
@@ -96,6 +97,13 @@ boost::asio::awaitable<ApiResponse> ApiHandler::route(const ApiRequest& request,
   if (path == "/api/status") {
     if (is_safe_method(method)) co_return status();
     co_return method_not_allowed("GET");
+  }
+  if (path == "/metrics" && metrics_) {  // Prometheus text format (operations)
+    if (!is_safe_method(method)) co_return method_not_allowed("GET");
+    ApiResponse r;
+    r.content_type = std::string(core::metrics::kContentType);
+    r.body = metrics_();
+    co_return r;
   }
   if (path.starts_with("/api/") || path == "/api") {
     co_return error_response(404, "ERR_RELAY_NOT_FOUND",

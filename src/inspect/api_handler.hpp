@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -19,13 +20,15 @@ namespace relay::inspect::detail {
 class ApiHandler {
  public:
   ApiHandler(CaptureStore& store, TunnelDirectory& tunnels, Replayer& replayer,
-             std::string bind_host, std::string version, Deliveries* deliveries = nullptr)
+             std::string bind_host, std::string version, Deliveries* deliveries = nullptr,
+             std::function<std::string()> metrics = {})
       : store_(store),
         tunnels_(tunnels),
         replayer_(replayer),
         deliveries_(deliveries),
         bind_host_(std::move(bind_host)),
-        version_(std::move(version)) {}
+        version_(std::move(version)),
+        metrics_(std::move(metrics)) {}
 
   // The web address for /api/status, known once bound.
   void set_web_addr(std::string addr) { web_addr_ = std::move(addr); }
@@ -63,6 +66,7 @@ class ApiHandler {
   std::string bind_host_;
   std::string version_;
   std::string web_addr_;
+  std::function<std::string()> metrics_;
   unsigned short port_ = 0;  // 0 until bound
 };
 

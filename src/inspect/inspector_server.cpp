@@ -63,7 +63,8 @@ class InspectorServer::Impl : public std::enable_shared_from_this<Impl> {
       : ex_(std::move(ex)),
         store_(store),
         options_(std::move(options)),
-        handler_(store, tunnels, replayer, "", options_.version, options_.deliveries),
+        handler_(store, tunnels, replayer, "", options_.version, options_.deliveries,
+                 options_.metrics),
         acceptor_(ex_) {}
 
   core::Result<tcp::endpoint> start(std::string& error);

@@ -107,6 +107,25 @@ json buffer_json(const core::BufferPolicy& p) {
           {"dedupe_window", p.dedupe_window.count()}};
 }
 
+bool parse_ip_rules(const json& t, const char* key, std::vector<std::string>& out,
+                    std::string& error) {
+  auto it = t.find(key);
+  if (it == t.end() || it->is_null()) return true;
+  if (!it->is_array() || it->size() > kMaxIpRules) {
+    error = std::string("'") + key + "' must be an array of at most " +
+            std::to_string(kMaxIpRules) + " CIDR strings";
+    return false;
+  }
+  for (const auto& rule : *it) {
+    if (!rule.is_string()) {
+      error = std::string("'") + key + "' must be an array of CIDR strings";
+      return false;
+    }
+    out.push_back(rule.get<std::string>());
+  }
+  return true;
+}
+
 bool parse_tunnels(const json& obj, std::vector<TunnelRequest>& out, std::string& error) {
   auto it = obj.find("tunnels");
   if (it == obj.end()) return true;
@@ -121,7 +140,9 @@ bool parse_tunnels(const json& obj, std::vector<TunnelRequest>& out, std::string
     }
     TunnelRequest r;
     if (!read_string(t, "name", r.name, error) || !read_string(t, "proto", r.proto, error) ||
-        !read_string(t, "hostname", r.hostname, error) || !parse_buffer(t, r.buffer, error)) {
+        !read_string(t, "hostname", r.hostname, error) || !parse_buffer(t, r.buffer, error) ||
+        !parse_ip_rules(t, "ip_allow", r.ip_allow, error) ||
+        !parse_ip_rules(t, "ip_deny", r.ip_deny, error)) {
       return false;
     }
     if (r.proto.empty()) r.proto = "http";
@@ -136,6 +157,8 @@ json tunnels_json(const std::vector<TunnelRequest>& tunnels) {
     json o = {{"name", t.name}, {"proto", t.proto}};
     if (!t.hostname.empty()) o["hostname"] = t.hostname;
     if (t.buffer && t.buffer->enabled()) o["buffer"] = buffer_json(*t.buffer);
+    if (!t.ip_allow.empty()) o["ip_allow"] = t.ip_allow;
+    if (!t.ip_deny.empty()) o["ip_deny"] = t.ip_deny;
     arr.push_back(std::move(o));
   }
   return arr;

@@ -41,6 +41,9 @@ struct TunnelOptions {
   // Re-sign a queued delivery at delivery time after its signature verified at received-at
   // (for apps that check freshness themselves). Agent-side only: the edge never sees it.
   bool buffer_resign = false;
+  // IP rules, enforced at the edge (--cidr-allow / --cidr-deny, relay.yml ip_allow / ip_deny).
+  std::vector<std::string> ip_allow;
+  std::vector<std::string> ip_deny;
 };
 
 struct AgentLimits {

@@ -43,6 +43,9 @@ struct TunnelConfig {
   std::optional<core::BufferPolicy> buffer;
   bool buffer_resign = false;
   SourceLocation buffer_resign_at;
+  // IP rules, enforced at the edge: CIDR blocks or addresses (ip_allow, ip_deny).
+  std::vector<std::string> ip_allow;
+  std::vector<std::string> ip_deny;
 };
 
 // The agent config file(s), merged and validated. Unset optionals keep AgentOptions' defaults.

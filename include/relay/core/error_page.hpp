@@ -33,6 +33,8 @@ inline constexpr std::string_view queue_unavailable = "RELAY_QUEUE_UNAVAILABLE";
 inline constexpr std::string_view handshake_unavailable = "RELAY_HANDSHAKE_UNAVAILABLE";
 // durable delivery (agent): a delivery stream whose relay-received-at or attempt is malformed
 inline constexpr std::string_view bad_delivery = "RELAY_BAD_DELIVERY";
+// operations: the tunnel's ip_allow / ip_deny refused the client's address
+inline constexpr std::string_view ip_denied = "RELAY_IP_DENIED";
 }  // namespace error_codes
 
 struct ErrorPage {

@@ -84,6 +84,8 @@ struct EdgeOptions {
   std::vector<std::string> trusted_proxies;
   // operations: acme
   AcmeOptions acme;
+  // operations: "host:port" serving GET /metrics (Prometheus); empty: none.
+  std::string metrics_listen;
 };
 
 }  // namespace relay::edge

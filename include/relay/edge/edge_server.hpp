@@ -18,6 +18,7 @@ struct EdgeState;
 class PublicListener;
 class AgentListener;
 class DeliveryScheduler;
+class MetricsListener;
 
 // The public side of relay: public HTTP(S) listeners, the agent listener, and the registry of
 // agent sessions. Composes those parts and holds no logic of its own. Runs on the io_context's
@@ -38,6 +39,8 @@ class EdgeServer {
   // Bound addresses, ports resolved (listening on port 0 works).
   [[nodiscard]] std::vector<boost::asio::ip::tcp::endpoint> public_endpoints() const;
   [[nodiscard]] boost::asio::ip::tcp::endpoint agent_endpoint() const;
+  // The --metrics-listen address (port resolved); unspecified when there is none.
+  [[nodiscard]] boost::asio::ip::tcp::endpoint metrics_endpoint() const;
   // "http(s)://name.domain[:port]" for a tunnel of this edge.
   [[nodiscard]] std::string public_url(std::string_view tunnel_name) const;
 
@@ -51,6 +54,7 @@ class EdgeServer {
   std::unique_ptr<AgentListener> agent_;
   // durable delivery: scheduler (drains the queue through the agents; started by start()).
   std::shared_ptr<DeliveryScheduler> scheduler_;
+  std::unique_ptr<MetricsListener> metrics_;
 };
 
 }  // namespace relay::edge

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,8 @@ struct InspectorOptions {
   std::size_t max_request_body = 16 * 1024 * 1024;  // replay-with-modifications bodies
   std::string version;                              // reported by /api/status
   Deliveries* deliveries = nullptr;  // the durable delivery queue; null: /api/deliveries is 404
+  // GET /metrics: the agent's Prometheus text (operations); null: 404.
+  std::function<std::string()> metrics;
 };
 
 // The local inspector: ngrok-compatible JSON API under /api, a server-sent-events stream of

@@ -42,7 +42,13 @@ struct TunnelRequest {
   // Durable delivery (JSON "buffer", absent when off). The parser checks it against
   // core::BufferPolicyBounds.
   std::optional<core::BufferPolicy> buffer;
+  // IP rules (JSON "ip_allow", "ip_deny"; absent when empty): CIDR blocks or single addresses,
+  // IPv4 or IPv6, at most kMaxIpRules each. The edge refuses a request from a client address
+  // that matches ip_deny, or that ip_allow (when not empty) does not match: 403 RELAY_IP_DENIED.
+  std::vector<std::string> ip_allow;
+  std::vector<std::string> ip_deny;
 };
+inline constexpr std::size_t kMaxIpRules = 1024;
 
 struct ConnectRequest {
   int version = kVersion;

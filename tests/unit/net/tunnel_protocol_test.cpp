@@ -63,6 +63,21 @@ TEST(TunnelProtocolBuffer, OutOfBoundsValuesAreRefusedWithTheReason) {
   }
 }
 
+TEST(TunnelProtocolIpRules, RoundTripAndShape) {
+  ConnectRequest request;
+  TunnelRequest tunnel{"hooks", "http", "", std::nullopt, {"10.0.0.0/8"}, {"10.0.0.9", "::1"}};
+  request.tunnels.push_back(tunnel);
+  std::string error;
+  auto parsed = parse_connect_request(serialize(request), error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->tunnels[0].ip_allow, tunnel.ip_allow);
+  EXPECT_EQ(parsed->tunnels[0].ip_deny, tunnel.ip_deny);
+  EXPECT_FALSE(
+      parse_connect_request(R"({"version":1,"tunnels":[{"ip_allow":"10.0.0.0/8"}]})", error));
+  EXPECT_NE(error.find("'ip_allow'"), std::string::npos);
+  EXPECT_FALSE(parse_connect_request(R"({"version":1,"tunnels":[{"ip_deny":[7]}]})", error));
+}
+
 TEST(TunnelProtocolDeliveries, MessagesRoundTrip) {
   DeliverySummary d{"d1",          "hooks", "dead", "POST", "/x?y",
                     1700000000123, 3,       0,      403,    "signature invalid",

@@ -1,0 +1,82 @@
+#include "edge/edge_metrics.hpp"
+
+#include "edge/agent_session.hpp"
+#include "edge/edge_state.hpp"
+#include "relay/core/error_page.hpp"
+
+namespace relay::edge {
+
+namespace codes = core::error_codes;
+
+std::string_view limit_of(std::string_view code) {
+  if (code == codes::too_many_connections) return "connections_per_ip";
+  if (code == codes::too_many_requests) return "requests_per_ip";
+  if (code == codes::tunnel_busy) return "streams_per_session";
+  if (code == codes::request_timeout) return "request_time";
+  if (code == codes::body_too_large) return "body_size";
+  if (code == codes::headers_too_large) return "header_size";
+  if (code == "too_many_auth_failures") return "auth_failures";
+  if (code == "too_many_sessions") return "sessions";
+  return {};
+}
+
+EdgeMetrics::EdgeMetrics()
+    : requests_(registry_.counter("relay_edge_requests_total",
+                                  "Public requests answered, by tunnel and status class.",
+                                  {"tunnel", "code"})),
+      relay_errors_(registry_.counter("relay_edge_relay_errors_total",
+                                      "Answers relay gave itself, by Relay-Error-Code.", {"code"})),
+      limit_rejections_(registry_.counter(
+          "relay_edge_limit_rejections_total",
+          "Requests and connections refused by a limit (docs/security.md).", {"limit"})),
+      duration_(registry_.histogram("relay_edge_request_duration_seconds",
+                                    "Time from a request's first byte to the end of its answer.",
+                                    {"tunnel"})),
+      bytes_received_(registry_.counter("relay_edge_received_bytes_total",
+                                        "Request body bytes received from public callers.",
+                                        {"tunnel"})),
+      bytes_sent_(registry_.counter("relay_edge_sent_bytes_total",
+                                    "Response body bytes sent to public callers.", {"tunnel"})),
+      agent_connects_(registry_.counter(
+          "relay_edge_agent_connects_total",
+          "Agent connect requests by result: connected, resumed, or the refusal's code.",
+          {"result"})),
+      sessions_(registry_.gauge("relay_edge_sessions", "Agent sessions, live or in resume grace.")),
+      streams_(registry_.gauge("relay_edge_streams",
+                               "Public requests in flight to agents (HTTP/2 streams).")),
+      public_connections_(
+          registry_.gauge("relay_edge_public_connections", "Open public connections.")),
+      queue_deliveries_(registry_.gauge("relay_edge_queue_deliveries",
+                                        "Durable delivery: deliveries kept, by tunnel and state.",
+                                        {"tunnel", "state"})),
+      queue_oldest_age_(registry_.gauge(
+          "relay_edge_queue_oldest_age_seconds",
+          "Durable delivery: age of the oldest queued delivery, by tunnel.", {"tunnel"})) {}
+
+void EdgeMetrics::request(std::string_view tunnel, int status, std::string_view relay_code,
+                          double seconds, std::uint64_t bytes_in, std::uint64_t bytes_out) {
+  requests_.with({tunnel, core::metrics::status_class(status)}).inc();
+  duration_.with({tunnel}).observe(seconds);
+  if (bytes_in > 0) bytes_received_.with({tunnel}).inc(bytes_in);
+  if (bytes_out > 0) bytes_sent_.with({tunnel}).inc(bytes_out);
+  if (!relay_code.empty()) {
+    relay_errors_.with({relay_code}).inc();
+    if (auto limit = limit_of(relay_code); !limit.empty()) limit_rejections_.with({limit}).inc();
+  }
+}
+
+void EdgeMetrics::agent_connect(std::string_view result) {
+  agent_connects_.with({result}).inc();
+  if (auto limit = limit_of(result); !limit.empty()) limit_rejections_.with({limit}).inc();
+}
+
+std::string EdgeMetrics::render(const EdgeState& state) {
+  sessions_.with({}).set(static_cast<double>(state.registry.session_count()));
+  std::size_t streams = 0;
+  for (const auto& session : state.registry.live_sessions()) streams += session->streams_in_use();
+  streams_.with({}).set(static_cast<double>(streams));
+  public_connections_.with({}).set(static_cast<double>(state.public_connections.size()));
+  return registry_.render();
+}
+
+}  // namespace relay::edge

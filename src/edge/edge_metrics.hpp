@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "relay/core/metrics.hpp"
+
+namespace relay::edge {
+
+struct EdgeState;
+
+// What `relay edge --metrics-listen` serves (docs/deployment.md lists every series). Counters
+// are bumped where the edge already decides (one call per public request, per agent connect);
+// gauges are read from the edge's state when scraped.
+class EdgeMetrics {
+ public:
+  EdgeMetrics();
+
+  // One public request, when its log line is written. `tunnel` is "" when none was routed.
+  void request(std::string_view tunnel, int status, std::string_view relay_code, double seconds,
+               std::uint64_t bytes_in, std::uint64_t bytes_out);
+  // An agent's connect: "connected", "resumed", or the refusal's code ("unauthorized", …).
+  void agent_connect(std::string_view result);
+  // The Prometheus text, gauges refreshed from `state` first.
+  std::string render(const EdgeState& state);
+  // Durable delivery: the queue's gauges are refreshed by the caller (the store answers
+  // asynchronously) before render().
+  core::metrics::Family<core::metrics::Gauge>& queue_deliveries() { return queue_deliveries_; }
+  core::metrics::Family<core::metrics::Gauge>& queue_oldest_age() { return queue_oldest_age_; }
+
+ private:
+  core::metrics::Registry registry_;
+  core::metrics::Family<core::metrics::Counter>& requests_;
+  core::metrics::Family<core::metrics::Counter>& relay_errors_;
+  core::metrics::Family<core::metrics::Counter>& limit_rejections_;
+  core::metrics::Family<core::metrics::Histogram>& duration_;
+  core::metrics::Family<core::metrics::Counter>& bytes_received_;
+  core::metrics::Family<core::metrics::Counter>& bytes_sent_;
+  core::metrics::Family<core::metrics::Counter>& agent_connects_;
+  core::metrics::Family<core::metrics::Gauge>& sessions_;
+  core::metrics::Family<core::metrics::Gauge>& streams_;
+  core::metrics::Family<core::metrics::Gauge>& public_connections_;
+  core::metrics::Family<core::metrics::Gauge>& queue_deliveries_;
+  core::metrics::Family<core::metrics::Gauge>& queue_oldest_age_;
+};
+
+// Which limit a relay error code stands for ("" for codes that are not a limit).
+std::string_view limit_of(std::string_view relay_code);
+
+}  // namespace relay::edge
