@@ -1,5 +1,8 @@
 #include "edge/edge_metrics.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "edge/agent_session.hpp"
 #include "edge/edge_state.hpp"
 #include "relay/core/error_page.hpp"
@@ -17,6 +20,7 @@ std::string_view limit_of(std::string_view code) {
   if (code == codes::headers_too_large) return "header_size";
   if (code == "too_many_auth_failures") return "auth_failures";
   if (code == "too_many_sessions") return "sessions";
+  if (code == codes::queue_full) return "queue_size";
   return {};
 }
 
@@ -70,13 +74,32 @@ void EdgeMetrics::agent_connect(std::string_view result) {
   if (auto limit = limit_of(result); !limit.empty()) limit_rejections_.with({limit}).inc();
 }
 
-std::string EdgeMetrics::render(const EdgeState& state) {
+boost::asio::awaitable<std::string> EdgeMetrics::render(const EdgeState& state) {
+  // Durable delivery: each tunnel's deliveries by state and its oldest queued one's age. A
+  // store that cannot answer leaves the series out rather than failing the scrape.
+  auto stats = co_await state.store->deliveries().stats();
+  queue_deliveries_.clear();
+  queue_oldest_age_.clear();
+  if (stats) {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (const auto& t : *stats) {
+      queue_deliveries_.with({t.tunnel, "queued"}).set(static_cast<double>(t.queued));
+      queue_deliveries_.with({t.tunnel, "delivering"}).set(static_cast<double>(t.delivering));
+      queue_deliveries_.with({t.tunnel, "delivered"}).set(static_cast<double>(t.delivered));
+      queue_deliveries_.with({t.tunnel, "dead"}).set(static_cast<double>(t.dead));
+      const double age =
+          t.oldest_queued_ms > 0 ? static_cast<double>(now_ms - t.oldest_queued_ms) / 1000 : 0;
+      queue_oldest_age_.with({t.tunnel}).set(std::max(age, 0.0));
+    }
+  }
   sessions_.with({}).set(static_cast<double>(state.registry.session_count()));
   std::size_t streams = 0;
   for (const auto& session : state.registry.live_sessions()) streams += session->streams_in_use();
   streams_.with({}).set(static_cast<double>(streams));
   public_connections_.with({}).set(static_cast<double>(state.public_connections.size()));
-  return registry_.render();
+  co_return registry_.render();
 }
 
 }  // namespace relay::edge

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "relay/core/metrics.hpp"
 
 namespace relay::edge {
@@ -22,12 +24,9 @@ class EdgeMetrics {
                std::uint64_t bytes_in, std::uint64_t bytes_out);
   // An agent's connect: "connected", "resumed", or the refusal's code ("unauthorized", …).
   void agent_connect(std::string_view result);
-  // The Prometheus text, gauges refreshed from `state` first.
-  std::string render(const EdgeState& state);
-  // Durable delivery: the queue's gauges are refreshed by the caller (the store answers
-  // asynchronously) before render().
-  core::metrics::Family<core::metrics::Gauge>& queue_deliveries() { return queue_deliveries_; }
-  core::metrics::Family<core::metrics::Gauge>& queue_oldest_age() { return queue_oldest_age_; }
+  // The Prometheus text, gauges refreshed from `state` first; the durable delivery queue's
+  // through the store, which answers asynchronously.
+  boost::asio::awaitable<std::string> render(const EdgeState& state);
 
  private:
   core::metrics::Registry registry_;

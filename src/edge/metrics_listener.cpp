@@ -24,8 +24,8 @@ namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr auto kTimeout = std::chrono::seconds(10);
 
-http::response<http::string_body> answer(const http::request<http::empty_body>& request,
-                                         EdgeState& state) {
+asio::awaitable<http::response<http::string_body>> answer(
+    const http::request<http::empty_body>& request, EdgeState& state) {
   http::response<http::string_body> response;
   response.version(request.version());
   response.keep_alive(request.keep_alive());
@@ -41,15 +41,15 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
   } else {
     response.result(http::status::ok);
     response.set(http::field::content_type, core::metrics::kContentType);
-    response.body() = state.metrics.render(state);
+    response.body() = co_await state.metrics.render(state);
     if (request.method() == http::verb::head) {
       response.content_length(response.body().size());
       response.body().clear();
-      return response;
+      co_return response;
     }
   }
   response.prepare_payload();
-  return response;
+  co_return response;
 }
 
 asio::awaitable<void> serve(std::shared_ptr<EdgeState> state, asio::ip::tcp::socket socket) {
@@ -61,7 +61,7 @@ asio::awaitable<void> serve(std::shared_ptr<EdgeState> state, asio::ip::tcp::soc
     stream.expires_after(kTimeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kAwaitable);
     if (ec) break;
-    auto response = answer(parser.get(), *state);
+    auto response = co_await answer(parser.get(), *state);
     auto [write_ec, written] = co_await http::async_write(stream, response, kAwaitable);
     if (write_ec || !response.keep_alive() || state->stopping) break;
   }
