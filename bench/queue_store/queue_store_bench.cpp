@@ -4,6 +4,7 @@
 //
 //   queue_store_bench [--dir D] [--backlog N] [--body BYTES]
 //   queue_store_bench --open D      (internal: a fresh process opening D, for its RSS)
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,15 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// CPU time of the whole process (io thread and writer thread), in seconds: what an operation
+// costs whatever the machine's load does to the wall clock.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(usage.ru_utime) + s(usage.ru_stime);
 }
 
 double seconds_since(Clock::time_point start) {
@@ -88,6 +98,7 @@ void appends(DeliveryQueue& q, int writers, int total, std::size_t body_bytes) {
   int next = 0;
   int failures = 0;
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   for (int w = 0; w < writers; ++w) {
     asio::co_spawn(
         io,
@@ -111,8 +122,10 @@ void appends(DeliveryQueue& q, int writers, int total, std::size_t body_bytes) {
         static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size())))];
   };
   fmt::print(
-      "append  c={:<3} {:>7} appends  {:>8.0f}/s  p50 {:6.2f} ms  p99 {:6.2f} ms  errors {}\n",
-      writers, total, total / elapsed, pct(0.50), pct(0.99), failures);
+      "append  c={:<3} {:>7} appends  {:>8.0f}/s  p50 {:6.2f} ms  p99 {:6.2f} ms  cpu {:4.0f} us "
+      "each  errors {}\n",
+      writers, total, total / elapsed, pct(0.50), pct(0.99),
+      (cpu_seconds() - cpu_start) * 1e6 / total, failures);
 }
 
 // `workers` coroutines each lease one of their tunnel's deliveries and ack it, until `total`
@@ -121,6 +134,7 @@ void lease_ack(DeliveryQueue& q, int workers, int total) {
   asio::io_context io;
   int delivered = 0;
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   for (int w = 0; w < workers; ++w) {
     asio::co_spawn(
         io,
@@ -136,8 +150,9 @@ void lease_ack(DeliveryQueue& q, int workers, int total) {
         asio::detached);
   }
   io.run();
-  fmt::print("lease+ack c={:<3} {:>7} delivered  {:>8.0f}/s\n", workers, delivered,
-             static_cast<double>(delivered) / seconds_since(start));
+  fmt::print("lease+ack c={:<3} {:>7} delivered  {:>8.0f}/s  cpu {:4.0f} us each\n", workers,
+             delivered, static_cast<double>(delivered) / seconds_since(start),
+             (cpu_seconds() - cpu_start) * 1e6 / std::max(delivered, 1));
 }
 
 template <class T>

@@ -30,11 +30,14 @@ SqliteWriter::~SqliteWriter() {
 }
 
 void SqliteWriter::submit(std::unique_ptr<Job> job) {
+  bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
+    was_empty = queue_.empty();
     queue_.push_back(std::move(job));
   }
-  wake_.notify_one();
+  // Jobs behind others need no wake-up: the writer takes the whole queue when it gets to it.
+  if (was_empty) wake_.notify_one();
 }
 
 void SqliteWriter::loop() {
@@ -53,8 +56,21 @@ void SqliteWriter::loop() {
     jobs.clear();
     for (auto& job : batch) jobs.push_back(job.get());
     execute(jobs);
-    for (auto& job : batch) job->complete();
+    complete(batch);
     batch.clear();
+  }
+}
+
+void SqliteWriter::complete(std::vector<std::unique_ptr<Job>>& batch) {
+  while (!batch.empty()) {
+    const auto executor = batch.front()->executor();
+    std::vector<std::unique_ptr<Job>> same;
+    std::vector<std::unique_ptr<Job>> others;
+    for (auto& job : batch) (job->executor() == executor ? same : others).push_back(std::move(job));
+    boost::asio::post(executor, [jobs = std::move(same)]() {
+      for (const auto& job : jobs) job->complete();
+    });
+    batch = std::move(others);
   }
 }
 
