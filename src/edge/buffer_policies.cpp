@@ -18,9 +18,9 @@ void BufferPolicies::set(const std::string& name, const core::BufferPolicy& poli
 
 void BufferPolicies::erase(const std::string& name) { policies_.erase(name); }
 
-void BufferPolicies::load(std::vector<std::pair<std::string, core::BufferPolicy>> policies) {
+void BufferPolicies::load(const std::vector<std::pair<std::string, core::BufferPolicy>>& policies) {
   policies_.clear();
-  for (auto& [name, policy] : policies) set(name, policy);
+  for (const auto& [name, policy] : policies) set(name, policy);
 }
 
 }  // namespace relay::edge

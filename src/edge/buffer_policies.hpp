@@ -24,7 +24,7 @@ class BufferPolicies {
   void set(const std::string& name, const core::BufferPolicy& policy);
   void erase(const std::string& name);
   // Replaces everything (the persisted policies, at start).
-  void load(std::vector<std::pair<std::string, core::BufferPolicy>> policies);
+  void load(const std::vector<std::pair<std::string, core::BufferPolicy>>& policies);
 
   [[nodiscard]] bool empty() const { return policies_.empty(); }
   [[nodiscard]] std::size_t size() const { return policies_.size(); }

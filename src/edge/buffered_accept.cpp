@@ -335,8 +335,9 @@ asio::awaitable<void> BufferedAccept<Stream>::answer_error(int status, std::stri
   outcome_.status = status;
   outcome_.error_code = code;
   outcome_.keep_alive = outcome_.keep_alive && !state_.stopping;
+  // Copied, not moved: clang-tidy 14 reads a later co_await as a use of a moved parameter.
   auto bytes =
-      render_error_response({status, code, std::move(message)}, parser_.get()[http::field::accept],
+      render_error_response({status, code, message}, parser_.get()[http::field::accept],
                             outcome_.keep_alive, parser_.get().method() == http::verb::head);
   add_retry_after(bytes, retry_after);
   if (!co_await write(bytes)) outcome_.keep_alive = false;

@@ -41,7 +41,7 @@ EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
                              policies.error().message() +
                              "); check the state directory's database and its permissions");
   }
-  buffer_policies.load(std::move(*policies));
+  buffer_policies.load(*policies);
   registry.on_anonymous_name_released = [this](const std::string& name) {
     buffer_policies.erase(name);
   };

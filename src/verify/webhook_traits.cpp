@@ -1,5 +1,6 @@
 #include "relay/verify/webhook_traits.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -28,14 +29,14 @@ bool string_member_is(const json& object, const char* key, std::string_view expe
 }
 
 bool get_handshake(const core::RequestView& request) {
-  for (std::string_view param : {"challenge", "hub.challenge", "crc_token"}) {
-    if (detail::query_param(request.url, param)) return true;
-  }
-  for (std::string_view header :
-       {"X-GCS-Webhooks-Endpoint-Verification", "X-Okta-Verification-Challenge"}) {
-    if (request.headers.contains(header)) return true;
-  }
-  return false;
+  constexpr std::array<std::string_view, 3> kParams = {"challenge", "hub.challenge", "crc_token"};
+  constexpr std::array<std::string_view, 2> kHeaders = {"X-GCS-Webhooks-Endpoint-Verification",
+                                                        "X-Okta-Verification-Challenge"};
+  return std::ranges::any_of(
+             kParams,
+             [&](auto param) { return detail::query_param(request.url, param).has_value(); }) ||
+         std::ranges::any_of(kHeaders,
+                             [&](auto header) { return request.headers.contains(header); });
 }
 
 bool post_handshake(const core::RequestView& request) {
