@@ -49,7 +49,7 @@ InspectorAnswer call_inspector(const std::string& addr, const std::string& metho
   http::response<http::string_body> res;
   http::read(stream, buffer, res);
   InspectorAnswer answer;
-  answer.status = res.result_int();
+  answer.status = static_cast<int>(res.result_int());
   answer.text = res.body();
   answer.body = nlohmann::json::parse(answer.text, nullptr, false);
   if (answer.body.is_discarded()) answer.body = nullptr;

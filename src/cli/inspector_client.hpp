@@ -8,6 +8,7 @@
 namespace relay::cli {
 
 // One answer of the running agent's inspector API.
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json's members are not noexcept.
 struct InspectorAnswer {
   int status = 0;
   nlohmann::json body;  // discarded (null) when the body is not JSON

@@ -52,7 +52,7 @@ json delivery_json(const protocol::DeliverySummary& d) {
   };
 }
 
-ApiResponse bad_request(std::string message) {
+ApiResponse bad_request(const std::string& message) {
   return error_response(400, "ERR_RELAY_INVALID_DELIVERY_REQUEST", message);
 }
 
