@@ -16,6 +16,7 @@
 #include "cli/event_loop.hpp"
 #include "cli/open_files_limit.hpp"
 #include "cli/sd_notify.hpp"
+#include "relay/config/byte_size.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/private_files.hpp"
 #include "relay/edge/edge_server.hpp"
@@ -105,6 +106,10 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
                  "Where the edge keeps which authtoken owns which tunnel name (edge.db, 0600). "
                  "Default: $RELAY_STATE_DIR, else /var/lib/relay-edge as root, else "
                  "$XDG_STATE_HOME/relay/edge or ~/.local/state/relay/edge");
+  // durable delivery: store
+  cmd.add_option("--store-max-size", f.store_max_size,
+                 "Most the state database (edge.db) may hold, e.g. 2GiB; past it requests for "
+                 "buffered tunnels get 503 RELAY_QUEUE_FULL. Default: no limit but the disk's");
   // sessions: failed authtokens per client address
   cmd.add_option("--auth-failures-per-minute", f.auth_failures_per_minute,
                  "Wrong authtokens one address may send per minute before it gets 429; 0 = no "
@@ -210,6 +215,17 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   o.resume_grace = std::chrono::seconds(f.resume_grace_seconds);
   o.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
   o.state_dir = f.state_dir;  // resolved by run_edge
+  // durable delivery: store
+  if (!f.store_max_size.empty()) {
+    auto bytes = config::parse_byte_size(f.store_max_size);
+    if (!bytes || (*bytes > 0 && *bytes < 1024 * 1024)) {
+      throw CLI::ValidationError("--store-max-size",
+                                 "expected a size of at least 1MiB such as 512MiB or 2GiB (0: no "
+                                 "limit), got '" +
+                                     f.store_max_size + "'");
+    }
+    o.store_max_bytes = *bytes;
+  }
   // sessions: failed authtokens per client address
   if (f.auth_failures_per_minute < 0 || f.auth_failures_per_minute > 1'000'000) {
     throw CLI::ValidationError("--auth-failures-per-minute", "must be from 0 to 1000000");
@@ -284,8 +300,9 @@ void add_edge_command(CLI::App& app, CliContext& ctx) {
   auto config = add_edge_config_flag(*cmd);  // --config edge.yml (src/cli/edge_config_flags.cpp)
   add_edge_token_command(*cmd, ctx);         // relay edge token add|list|revoke
   add_edge_names_command(*cmd, ctx);         // relay edge names list|release (state)
+  add_edge_queue_command(*cmd, ctx);         // relay edge queue stats|list (durable delivery)
   cmd->callback([&ctx, flags, cmd, config] {
-    if (edge_token_invoked(*cmd) || edge_names_invoked(*cmd)) return;
+    if (edge_token_invoked(*cmd) || edge_names_invoked(*cmd) || edge_queue_invoked(*cmd)) return;
     ctx.apply_logging();
     auto options = edge_options_for(*cmd, *flags, *config, ctx);
     ctx.exit_code = options ? run_edge(std::move(*options)) : kExitFailure;

@@ -34,6 +34,8 @@ struct EdgeFlags {
   PublicLimitFlags public_limits;  // public-limits: per-IP caps, body rate, trusted proxies
   // durable delivery (accept): nullopt → edge.yml's limits.buffer_max_body, else 8 MiB
   std::optional<unsigned long long> buffer_max_body;
+  // durable delivery: store: "2GiB"; "" or "0" no limit
+  std::string store_max_size;
 };
 
 // durable delivery (accept): --buffer-max-body over `options` when given.

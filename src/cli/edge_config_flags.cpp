@@ -49,6 +49,9 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
   if (!given("--resume-grace")) merged.resume_grace_seconds = file.resume_grace.count();
   if (!given("--max-body-bytes")) merged.max_body_bytes = file.limits.max_body_bytes;
   if (!given("--state-dir")) merged.state_dir = file.state_dir;  // state (hardening item 3)
+  if (!given("--store-max-size") && file.store_max_bytes > 0) {  // durable delivery: store
+    merged.store_max_size = std::to_string(file.store_max_bytes);
+  }
   // Tokens of the file are hashed already; the flag path would demand one of its own.
   merged.allow_anonymous = flags.allow_anonymous || !file.authtokens.empty();
   edge::EdgeOptions options = edge_options_from_flags(merged);

@@ -37,4 +37,10 @@ bool edge_token_invoked(const CLI::App& edge_command);
 void add_edge_names_command(CLI::App& edge_command, CliContext& ctx);
 bool edge_names_invoked(const CLI::App& edge_command);
 
+// durable delivery: store
+// `relay edge queue stats|list`: the delivery queue in the edge's state database, read while the
+// edge may be running (src/cli/edge_queue_command.cpp).
+void add_edge_queue_command(CLI::App& edge_command, CliContext& ctx);
+bool edge_queue_invoked(const CLI::App& edge_command);
+
 }  // namespace relay::cli

@@ -196,7 +196,9 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
                      "tls_cert", "tls_key", "authtokens", "resume_grace", "ping_interval", "limits",
                      "log", "log_level", "log_format", "trusted_proxies",
                      // state (hardening item 3)
-                     "state_dir"});
+                     "state_dir",
+                     // durable delivery: store
+                     "store_max_size"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "1") {
       reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
@@ -265,6 +267,10 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
         options.state_dir = *value;
       }
     }
+  }
+  // durable delivery: store
+  if (const auto* node = root.find("store_max_size")) {
+    if (auto value = reader.size(*node, "store_max_size")) options.store_max_bytes = *value;
   }
   read_trusted_proxies(reader, root, options.trusted_proxies);  // public-limits
   for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},

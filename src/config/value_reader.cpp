@@ -1,5 +1,7 @@
 #include "value_reader.hpp"
 
+#include "relay/config/byte_size.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -149,21 +151,7 @@ std::optional<std::chrono::milliseconds> ValueReader::duration(const TreeNode& n
 
 std::optional<std::uint64_t> ValueReader::size(const TreeNode& node, std::string_view path) {
   if (node.yaml.IsScalar()) {
-    std::string_view text = node.yaml.Scalar();
-    std::size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-    const auto number = parse_number(text.substr(0, digits));
-    std::string unit = lower(text.substr(digits));
-    if (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-    std::uint64_t factor = 0;
-    if (unit.empty() || unit == "b") factor = 1;
-    if (unit == "kb") factor = 1000;
-    if (unit == "kib" || unit == "k") factor = 1024;
-    if (unit == "mb") factor = 1000 * 1000;
-    if (unit == "mib" || unit == "m") factor = 1024 * 1024;
-    if (unit == "gb") factor = 1000 * 1000 * 1000;
-    if (unit == "gib" || unit == "g") factor = 1024ULL * 1024 * 1024;
-    if (number && factor != 0 && *number <= (1ULL << 40)) return *number * factor;
+    if (auto bytes = parse_byte_size(node.yaml.Scalar())) return bytes;
   }
   error(node, path, "expected a size such as 10MiB, 64KiB or 1048576, got " + describe(node.yaml));
   return std::nullopt;
@@ -196,3 +184,25 @@ std::optional<std::vector<std::string>> ValueReader::string_list(const TreeNode&
 }
 
 }  // namespace relay::config::detail
+
+namespace relay::config {
+
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const auto number = detail::parse_number(text.substr(0, digits));
+  std::string unit = detail::lower(text.substr(digits));
+  if (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  std::uint64_t factor = 0;
+  if (unit.empty() || unit == "b") factor = 1;
+  if (unit == "kb") factor = 1000;
+  if (unit == "kib" || unit == "k") factor = 1024;
+  if (unit == "mb") factor = 1000 * 1000;
+  if (unit == "mib" || unit == "m") factor = 1024 * 1024;
+  if (unit == "gb") factor = 1000 * 1000 * 1000;
+  if (unit == "gib" || unit == "g") factor = 1024ULL * 1024 * 1024;
+  if (number && factor != 0 && *number <= (1ULL << 40)) return *number * factor;
+  return std::nullopt;
+}
+
+}  // namespace relay::config

@@ -10,7 +10,8 @@ namespace {
 
 std::unique_ptr<store::Store> open_store(const EdgeOptions& options) {
   if (options.state_dir.empty()) return store::make_memory_store();
-  return store::open_sqlite_store(options.state_dir);
+  return store::open_sqlite_store(options.state_dir, store::OpenMode::create,
+                                  options.store_max_bytes);  // durable delivery: store
 }
 
 }  // namespace

@@ -6,29 +6,31 @@ namespace relay::store::detail {
 
 using Conn = SqliteConnection;
 using Step = std::pair<std::uint64_t, bool>;
+using Sync = SqliteWriter::Sync;
 
 DeliveryQueue::Async<AppendOutcome> SqliteDeliveryQueue::append(NewDelivery delivery,
                                                                 const core::BufferPolicy& policy) {
-  return writer_.run<AppendOutcome>(
-      [this, d = std::move(delivery), policy](Conn&) { return ops_.append(d, policy); });
+  return writer_.run<AppendOutcome>(Sync::durable, [this, d = std::move(delivery), policy](Conn&) {
+    return ops_.append(d, policy);
+  });
 }
 
 DeliveryQueue::Async<void> SqliteDeliveryQueue::remember_event(std::string tunnel,
                                                                std::string event_id,
                                                                std::string request_id,
                                                                std::int64_t now_ms) {
-  return writer_.run<void>([this, tunnel = std::move(tunnel), event_id = std::move(event_id),
+  return writer_.run<void>(Sync::relaxed,
+                           [this, tunnel = std::move(tunnel), event_id = std::move(event_id),
                             request_id = std::move(request_id), now_ms](Conn&) {
-    return ops_.remember_event(tunnel, event_id, request_id, now_ms);
-  });
+                             return ops_.remember_event(tunnel, event_id, request_id, now_ms);
+                           });
 }
 
 DeliveryQueue::Async<std::optional<std::string>> SqliteDeliveryQueue::find_event(
     std::string tunnel, std::string event_id, std::int64_t since_ms) {
   return writer_.run<std::optional<std::string>>(
-      [this, tunnel = std::move(tunnel), event_id = std::move(event_id), since_ms](Conn&) {
-        return ops_.find_event(tunnel, event_id, since_ms);
-      });
+      Sync::relaxed, [this, tunnel = std::move(tunnel), event_id = std::move(event_id),
+                      since_ms](Conn&) { return ops_.find_event(tunnel, event_id, since_ms); });
 }
 
 DeliveryQueue::Async<std::vector<Delivery>> SqliteDeliveryQueue::lease(std::string tunnel,
@@ -36,14 +38,14 @@ DeliveryQueue::Async<std::vector<Delivery>> SqliteDeliveryQueue::lease(std::stri
                                                                        std::int64_t now_ms,
                                                                        std::int64_t lease_ms) {
   return writer_.run<std::vector<Delivery>>(
-      [this, tunnel = std::move(tunnel), max, now_ms, lease_ms](Conn&) {
+      Sync::relaxed, [this, tunnel = std::move(tunnel), max, now_ms, lease_ms](Conn&) {
         return ops_.lease(tunnel, max, now_ms, lease_ms);
       });
 }
 
 DeliveryQueue::Async<void> SqliteDeliveryQueue::ack(std::string id, int status,
                                                     std::int64_t now_ms) {
-  return writer_.run<void>([this, id = std::move(id), status, now_ms](Conn&) {
+  return writer_.run<void>(Sync::relaxed, [this, id = std::move(id), status, now_ms](Conn&) {
     return ops_.finish(id, DeliveryState::delivered, status, {}, 0, now_ms);
   });
 }
@@ -51,17 +53,17 @@ DeliveryQueue::Async<void> SqliteDeliveryQueue::ack(std::string id, int status,
 DeliveryQueue::Async<void> SqliteDeliveryQueue::nack(std::string id, int status, std::string error,
                                                      std::int64_t retry_at_ms,
                                                      std::int64_t now_ms) {
-  return writer_.run<void>(
-      [this, id = std::move(id), status, error = std::move(error), retry_at_ms, now_ms](Conn&) {
-        return ops_.finish(id, DeliveryState::queued, status, error, retry_at_ms, now_ms);
-      });
+  return writer_.run<void>(Sync::relaxed, [this, id = std::move(id), status,
+                                           error = std::move(error), retry_at_ms, now_ms](Conn&) {
+    return ops_.finish(id, DeliveryState::queued, status, error, retry_at_ms, now_ms);
+  });
 }
 
 DeliveryQueue::Async<void> SqliteDeliveryQueue::dead_letter(std::string id, int status,
                                                             std::string error,
                                                             std::int64_t now_ms) {
   return writer_.run<void>(
-      [this, id = std::move(id), status, error = std::move(error), now_ms](Conn&) {
+      Sync::relaxed, [this, id = std::move(id), status, error = std::move(error), now_ms](Conn&) {
         return ops_.finish(id, DeliveryState::dead, status, error, 0, now_ms);
       });
 }
@@ -70,14 +72,16 @@ DeliveryQueue::Async<void> SqliteDeliveryQueue::dead_letter(std::string id, int 
 // temporary of `co_await writer_.run(lambda)` inside a coroutine's loop twice (a double free).
 DeliveryQueue::Async<Step> SqliteDeliveryQueue::expire_step(std::int64_t now_ms,
                                                             std::int64_t retention_ms) {
-  return writer_.run<Step>(
-      [this, now_ms, retention_ms](Conn&) { return ops_.expire_step(now_ms, retention_ms); });
+  return writer_.run<Step>(Sync::relaxed, [this, now_ms, retention_ms](Conn&) {
+    return ops_.expire_step(now_ms, retention_ms);
+  });
 }
 
 DeliveryQueue::Async<Step> SqliteDeliveryQueue::purge_step(std::string tunnel,
                                                            DeliveryState state) {
-  return writer_.run<Step>(
-      [this, tunnel = std::move(tunnel), state](Conn&) { return ops_.purge_step(tunnel, state); });
+  return writer_.run<Step>(Sync::durable, [this, tunnel = std::move(tunnel), state](Conn&) {
+    return ops_.purge_step(tunnel, state);
+  });
 }
 
 DeliveryQueue::Async<std::uint64_t> SqliteDeliveryQueue::expire(std::int64_t now_ms,
@@ -95,31 +99,32 @@ DeliveryQueue::Async<std::uint64_t> SqliteDeliveryQueue::expire(std::int64_t now
 DeliveryQueue::Async<std::optional<std::int64_t>> SqliteDeliveryQueue::next_due(
     std::string tunnel) {
   return writer_.run<std::optional<std::int64_t>>(
-      [this, tunnel = std::move(tunnel)](Conn&) { return ops_.next_due(tunnel); });
+      Sync::relaxed, [this, tunnel = std::move(tunnel)](Conn&) { return ops_.next_due(tunnel); });
 }
 
 DeliveryQueue::Async<std::vector<std::string>> SqliteDeliveryQueue::tunnels_with_queued() {
   return writer_.run<std::vector<std::string>>(
-      [this](Conn&) { return ops_.tunnels_with_queued(); });
+      Sync::relaxed, [this](Conn&) { return ops_.tunnels_with_queued(); });
 }
 
 DeliveryQueue::Async<std::vector<Delivery>> SqliteDeliveryQueue::list(DeliveryFilter filter) {
   return writer_.run<std::vector<Delivery>>(
-      [this, filter = std::move(filter)](Conn&) { return ops_.list(filter); });
+      Sync::relaxed, [this, filter = std::move(filter)](Conn&) { return ops_.list(filter); });
 }
 
 DeliveryQueue::Async<std::optional<Delivery>> SqliteDeliveryQueue::get(std::string id) {
   return writer_.run<std::optional<Delivery>>(
-      [this, id = std::move(id)](Conn&) { return ops_.get(id); });
+      Sync::relaxed, [this, id = std::move(id)](Conn&) { return ops_.get(id); });
 }
 
 DeliveryQueue::Async<bool> SqliteDeliveryQueue::retry(std::string id, std::int64_t now_ms) {
   return writer_.run<bool>(
-      [this, id = std::move(id), now_ms](Conn&) { return ops_.retry(id, now_ms); });
+      Sync::durable, [this, id = std::move(id), now_ms](Conn&) { return ops_.retry(id, now_ms); });
 }
 
 DeliveryQueue::Async<bool> SqliteDeliveryQueue::drop(std::string id) {
-  return writer_.run<bool>([this, id = std::move(id)](Conn&) { return ops_.drop(id); });
+  return writer_.run<bool>(Sync::durable,
+                           [this, id = std::move(id)](Conn&) { return ops_.drop(id); });
 }
 
 DeliveryQueue::Async<std::uint64_t> SqliteDeliveryQueue::purge(std::string tunnel,
@@ -143,7 +148,8 @@ DeliveryQueue::Async<std::uint64_t> SqliteDeliveryQueue::purge(std::string tunne
 }
 
 DeliveryQueue::Async<std::vector<TunnelQueueStats>> SqliteDeliveryQueue::stats() {
-  return writer_.run<std::vector<TunnelQueueStats>>([this](Conn&) { return ops_.stats(); });
+  return writer_.run<std::vector<TunnelQueueStats>>(Sync::relaxed,
+                                                    [this](Conn&) { return ops_.stats(); });
 }
 
 }  // namespace relay::store::detail

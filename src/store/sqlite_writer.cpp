@@ -1,5 +1,7 @@
 #include "store/sqlite_writer.hpp"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include "relay/store/error.hpp"
@@ -15,6 +17,7 @@ SqliteWriter::SqliteWriter(SqliteConnection& db, FailureLog& failures)
       savepoint_(db, "SAVEPOINT job"),
       release_(db, "RELEASE job"),
       rollback_to_(db, "ROLLBACK TO job"),
+
       thread_([this] { loop(); }) {}
 
 SqliteWriter::~SqliteWriter() {
@@ -27,11 +30,14 @@ SqliteWriter::~SqliteWriter() {
 }
 
 void SqliteWriter::submit(std::unique_ptr<Job> job) {
+  bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
+    was_empty = queue_.empty();
     queue_.push_back(std::move(job));
   }
-  wake_.notify_one();
+  // Jobs behind others need no wake-up: the writer takes the whole queue when it gets to it.
+  if (was_empty) wake_.notify_one();
 }
 
 void SqliteWriter::loop() {
@@ -50,8 +56,21 @@ void SqliteWriter::loop() {
     jobs.clear();
     for (auto& job : batch) jobs.push_back(job.get());
     execute(jobs);
-    for (auto& job : batch) job->complete();
+    complete(batch);
     batch.clear();
+  }
+}
+
+void SqliteWriter::complete(std::vector<std::unique_ptr<Job>>& batch) {
+  while (!batch.empty()) {
+    const auto executor = batch.front()->executor();
+    std::vector<std::unique_ptr<Job>> same;
+    std::vector<std::unique_ptr<Job>> others;
+    for (auto& job : batch) (job->executor() == executor ? same : others).push_back(std::move(job));
+    boost::asio::post(executor, [jobs = std::move(same)]() {
+      for (const auto& job : jobs) job->complete();
+    });
+    batch = std::move(others);
   }
 }
 
@@ -74,6 +93,18 @@ void SqliteWriter::execute(const std::vector<Job*>& jobs) {
 }
 
 bool SqliteWriter::execute_together(const std::vector<Job*>& jobs) {
+  // synchronous is per connection and applies to the next commit (set outside a transaction).
+  // Not a prepared statement: SQLite applies this pragma when it compiles it.
+  const bool durable = std::any_of(jobs.begin(), jobs.end(),
+                                   [](const Job* job) { return job->sync() == Sync::durable; });
+  const Sync wanted = durable ? Sync::durable : Sync::relaxed;
+  if (wanted != current_sync_) {
+    sqlite3_exec(
+        db_.handle(),
+        wanted == Sync::durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+        nullptr, nullptr, nullptr);
+    current_sync_ = wanted;
+  }
   // A transaction that cannot start or commit is the disk's or the file's fault, not a job's:
   // every job fails, none is retried alone.
   if (int rc = step(begin_); rc != SQLITE_DONE) {

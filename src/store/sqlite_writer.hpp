@@ -40,14 +40,27 @@ class SqliteWriter {
   SqliteWriter(const SqliteWriter&) = delete;
   SqliteWriter& operator=(const SqliteWriter&) = delete;
 
+  // How a job's commit must reach the disk before its coroutine resumes.
+  enum class Sync {
+    // fsync'd (synchronous=FULL): survives a power cut. What was promised to someone outside:
+    // an append answered "queued", an operator's retry, drop or purge.
+    durable,
+    // Written to the WAL, fsync'd with the next durable commit or checkpoint
+    // (synchronous=NORMAL): survives the process dying, a power cut may undo it. What
+    // at-least-once delivery tolerates losing: a lease, an ack or nack (the delivery is sent
+    // again), a dedupe entry of a live request, reads.
+    relaxed,
+  };
+
   // Runs `work(db)` on the writer thread, within the next batch's transaction, and completes
   // with its result once that transaction is committed (a failed commit: Errc::unavailable).
-  // `work` may run twice: when another job's failure aborts a batch, each job is re-run alone.
+  // A batch with one durable job is committed durably. `work` may run twice: when another
+  // job's failure aborts a batch, each job is re-run alone.
   template <class T, class Work>
-  boost::asio::awaitable<core::Result<T>> run(Work work) {
+  boost::asio::awaitable<core::Result<T>> run(Sync sync, Work work) {
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(core::Result<T>)>(
-        [this, work = std::move(work)](auto handler) mutable {
-          submit(std::make_unique<JobFor<T, Work, decltype(handler)>>(std::move(work),
+        [this, sync, work = std::move(work)](auto handler) mutable {
+          submit(std::make_unique<JobFor<T, Work, decltype(handler)>>(sync, std::move(work),
                                                                       std::move(handler)));
         },
         boost::asio::use_awaitable);
@@ -56,43 +69,56 @@ class SqliteWriter {
  private:
   class Job {
    public:
+    Job(Sync sync, const boost::asio::any_io_executor& executor)
+        : sync_(sync), work_(boost::asio::make_work_guard(executor)) {}
     virtual ~Job() = default;
+    [[nodiscard]] Sync sync() const { return sync_; }
+    // The awaiting coroutine's executor, kept busy (io_context::run does not return) until the
+    // job is complete.
+    [[nodiscard]] boost::asio::any_io_executor executor() const { return work_.get_executor(); }
     // Runs the work; true when it failed (its savepoint is rolled back).
     virtual bool execute(SqliteConnection& db) = 0;
     virtual void fail(core::error_code ec) = 0;
-    // Posts the result to the awaiting coroutine's executor.
+    // Resumes the awaiting coroutine with the result; on its executor only.
     virtual void complete() = 0;
+
+   protected:
+    void release_executor() { work_.reset(); }
+
+   private:
+    Sync sync_;
+    boost::asio::executor_work_guard<boost::asio::any_io_executor> work_;
   };
 
   template <class T, class Work, class Handler>
   class JobFor final : public Job {
    public:
-    JobFor(Work work, Handler handler)
-        : work_(std::move(work)),
-          handler_(std::move(handler)),
-          guard_(boost::asio::get_associated_executor(handler_)) {}
+    JobFor(Sync sync, Work work, Handler handler)
+        : Job(sync, boost::asio::get_associated_executor(handler)),
+          work_(std::move(work)),
+          handler_(std::move(handler)) {}
     bool execute(SqliteConnection& db) override {
       result_.emplace(work_(db));
       return result_->has_error();
     }
     void fail(core::error_code ec) override { result_.emplace(boost::system::in_place_error, ec); }
     void complete() override {
-      auto ex = guard_.get_executor();
-      boost::asio::post(ex,
-                        [handler = std::move(handler_), result = std::move(*result_)]() mutable {
-                          std::move(handler)(std::move(result));
-                        });
-      guard_.reset();
+      auto handler = std::move(handler_);
+      auto result = std::move(*result_);
+      release_executor();
+      std::move(handler)(std::move(result));
     }
 
    private:
     Work work_;
     Handler handler_;
-    boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> guard_;
     std::optional<core::Result<T>> result_;
   };
 
   void submit(std::unique_ptr<Job> job);
+  // Completes the batch's jobs with one post per executor (usually one: the edge's io thread),
+  // not one wake-up of the io thread per job.
+  static void complete(std::vector<std::unique_ptr<Job>>& batch);
   void loop();
   // Runs `jobs` in one transaction; on an aborted transaction, each alone.
   void execute(const std::vector<Job*>& jobs);
@@ -107,6 +133,7 @@ class SqliteWriter {
   Statement savepoint_;
   Statement release_;
   Statement rollback_to_;
+  Sync current_sync_ = Sync::durable;  // kPragmas set synchronous=FULL
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,11 @@ struct EdgeOptions {
   // (SQLite, <state_dir>/edge.db). Empty: in memory only, for the embedded edge of `relay http`,
   // whose names live as long as its process. `relay edge` always sets it (--state-dir).
   std::string state_dir;
+  // durable delivery: store
+  // The most edge.db may hold, in bytes (0: no limit but the disk's). Past it, requests for
+  // buffered tunnels are answered 503 RELAY_QUEUE_FULL. edge.yml store_max_size,
+  // --store-max-size.
+  std::uint64_t store_max_bytes = 0;
   // public-limits: peers (load balancers) whose X-Forwarded-For is believed, "CIDR" each.
   std::vector<std::string> trusted_proxies;
 };

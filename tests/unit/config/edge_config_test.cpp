@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "relay/config/byte_size.hpp"
 #include "relay/config/edge_token_store.hpp"
 
 namespace relay::config {
@@ -20,6 +21,19 @@ TEST(EdgeConfig, StateDir) {
   ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
   EXPECT_EQ(load.options.state_dir, "/var/lib/relay-edge");
   EXPECT_FALSE(parse("state_dir: \"\"\n").ok());
+}
+
+// durable delivery: store
+TEST(EdgeConfig, StoreMaxSize) {
+  auto load = parse("store_max_size: 2GiB\n");
+  ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
+  EXPECT_EQ(load.options.store_max_bytes, 2ULL << 30);
+  EXPECT_EQ(parse("{}\n").options.store_max_bytes, 0u);
+  auto bad = parse("store_max_size: lots\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.diagnostics.to_string().find("store_max_size"), std::string::npos);
+  EXPECT_EQ(parse_byte_size("512 MiB"), std::optional<std::uint64_t>(512ULL << 20));
+  EXPECT_FALSE(parse_byte_size("-1").has_value());
 }
 
 TEST(EdgeConfig, ParsesEveryKey) {
