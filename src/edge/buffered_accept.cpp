@@ -188,6 +188,14 @@ asio::awaitable<bool> BufferedAccept<Stream>::read_body() {
   };
   while (!parser_.is_done()) {
     if (used == body_.size()) body_.resize(std::min(storage, body_.size() + kGrowStep));
+    if (used == body_.size()) {  // the parser's limit trips first; never spin on no room
+      outcome_.keep_alive = false;
+      co_await answer_error(413, codes::body_too_large,
+                            fmt::format("the request body is larger than tunnel '{}' can queue "
+                                        "({} bytes); send a smaller body",
+                                        request_.tunnel, cap));
+      co_return false;
+    }
     auto& body = parser_.get().body();
     body.data = body_.data() + used;
     body.size = body_.size() - used;
