@@ -253,7 +253,7 @@ asio::awaitable<core::Result<std::string>> AgentInspector::replay(
   co_return x.capture_id;
 }
 
-std::string AgentInspector::public_tunnel_name(const std::string& name) const {
+std::string AgentInspector::public_tunnel_name(std::string name) const {
   if (name.empty()) return name;
   if (auto t = agent_.find_by_name(name); t && !t->public_name.empty()) return t->public_name;
   return name;
@@ -262,7 +262,7 @@ std::string AgentInspector::public_tunnel_name(const std::string& name) const {
 asio::awaitable<core::Result<std::vector<net::protocol::DeliverySummary>>> AgentInspector::list(
     inspect::DeliveryFilter filter) {
   net::protocol::ListDeliveriesMessage m;
-  m.tunnel = public_tunnel_name(filter.tunnel);
+  m.tunnel = public_tunnel_name(std::move(filter.tunnel));
   m.state = std::move(filter.state);
   m.limit = filter.limit;
   auto answer = co_await agent_.list_deliveries(std::move(m));
@@ -275,7 +275,7 @@ asio::awaitable<core::Result<inspect::DeliveryOutcome>> AgentInspector::command(
   net::protocol::DeliveryCommandMessage m;
   m.action = std::move(action);
   m.delivery_id = std::move(delivery_id);
-  m.tunnel = public_tunnel_name(tunnel);
+  m.tunnel = public_tunnel_name(std::move(tunnel));
   m.state = std::move(state);
   auto answer = co_await agent_.delivery_command(std::move(m));
   if (!answer) co_return answer.error();

@@ -57,7 +57,7 @@ class AgentInspector final : public inspect::TunnelDirectory,
   [[nodiscard]] inspect::TunnelInfo info(const TunnelRuntime& t) const;
   // A tunnel named by its local name (config key) or its public one → the public name the edge
   // knows; unknown names are passed on as they are.
-  [[nodiscard]] std::string public_tunnel_name(const std::string& name) const;
+  [[nodiscard]] std::string public_tunnel_name(std::string name) const;
 
   Agent::Impl& agent_;
   boost::asio::any_io_executor ex_;

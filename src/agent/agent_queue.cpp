@@ -17,20 +17,21 @@ std::string Agent::Impl::next_query_id() { return "q" + std::to_string(++queries
 asio::awaitable<core::Result<protocol::ControlMessage>> Agent::Impl::ask_edge(
     protocol::ControlMessage message, std::string request) {
   if (!session_ || !session_->control_open()) co_return core::error_code(Errc::no_session);
+  const std::string key = std::move(request);
   auto pending = std::make_shared<PendingQuery>(io_.get_executor());
-  queries_[request] = pending;
+  queries_[key] = pending;
   session_->send(message);
   asio::steady_timer timeout(io_, kQueueTimeout);
   timeout.async_wait([pending](const boost::system::error_code& ec) {
     if (!ec && !pending->finished) {
       pending->finished = true;
-      pending->error = Errc::edge_timeout;
+      pending->error = core::error_code(Errc::edge_timeout);
       pending->done.notify();
     }
   });
   while (!pending->finished) co_await pending->done.wait();
   timeout.cancel();
-  queries_.erase(request);
+  queries_.erase(key);
   if (!pending->answer) co_return pending->error;
   co_return std::move(*pending->answer);
 }
@@ -68,7 +69,9 @@ asio::awaitable<core::Result<protocol::DeliveriesMessage>> Agent::Impl::list_del
     protocol::ListDeliveriesMessage message) {
   message.request = next_query_id();
   auto request = message.request;
-  auto answer = co_await ask_edge(std::move(message), std::move(request));
+  // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
+  protocol::ControlMessage out = std::move(message);
+  auto answer = co_await ask_edge(std::move(out), std::move(request));
   if (!answer) co_return answer.error();
   if (auto* list = std::get_if<protocol::DeliveriesMessage>(&*answer)) co_return std::move(*list);
   // The edge refused the listing (delivery_result with a code): its store failed.
@@ -79,7 +82,8 @@ asio::awaitable<core::Result<protocol::DeliveryResultMessage>> Agent::Impl::deli
     protocol::DeliveryCommandMessage message) {
   message.request = next_query_id();
   auto request = message.request;
-  auto answer = co_await ask_edge(std::move(message), std::move(request));
+  protocol::ControlMessage out = std::move(message);
+  auto answer = co_await ask_edge(std::move(out), std::move(request));
   if (!answer) co_return answer.error();
   if (auto* result = std::get_if<protocol::DeliveryResultMessage>(&*answer)) {
     co_return std::move(*result);

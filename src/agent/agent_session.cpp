@@ -49,10 +49,11 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
     core::logger("relay.agent")
         ->warn("refusing a delivery from the edge on tunnel {}: {}", x.tunnel->options.name,
                delivery_error);
-    co_await respond_error(x, 400, core::error_codes::bad_delivery,
-                           delivery_error +
-                               "; the edge and this agent disagree on the delivery "
-                               "format: upgrade the older of the two");
+    // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
+    std::string message = delivery_error +
+                          "; the edge and this agent disagree on the delivery format: upgrade "
+                          "the older of the two";
+    co_await respond_error(x, 400, core::error_codes::bad_delivery, std::move(message));
     co_return;
   }
   co_await x.tunnel->pipeline->run(x);

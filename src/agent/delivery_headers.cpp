@@ -1,5 +1,6 @@
 #include "agent/delivery_headers.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "relay/net/tunnel_protocol.hpp"

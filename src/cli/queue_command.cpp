@@ -129,6 +129,9 @@ int run_retry(const QueueArgs& args) {
   if (!answer) return kExitFailure;
   if (args.json) {
     std::cout << answer->body.dump(2) << "\n";
+  } else if (answer->body.is_object() && answer->body.value("retried", 0) == 0 &&
+             !answer->body.value("message", "").empty()) {
+    std::cout << answer->body.value("message", "") << "\n";  // queued or in flight already
   } else {
     std::cout << "delivery " << args.id << " is queued for delivery now\n";
   }

@@ -5,6 +5,7 @@
 //   DELETE /api/deliveries/{id}                    drop one
 //   DELETE /api/deliveries?tunnel=T[&state=S]      purge a tunnel's deliveries
 #include <charconv>
+#include <optional>
 
 #include "inspect/api_handler.hpp"
 #include "inspect/capture_json.hpp"
@@ -64,6 +65,9 @@ std::optional<ApiResponse> outcome_error(const DeliveryOutcome& outcome) {
                           message + "; list the deliveries with GET /api/deliveries");
   }
   if (outcome.code == "bad_request") return bad_request(message);
+  if (outcome.code == "conflict") {
+    return error_response(409, "ERR_RELAY_DELIVERY_BUSY", message);
+  }
   return error_response(503, "ERR_RELAY_QUEUE_UNAVAILABLE", "the edge: " + message);
 }
 
@@ -110,14 +114,18 @@ boost::asio::awaitable<ApiResponse> ApiHandler::deliveries(const ApiRequest& req
       if (!list) co_return error_response(list.error());
       json items = json::array();
       for (const auto& d : *list) items.push_back(delivery_json(d));
-      co_return json_response(200, {{"deliveries", std::move(items)}, {"uri", kDeliveries}});
+      co_return json_response(
+          200, {{"deliveries", std::move(items)}, {"uri", std::string(kDeliveries)}});
     }
     if (method == "DELETE") {
       if (tunnel.empty()) {
         co_return bad_request(
             "purging needs the tunnel: DELETE /api/deliveries?tunnel=NAME[&state=dead]");
       }
-      auto outcome = co_await deliveries_->command("purge", "", tunnel, state);
+      // Named, not temporaries: GCC 12 may destroy temporaries of a co_await expression twice.
+      std::string action = "purge";
+      std::string none;
+      auto outcome = co_await deliveries_->command(std::move(action), none, tunnel, state);
       if (!outcome) co_return error_response(outcome.error());
       if (auto error = outcome_error(*outcome)) co_return std::move(*error);
       co_return json_response(200, {{"purged", outcome->count}, {"tunnel", tunnel}});
@@ -133,16 +141,22 @@ boost::asio::awaitable<ApiResponse> ApiHandler::deliveries(const ApiRequest& req
     if (id.empty() || id.find('/') != std::string::npos) {
       co_return error_response(Errc::delivery_not_found);
     }
-    auto outcome = co_await deliveries_->command("retry", id, "", "");
+    std::string action = "retry";
+    std::string none;
+    auto outcome = co_await deliveries_->command(std::move(action), id, none, none);
     if (!outcome) co_return error_response(outcome.error());
     if (auto error = outcome_error(*outcome)) co_return std::move(*error);
-    co_return json_response(200, {{"id", id}, {"retried", outcome->count}});
+    // retried 0: it was queued or being delivered already (the message says which).
+    co_return json_response(
+        200, {{"id", id}, {"retried", outcome->count}, {"message", outcome->message}});
   }
   if (id.empty() || id.find('/') != std::string::npos) {
     co_return error_response(Errc::delivery_not_found);
   }
   if (method != "DELETE") co_return method_not_allowed("DELETE");
-  auto outcome = co_await deliveries_->command("drop", id, "", "");
+  std::string action = "drop";
+  std::string none;
+  auto outcome = co_await deliveries_->command(std::move(action), id, none, none);
   if (!outcome) co_return error_response(outcome.error());
   if (auto error = outcome_error(*outcome)) co_return std::move(*error);
   co_return no_content();

@@ -54,13 +54,13 @@ try {
   await page.screenshot({ path: path.join(out, 'deliveries-dead.png') });
 
   await page.selectOption('#dq-state', 'delivered');
-  await page.waitForFunction((sel) => !document.querySelector(sel), `tr.dq-row[data-id="${id}"]`, { timeout: 5000 });
+  await row.waitFor({ state: 'detached', timeout: 5000 });
   await page.selectOption('#dq-state', 'dead');
   await row.waitFor({ timeout: 5000 });
   step('the state filter shows it under Dead-lettered only');
 
   await row.locator('button[data-action="drop"]').click();
-  await page.waitForFunction((sel) => !document.querySelector(sel), `tr.dq-row[data-id="${id}"]`, { timeout: 10000 });
+  await row.waitFor({ state: 'detached', timeout: 10000 });
   const res = await fetch(`${inspector}/api/deliveries?state=dead`);
   const left = (await res.json()).deliveries.filter((d) => d.id === id);
   if (left.length) throw new Error(`the edge still lists ${id} after Drop`);

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "relay/inspect/capture_store.hpp"
+#include "relay/inspect/deliveries.hpp"
 #include "relay/inspect/error.hpp"
 #include "relay/inspect/inspector_server.hpp"
 #include "relay/inspect/replayer.hpp"
@@ -92,6 +93,31 @@ class DeliveringReplayer final : public Replayer {
   CaptureStore& store_;
 };
 
+// The edge's queue as the agent would relay it: a list and the commands' answers the test sets;
+// `transport` set: every call fails with it (no session, timeout).
+class FakeDeliveries final : public Deliveries {
+ public:
+  asio::awaitable<core::Result<std::vector<net::protocol::DeliverySummary>>> list(
+      DeliveryFilter filter) override {
+    last_filter = filter;
+    if (transport) co_return transport;
+    co_return items;
+  }
+  asio::awaitable<core::Result<DeliveryOutcome>> command(std::string action,
+                                                         std::string delivery_id,
+                                                         std::string tunnel,
+                                                         std::string state) override {
+    commands.push_back(action + " " + delivery_id + " " + tunnel + " " + state);
+    if (transport) co_return transport;
+    co_return outcome;
+  }
+  std::vector<net::protocol::DeliverySummary> items;
+  DeliveryOutcome outcome{1, "", ""};
+  core::error_code transport;
+  DeliveryFilter last_filter;
+  std::vector<std::string> commands;
+};
+
 struct Reply {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
@@ -119,8 +145,9 @@ class InspectorTest : public ::testing::Test {
                  .addr = "http://localhost:3001",
                  .verify_provider = "tiktok",
                  .can_resign = true});
-    server = std::make_unique<InspectorServer>(io.get_executor(), store, tunnels, replayer,
-                                               InspectorOptions{.addr = "127.0.0.1:0"});
+    server = std::make_unique<InspectorServer>(
+        io.get_executor(), store, tunnels, replayer,
+        InspectorOptions{.addr = "127.0.0.1:0", .deliveries = &deliveries});
     std::string error;
     auto ep = server->start(error);
     ASSERT_TRUE(ep) << error;
@@ -187,6 +214,7 @@ class InspectorTest : public ::testing::Test {
   CaptureStore store;
   MemoryTunnels tunnels;
   DeliveringReplayer replayer{store};
+  FakeDeliveries deliveries;
   std::unique_ptr<InspectorServer> server;
   unsigned short port = 0;
   std::thread thread;
