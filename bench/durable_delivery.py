@@ -30,7 +30,7 @@ sys.path.insert(0, str(BENCH_DIR.parent / "tests" / "e2e"))
 
 import baselines  # noqa: E402
 from bench import SCENARIOS, fmt_row, run_wrk  # noqa: E402
-from relay_harness import Agent, Edge, Pki, new_authtoken, parse_logfmt  # noqa: E402
+from relay_harness import Agent, Edge, Pki, new_authtoken, parse_logfmt, proc_cpu_times  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 FILL_SECONDS = int(os.environ.get("BENCH_FILL_SECONDS", "5"))
@@ -97,10 +97,14 @@ def main() -> int:
         agent = Agent(upstream, workdir / "logs", edge=edge, url="drain", extra=drain_args, log_level=LOG_LEVEL)
         started.append(agent)
         agent.wait_ready()
+        cpu_before = {"edge": proc_cpu_times(edge.pid), "agent": proc_cpu_times(agent.pid)}
         drained = wait_drained(edge, "drain", queued, timeout=max(120.0, queued / 500))
+        drain_cpu = {k: sum(proc_cpu_times(p.pid)) - sum(cpu_before[k])
+                     for k, p in (("edge", edge), ("agent", agent))}
         span = log_time(drained[-1]) - log_time(drained[0])
         drain_rate = (len(drained) - 1) / span if span > 0 else float("inf")
-        print(f"  drain: {len(drained):,} in {span:.2f} s = {drain_rate:,.0f} deliveries/s", file=sys.stderr)
+        print(f"  drain: {len(drained):,} in {span:.2f} s = {drain_rate:,.0f} deliveries/s; CPU s edge "
+              f"{drain_cpu['edge']:.2f} agent {drain_cpu['agent']:.2f}", file=sys.stderr)
 
         # 2. `always` and an unbuffered tunnel of the same edge, one after the other.
         always = Agent(upstream, workdir / "logs", edge=edge, url="always",
@@ -129,6 +133,8 @@ def main() -> int:
     table = [
         ["backlog queued (wrk c=64, agent away)", f"{queued:,} in {fill.seconds:.1f} s = {queued / fill.seconds:,.0f}/s", "-"],
         ["drain to nginx (concurrency 64)", f"{drain_rate:,.0f} deliveries/s", ">= 5,000/s"],
+        ["drain CPU per 1k deliveries (edge / agent)",
+         f"{1000 * drain_cpu['edge'] / len(drained):.3f} s / {1000 * drain_cpu['agent'] / len(drained):.3f} s", "-"],
         ["live tunnel c=64", f"{live_r.rps:,.0f} req/s, p50 {live_r.p50_ms:.2f} ms, p99 {live_r.p99_ms:.2f} ms", "-"],
         ["always c=64 (durable accepts)", f"{always_r.rps:,.0f} req/s, p50 {always_r.p50_ms:.2f} ms, "
          f"p99 {always_r.p99_ms:.2f} ms", ">= 10,000/s, p99 <= 20 ms"],

@@ -134,7 +134,7 @@ asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
     if (!session) {
       // Nobody to deliver to: the worker ends once its attempts have; the agent's connect
       // or bind starts it again.
-      if (worker->in_flight == 0 && !worker->woken) break;
+      if (idle(*worker)) break;
       co_await sleep(*worker, 0);
       continue;
     }
@@ -145,7 +145,12 @@ asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
                              policy.concurrency, 1, core::BufferPolicyBounds::kMaxConcurrency));
     const std::int64_t now = unix_now_ms();
     const bool held = policy.ordered && worker->hold_until_ms > now;
-    if (worker->in_flight >= limit) {
+    // Refilled in batches, once half the deliveries in flight are done: one lease (one store
+    // write) for many deliveries instead of one per finished attempt.
+    // Outcomes still being written count too, up to as many again: a store slower than the
+    // app must not pile up writes without bound.
+    if (worker->in_flight >= limit || (limit > 1 && worker->in_flight > limit / 2) ||
+        worker->in_flight + worker->recording >= 2 * limit) {
       co_await sleep(*worker, 0);  // an attempt's end wakes it
       continue;
     }
@@ -178,7 +183,7 @@ asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
       continue;
     }
     if (!*due) {
-      if (worker->in_flight == 0 && !worker->woken) break;  // the queue is empty
+      if (idle(*worker)) break;  // the queue is empty
       co_await sleep(*worker, 0);
       continue;
     }
@@ -189,7 +194,7 @@ asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
   worker->running = false;
   // An idle tunnel leaves no trace; a wake-up during the last store call started no second
   // worker, since `running` was set: it was seen above (woken) or there was nothing to do.
-  if (worker->in_flight == 0) {
+  if (worker->in_flight == 0 && worker->recording == 0) {
     if (auto it = workers_.find(tunnel); it != workers_.end() && it->second == worker) {
       workers_.erase(it);
     }
@@ -232,39 +237,44 @@ asio::awaitable<void> DeliveryScheduler::finish(const std::string& tunnel, Worke
                                                 const AttemptDecision& decision) {
   const std::int64_t now = unix_now_ms();
   const std::string attempts = std::to_string(delivery.attempts);
+  // Ordered: the head blocks the queue until its retry time, from now on.
+  worker.hold_until_ms =
+      decision.outcome == AttemptOutcome::retry ? decision.retry_at_ms : std::int64_t{0};
+  --worker.in_flight;
+  ++worker.recording;
+  notify(worker);
   const std::string status = answer.status != 0 ? std::to_string(answer.status) : "";
   core::error_code recorded;
   switch (decision.outcome) {
     case AttemptOutcome::delivered: {
       auto r = co_await queue_.ack(delivery.id, answer.status, now);
       if (!r) recorded = r.error();
-      worker.hold_until_ms = 0;
-      core::log_event(*state_->log, spdlog::level::info, "delivered",
-                      {{"tunnel", tunnel},
-                       {"delivery", delivery.id},
-                       {"status", status},
-                       {"attempts", attempts}});
+      core::log_request_event(*state_->log, spdlog::level::info, "delivered",
+                              {{"tunnel", tunnel},
+                               {"delivery", delivery.id},
+                               {"status", status},
+                               {"attempts", attempts}});
       break;
     }
     case AttemptOutcome::retry: {
       auto r = co_await queue_.nack(delivery.id, answer.status, decision.error,
                                     decision.retry_at_ms, now);
-      // Ordered: the head blocks the queue until its retry time (its lease end if the store
-      // did not take the nack).
-      worker.hold_until_ms = r ? decision.retry_at_ms : now + lease_ms();
-      if (!r) recorded = r.error();
-      core::log_event(*state_->log, spdlog::level::info, "delivery failed; retrying later",
-                      {{"tunnel", tunnel},
-                       {"delivery", delivery.id},
-                       {"attempts", attempts},
-                       {"error", decision.error},
-                       {"retry_in_ms", std::to_string(decision.retry_at_ms - now)}});
+      // The store did not take the nack: the head is due again only at its lease end.
+      if (!r) {
+        recorded = r.error();
+        worker.hold_until_ms = now + lease_ms();
+      }
+      core::log_request_event(*state_->log, spdlog::level::info, "delivery failed; retrying later",
+                              {{"tunnel", tunnel},
+                               {"delivery", delivery.id},
+                               {"attempts", attempts},
+                               {"error", decision.error},
+                               {"retry_in_ms", std::to_string(decision.retry_at_ms - now)}});
       break;
     }
     case AttemptOutcome::dead: {
       auto r = co_await queue_.dead_letter(delivery.id, answer.status, decision.error, now);
       if (!r) recorded = r.error();
-      worker.hold_until_ms = 0;
       core::log_event(*state_->log, spdlog::level::warn,
                       "delivery dead-lettered; retry it with `relay queue retry` once the cause "
                       "is fixed",
@@ -281,13 +291,20 @@ asio::awaitable<void> DeliveryScheduler::finish(const std::string& tunnel, Worke
                     "ends",
                     {{"tunnel", tunnel}, {"delivery", delivery.id}, {"error", recorded.message()}});
   }
-  --worker.in_flight;
-  if (worker.running) {
-    worker.woken = true;
-    worker.timer.cancel();
-  } else if (!stopped_) {
-    wake(tunnel);  // the worker ended while this attempt ran (its session went away)
-  }
+  --worker.recording;
+  notify(worker);
+}
+
+bool DeliveryScheduler::idle(const Worker& worker) {
+  return worker.in_flight == 0 && worker.recording == 0 && !worker.woken;
+}
+
+void DeliveryScheduler::notify(Worker& worker) {
+  // A worker ends only once nothing is in flight or being recorded (or the edge stops), so
+  // the one that leased this delivery is still there to be told.
+  if (!worker.running) return;
+  worker.woken = true;
+  worker.timer.cancel();
 }
 
 asio::awaitable<void> DeliveryScheduler::expire_loop() {

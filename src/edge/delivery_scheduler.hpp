@@ -54,7 +54,8 @@ class DeliveryScheduler : public std::enable_shared_from_this<DeliveryScheduler>
     boost::asio::steady_timer timer;
     bool woken = false;
     bool running = false;
-    std::size_t in_flight = 0;
+    std::size_t in_flight = 0;  // attempts under way
+    std::size_t recording = 0;  // attempts over, their outcome being written to the queue
     // Ordered tunnels: the head failed and is due again at this time (Unix ms); nothing else
     // is leased before it.
     std::int64_t hold_until_ms = 0;
@@ -64,13 +65,16 @@ class DeliveryScheduler : public std::enable_shared_from_this<DeliveryScheduler>
   boost::asio::awaitable<void> deliver(std::string tunnel, std::shared_ptr<Worker> worker,
                                        std::shared_ptr<AgentSession> session,
                                        store::Delivery delivery);
-  // Records an attempt's outcome in the queue, logs it, and lets the worker go on.
+  // Records an attempt's outcome in the queue and logs it. The attempt's place is free as
+  // soon as it is over: a store write (an fsync) does not hold a delivery slot.
   boost::asio::awaitable<void> finish(const std::string& tunnel, Worker& worker,
                                       const store::Delivery& delivery, const AttemptAnswer& answer,
                                       const AttemptDecision& decision);
   boost::asio::awaitable<void> expire_loop();
   // Waits until woken, or until `due_ms` (Unix ms; 0: no time, only a wake-up).
   boost::asio::awaitable<void> sleep(Worker& worker, std::int64_t due_ms);
+  static bool idle(const Worker& worker);  // nothing under way and nothing new to look at
+  static void notify(Worker& worker);
   std::shared_ptr<AgentSession> live_session(const std::string& tunnel) const;
   [[nodiscard]] core::BufferPolicy policy_for(const std::string& tunnel) const;
   [[nodiscard]] std::int64_t lease_ms() const;
