@@ -30,7 +30,7 @@ bool is_bad_nonce(const HttpsResponse& res) {
 
 }  // namespace
 
-AcmeClient::AcmeClient(asio::any_io_executor ex, net::TlsContextPtr tls, AccountKey key,
+AcmeClient::AcmeClient(const asio::any_io_executor& ex, net::TlsContextPtr tls, AccountKey key,
                        AcmeClientSettings settings, ChallengeResponder& challenges)
     : executor_(ex),
       http_(ex, std::move(tls), settings.request_timeout),

@@ -29,7 +29,7 @@ struct AcmeClientSettings {
 // the CA's problem detail.
 class AcmeClient {
  public:
-  AcmeClient(boost::asio::any_io_executor ex, net::TlsContextPtr tls, AccountKey key,
+  AcmeClient(const boost::asio::any_io_executor& ex, net::TlsContextPtr tls, AccountKey key,
              AcmeClientSettings settings, ChallengeResponder& challenges);
 
   // The PEM chain of a new certificate for `host`, for the key `key_pem`.

@@ -112,12 +112,17 @@ void CertificateService::consider_order(const std::string& host, core::Clock::ti
       asio::co_spawn(current_.executor, run_order(std::move(state), host), asio::detached);
       return;
     }
-    case OrderDecision::rate_limited:
-      core::log_event(log, spdlog::level::warn, "acme order refused",
+    case OrderDecision::rate_limited: {
+      // Every handshake for the host lands here while the limit holds: warn once an hour each.
+      auto& last = rate_limit_warned_[host];
+      const bool warn = last == core::Clock::time_point{} || now - last >= std::chrono::hours(1);
+      if (warn) last = now;
+      core::log_event(log, warn ? spdlog::level::warn : spdlog::level::debug, "acme order refused",
                       {{"host", host},
                        {"reason", "rate_limited"},
                        {"orders_per_hour", std::to_string(manager_.settings().orders_per_hour)}});
       return;
+    }
     case OrderDecision::not_owned:
       // Any stranger can send any SNI: debug only, and no order.
       core::log_event(log, spdlog::level::debug, "acme order refused",

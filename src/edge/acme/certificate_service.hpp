@@ -68,6 +68,8 @@ class CertificateService {
   ChallengeResponder challenges_;
   std::unique_ptr<AcmeClient> client_;
   std::map<std::string, Ready, std::less<>> ready_;
+  // Owned hosts refused by the rate limit, when last warned about (owned names only: bounded).
+  std::map<std::string, core::Clock::time_point, std::less<>> rate_limit_warned_;
   std::unique_ptr<boost::asio::steady_timer> renew_timer_;
   bool stopped_ = false;
 };

@@ -63,7 +63,7 @@ bool is_certificate_host(const std::string& host) {
   return true;
 }
 
-CertificateStore::CertificateStore(fs::path state_dir) : dir_(std::move(state_dir) / "acme") {
+CertificateStore::CertificateStore(const fs::path& state_dir) : dir_(state_dir / "acme") {
   core::ensure_private_directory(dir_, core::LooseDirectory::tighten);
 }
 
@@ -94,7 +94,7 @@ std::vector<std::string> CertificateStore::hosts() const {
   std::set<std::string> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const auto file = entry.path();
+    const auto& file = entry.path();
     if (file.extension() != ".crt") continue;
     const auto host = file.stem().string();
     if (is_certificate_host(host) && fs::exists(dir_ / (host + ".key"))) out.insert(host);

@@ -16,7 +16,7 @@ namespace relay::edge::acme {
 class CertificateStore {
  public:
   // Creates the directory. Throws std::runtime_error naming it when it cannot.
-  explicit CertificateStore(std::filesystem::path state_dir);
+  explicit CertificateStore(const std::filesystem::path& state_dir);
 
   [[nodiscard]] std::optional<std::string> load_account_key() const;
   void save_account_key(const std::string& pem) const;
