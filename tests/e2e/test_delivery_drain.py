@@ -16,6 +16,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,7 +61,8 @@ def always_ok(seen: Seen, earlier: int) -> tuple[int, dict, bytes]:
 
 
 class DeliveryApp:
-    def __init__(self, port: int = 0, script: Script = always_ok):
+    def __init__(self, port: int = 0, script: Script = always_ok, host: str = "127.0.0.1"):
+        self.host = host
         self.script = script
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
@@ -93,7 +95,7 @@ class DeliveryApp:
             daemon_threads = True
             allow_reuse_address = True
 
-        self.server = Server(("127.0.0.1", port), Handler)
+        self.server = Server((host, port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
@@ -101,7 +103,7 @@ class DeliveryApp:
 
     @property
     def upstream(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def requests(self, prefix: str = "/") -> list[Seen]:
         with self.lock:
@@ -261,8 +263,12 @@ def test_agent_killed_then_restarted_gets_every_signed_webhook_exactly_once(rela
 
 @BUFFER
 def test_app_down_for_a_while_then_everything_arrives(relay, edge, apps):
-    port = free_port()  # the app's, closed for now: the agent's connections are refused
-    relay.agent(f"127.0.0.1:{port}", edge, url="hook", extra=["--buffer"])
+    # The app's port, closed for now: the agent's connections are refused. On an address of its
+    # own: other tests running at the same time bind 127.0.0.1, and one that took this port
+    # while it is free would answer the deliveries in the app's place.
+    host = f"127.0.0.{random.randint(100, 250)}"
+    port = free_port(host)
+    relay.agent(f"{host}:{port}", edge, url="hook", extra=["--buffer"])
     count = 30 if SANITIZED else 100
     down_for = 20.0
     started = time.monotonic()
@@ -273,9 +279,10 @@ def test_app_down_for_a_while_then_everything_arrives(relay, edge, apps):
     assert len(ids) == count
     # Keep the app down for the rest of the 20 s while the edge retries.
     time.sleep(max(0.0, down_for - (time.monotonic() - started)))
-    app = apps(port=port)
-    # Full jitter up to 2^(n-1) s: after ~20 s of failures the next try is at most ~32 s away.
-    got = app.wait_for("/down/", count, timeout=75)
+    app = apps(port=port, host=host)
+    # Full jitter up to 2^(n-1) s: a delivery whose first delays were short may have failed 7 or
+    # 8 times in those 20 s, and its next try is then up to 64-128 s away.
+    got = app.wait_for("/down/", count, timeout=180)
     time.sleep(1.0)
     got = app.requests("/down/")
     assert len(got) == count
