@@ -304,3 +304,36 @@ def test_unbuffered_tunnels_are_unchanged(relay, edge, app):
     kill_agent(agent, edge)
     r = tunnel.curl("/hook", "-X", "POST", "--data-binary", "{}")
     assert r.status == 502 and r.header("relay-error-code") == "RELAY_AGENT_SESSION_LOST", r
+
+
+@pytest.mark.needs_flag("edge", "--store-max-size")
+@BUFFER_FLAG
+def test_a_store_at_its_size_limit_answers_503_never_queued(relay, app):
+    """The disk-full case, made deterministic: a store capped at 1 MiB fills up with 64 KiB
+    webhooks; from then on every request is 503 RELAY_QUEUE_FULL with Retry-After (the provider
+    retries later), and each "queued" answer given before is a delivery the app gets."""
+    edge = relay.edge(extra=["--store-max-size", "1MiB"])
+    agent = buffered_agent(relay, edge, app, "disk")
+    tunnel = agent.tunnel
+    kill_agent(agent, edge)
+    queued, refused = [], []
+    public = Public(tunnel)
+    try:
+        for n in range(40):  # 40 x 64 KiB = 2.5 MiB: well over the cap
+            status, h, data, _ = public.request("POST", f"/disk/{n}", pattern_bytes(64 * 1024, seed=n),
+                                                {"Content-Type": "application/octet-stream"})
+            if status == 503:
+                assert h.get("relay-error-code") == "RELAY_QUEUE_FULL" and h.get("retry-after") == "30", (h, data)
+                assert "relay-delivery-id" not in h
+                refused.append(n)
+            else:
+                queued.append(assert_queued(status, h, data))
+    finally:
+        public.close()
+    assert queued and refused, (len(queued), refused)
+    assert len(queued) < 16, "the cap held: at most 1 MiB of bodies"
+    # Everything that was answered "queued" reaches the app once the agent is back.
+    relay.agent(app, edge, url="disk", extra=["--buffer"])
+    wait_until(lambda: len(app.requests_to("/disk/")) >= len(queued), 60, f"{len(queued)} deliveries")
+    got = {r.header("Relay-Delivery-Id") for r in app.requests_to("/disk/")}
+    assert got == set(queued)
