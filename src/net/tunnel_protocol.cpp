@@ -74,7 +74,7 @@ bool parse_buffer(const json& t, std::optional<core::BufferPolicy>& out, std::st
   if (!read_string(*it, "mode", mode, error)) return false;
   auto parsed = core::parse_buffer_mode(mode);
   if (!parsed) {
-    error = "'buffer.mode' must be \"off\", \"offline\" or \"always\"";
+    error = R"('buffer.mode' must be "off", "offline" or "always")";
     return false;
   }
   policy.mode = *parsed;
