@@ -82,6 +82,8 @@ std::optional<core::Clock::time_point> parse_rfc3339(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   // 60: a leap second, which the system clock does not count (taken as :59.999...).
   if (*hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+  // Nanoseconds since 1970 overflow in 2262: a received-at outside 1970..2200 is not one.
+  if (*year < 1970 || *year > 2200) return std::nullopt;
   const year_month_day date{std::chrono::year{*year},
                             std::chrono::month{static_cast<unsigned>(*month)},
                             std::chrono::day{static_cast<unsigned>(*day)}};
