@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import random
 import re
 import secrets
 import shlex
@@ -55,12 +56,49 @@ def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: 
         time.sleep(interval)
 
 
+# Ports for servers a test starts come from below the kernel's ephemeral range (32768-60999 on
+# Debian), so no outgoing connection of a parallel test can take one between our choice and the
+# server's bind, and each is claimed with an O_EXCL file shared by every test process, so two
+# tests (or two servers of one test) are never handed the same port. bind-to-0-and-close alone
+# raced in CI: two calls in one edge returned the same port, and its second listener failed.
+_PORT_RANGE = (20000, 32000)
+_PORT_CLAIMS = Path(tempfile.gettempdir()) / "relay-e2e-ports"
+_PORT_CLAIM_SECONDS = 900  # a claim older than this belongs to a finished test
+
+
+def _claim_port(port: int) -> bool:
+    claim = _PORT_CLAIMS / str(port)
+    try:
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+    except FileExistsError:
+        try:
+            if time.time() - claim.stat().st_mtime < _PORT_CLAIM_SECONDS:
+                return False
+            os.replace(claim, claim.with_suffix(f".stale{os.getpid()}"))  # only one process wins
+            os.unlink(claim.with_suffix(f".stale{os.getpid()}"))
+        except FileNotFoundError:
+            return False
+        return _claim_port(port)
+
+
 def free_port(host: str = LOCALHOST) -> int:
-    """A port that was free a moment ago (bind to 0, read it back, close)."""
+    """A port no other test was given in the last quarter hour, and free right now."""
+    _PORT_CLAIMS.mkdir(mode=0o700, exist_ok=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    rng = random.SystemRandom()
+    for _ in range(2000):
+        port = rng.randrange(*_PORT_RANGE)
+        if not _claim_port(port):
+            continue
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {_PORT_RANGE} after 2000 tries; clear {_PORT_CLAIMS}")
 
 
 def listening_ports() -> set[int]:
