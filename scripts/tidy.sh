@@ -24,9 +24,15 @@ run-clang-tidy -p "$build_dir" -j "$(nproc)" -quiet "${pending[@]/#/$(pwd)/}" >"
 # Keep the findings; drop the per-file banners and the counts of suppressed system-header warnings.
 sed 's/\x1b\[[0-9;]*m//g' "$log" |
   grep -v -E '^clang-tidy-[0-9]+ |^[0-9]+ warnings? (and [0-9]+ errors? )?generated\.$|^Suppressed [0-9]+ warnings|^Use -header-filter' || true
+# Sources without a finding of their own are clean even when others are not: the next run
+# tidies only what still has findings (or changed).
+clean=()
+for source in "${pending[@]}"; do
+  grep -q "^$(pwd)/$source:" "$log" || clean+=("$source")
+done
+((${#clean[@]} == 0)) || scripts/tidy_cache.py record "$build_dir" "${clean[@]}"
 if ((status != 0)); then
   echo "tidy: clang-tidy found the problems above (checks in .clang-tidy)" >&2
   exit 1
 fi
-scripts/tidy_cache.py record "$build_dir" "${pending[@]}"
 echo "tidy: no findings"

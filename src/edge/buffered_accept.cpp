@@ -14,6 +14,7 @@
 #include "edge/buffered_exchange.hpp"
 #include "edge/buffered_request.hpp"
 #include "edge/deadline.hpp"
+#include "edge/delivery_scheduler.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
@@ -280,9 +281,39 @@ asio::awaitable<void> BufferedAccept<Stream>::go_live(std::shared_ptr<AgentSessi
 template <class Stream>
 asio::awaitable<void> BufferedAccept<Stream>::queue(bool session_live) {
   const std::string tunnel(request_.tunnel);
-  store::NewDelivery delivery{tunnel, std::move(headers_), std::move(body_), received_at_ms_,
-                              event_id_};
+  // `always` with the agent there: stored already leased, and delivered from memory.
+  auto scheduler = state_.delivery_scheduler.lock();
+  const std::int64_t lease_ms =
+      scheduler && session_live && policy_.mode == core::BufferMode::always
+          ? scheduler->claim(tunnel)
+          : 0;
+  std::optional<store::Delivery> handed;
+  if (lease_ms != 0) {
+    handed.emplace();
+    handed->tunnel = tunnel;
+    handed->state = store::DeliveryState::delivering;
+    handed->headers = headers_;
+    handed->body = body_;
+    handed->body_bytes = body_.size();
+    handed->event_id = event_id_;
+    handed->received_at_ms = received_at_ms_;
+    handed->expires_at_ms =
+        received_at_ms_ +
+        std::chrono::duration_cast<std::chrono::milliseconds>(policy_.ttl).count();
+    handed->attempts = 1;
+  }
+  store::NewDelivery delivery{tunnel,           std::move(headers_),
+                              std::move(body_), received_at_ms_,
+                              event_id_,        lease_ms != 0 ? unix_ms_now() + lease_ms : 0};
   auto appended = co_await state_.store->deliveries().append(std::move(delivery), policy_);
+  if (lease_ms != 0) {
+    const bool stored = appended && !appended->duplicate;
+    if (stored) handed->id = appended->id;
+    // The scheduler may have stopped meanwhile; its leases then lapse in the store.
+    if (auto s = state_.delivery_scheduler.lock()) {
+      s->hand_over(tunnel, stored ? std::move(handed) : std::nullopt);
+    }
+  }
   if (!appended) {
     const bool full = appended.error() == store::Errc::full;
     core::log_event(*state_.log, spdlog::level::err, "request not queued",
@@ -315,7 +346,7 @@ asio::awaitable<void> BufferedAccept<Stream>::queue(bool session_live) {
                   {{"tunnel", tunnel},
                    {"delivery_id", appended->id},
                    {"reason", std::string(queue_reason(policy_.mode, session_live))}});
-  if (state_.delivery_wakeup) state_.delivery_wakeup(tunnel);
+  if (lease_ms == 0 && state_.delivery_wakeup) state_.delivery_wakeup(tunnel);
   co_await answer_queued(appended->id, false);
 }
 

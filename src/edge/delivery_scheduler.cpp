@@ -45,6 +45,7 @@ void DeliveryScheduler::start() {
   state_->delivery_wakeup = [weak](const std::string& tunnel) {
     if (auto self = weak.lock()) self->wake(tunnel);
   };
+  state_->delivery_scheduler = weak;
   asio::co_spawn(state_->executor, expire_loop(), asio::detached);
   // After a restart: the tunnels with a backlog. Their workers find no session yet and end;
   // the agent's connect wakes them again.
@@ -74,10 +75,60 @@ void DeliveryScheduler::wake(const std::string& tunnel) {
   auto& slot = workers_[tunnel];
   if (!slot) slot = std::make_shared<Worker>(state_->executor);
   slot->woken = true;
+  slot->caught_up = false;  // something may be queued: hand-overs wait until it is drained
   slot->timer.cancel();
   if (slot->running) return;
   slot->running = true;
   asio::co_spawn(state_->executor, run_worker(tunnel, slot), asio::detached);
+}
+
+std::int64_t DeliveryScheduler::claim(const std::string& tunnel) {
+  if (stopped_) return 0;
+  const auto policy = policy_for(tunnel);
+  if (policy.ordered || !live_session(tunnel)) return 0;
+  auto& slot = workers_[tunnel];
+  if (!slot) {
+    // No worker: nothing was queued or due since the last one ended (a wake-up starts one).
+    slot = std::make_shared<Worker>(state_->executor);
+    slot->caught_up = true;
+  }
+  // Behind on a backlog, hand-overs take at most half the places: the worker refills the
+  // other half from the store (it leases once half are free), so old requests keep moving.
+  const std::size_t limit = concurrency_of(policy);
+  const std::size_t places = slot->caught_up ? limit : std::max<std::size_t>(limit / 2, 1);
+  if (slot->in_flight >= places || slot->in_flight + slot->recording >= 2 * limit) return 0;
+  ++slot->in_flight;
+  return lease_ms();
+}
+
+void DeliveryScheduler::hand_over(const std::string& tunnel,
+                                  std::optional<store::Delivery> delivery) {
+  auto it = workers_.find(tunnel);
+  if (it == workers_.end()) return;  // not claimed
+  auto worker = it->second;
+  if (!delivery) {
+    --worker->in_flight;
+    notify(*worker);
+    return;
+  }
+  auto session = live_session(tunnel);
+  if (!session) {
+    // The agent left while the request was being stored: due again now, for its next session.
+    AttemptAnswer none;
+    none.failure = "the agent disconnected before the attempt";
+    AttemptDecision again;
+    again.outcome = AttemptOutcome::retry;
+    again.retry_at_ms = unix_now_ms();
+    again.error = none.failure;
+    asio::co_spawn(
+        state_->executor,
+        [self = shared_from_this(), tunnel, worker, d = std::move(*delivery), none, again]()
+            -> asio::awaitable<void> { co_await self->finish(tunnel, *worker, d, none, again); },
+        asio::detached);
+    return;
+  }
+  asio::co_spawn(state_->executor, deliver(tunnel, worker, session, std::move(*delivery)),
+                 asio::detached);
 }
 
 void DeliveryScheduler::stop() {
@@ -89,6 +140,7 @@ void DeliveryScheduler::stop() {
     worker->timer.cancel();
   }
   state_->delivery_wakeup = nullptr;
+  state_->delivery_scheduler.reset();
 }
 
 std::shared_ptr<AgentSession> DeliveryScheduler::live_session(const std::string& tunnel) const {
@@ -96,6 +148,12 @@ std::shared_ptr<AgentSession> DeliveryScheduler::live_session(const std::string&
   if (found.state != SessionRegistry::State::live || !found.session) return nullptr;
   if (!found.session->accepting()) return nullptr;
   return found.session;
+}
+
+std::size_t DeliveryScheduler::concurrency_of(const core::BufferPolicy& policy) const {
+  if (policy.ordered) return 1;
+  return static_cast<std::size_t>(
+      std::clamp(policy.concurrency, 1, core::BufferPolicyBounds::kMaxConcurrency));
 }
 
 core::BufferPolicy DeliveryScheduler::policy_for(const std::string& tunnel) const {
@@ -139,10 +197,7 @@ asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
       continue;
     }
     const auto policy = policy_for(tunnel);
-    const std::size_t limit =
-        policy.ordered ? 1
-                       : static_cast<std::size_t>(std::clamp(
-                             policy.concurrency, 1, core::BufferPolicyBounds::kMaxConcurrency));
+    const std::size_t limit = concurrency_of(policy);
     const std::int64_t now = unix_now_ms();
     const bool held = policy.ordered && worker->hold_until_ms > now;
     // Refilled in batches, once half the deliveries in flight are done: one lease (one store
@@ -183,7 +238,8 @@ asio::awaitable<void> DeliveryScheduler::run_worker(std::string tunnel,
       continue;
     }
     if (!*due) {
-      if (idle(*worker)) break;  // the queue is empty
+      if (!worker->woken) worker->caught_up = true;  // nothing due but what is in flight
+      if (idle(*worker)) break;                      // the queue is empty
       co_await sleep(*worker, 0);
       continue;
     }
@@ -293,6 +349,9 @@ asio::awaitable<void> DeliveryScheduler::finish(const std::string& tunnel, Worke
   }
   --worker.recording;
   notify(worker);
+  // A retry is due later: a worker must be there to lease it then (a handed-over delivery's
+  // worker may not be running).
+  if (decision.outcome == AttemptOutcome::retry && !worker.running) wake(tunnel);
 }
 
 bool DeliveryScheduler::idle(const Worker& worker) {
@@ -329,7 +388,8 @@ asio::awaitable<void> DeliveryScheduler::expire_loop() {
     auto tunnels = co_await queue_.tunnels_with_queued();
     if (tunnels) {
       for (const auto& t : *tunnels) {
-        if (!workers_.contains(t) && live_session(t)) wake(t);
+        auto it = workers_.find(t);
+        if ((it == workers_.end() || !it->second->running) && live_session(t)) wake(t);
       }
     }
   }

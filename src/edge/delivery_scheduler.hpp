@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -40,6 +41,16 @@ class DeliveryScheduler : public std::enable_shared_from_this<DeliveryScheduler>
   // The tunnel may have deliveries due, or a session to take them: start its worker, or make
   // the running one look again.
   void wake(const std::string& tunnel);
+  // The hand-over, for `always` tunnels whose agent is connected: a place in the tunnel's
+  // delivery concurrency for a request about to be stored, so that the append stores it
+  // already leased and the worker delivers it from memory, without the lease that reads it
+  // back (a third of the store's work per request). Returns the lease length in ms, or 0 for
+  // no place: no live session, an ordered tunnel, the worker at its concurrency (at half of it
+  // while the store holds a backlog, which needs the rest), the edge stopping. Then the
+  // request is appended queued.
+  std::int64_t claim(const std::string& tunnel);
+  // The claimed place's delivery, as stored; nullopt when the append did not store it.
+  void hand_over(const std::string& tunnel, std::optional<store::Delivery> delivery);
   // The edge is stopping: no new leases; attempts in flight end with their streams (EdgeServer
   // drains the sessions) and record their outcome; unfinished leases expire in the store.
   void stop();
@@ -56,6 +67,9 @@ class DeliveryScheduler : public std::enable_shared_from_this<DeliveryScheduler>
     bool running = false;
     std::size_t in_flight = 0;  // attempts under way
     std::size_t recording = 0;  // attempts over, their outcome being written to the queue
+    // The store holds nothing due for the tunnel but what is in flight: hand-overs may take
+    // every place (claim).
+    bool caught_up = false;
     // Ordered tunnels: the head failed and is due again at this time (Unix ms); nothing else
     // is leased before it.
     std::int64_t hold_until_ms = 0;
@@ -76,6 +90,7 @@ class DeliveryScheduler : public std::enable_shared_from_this<DeliveryScheduler>
   static bool idle(const Worker& worker);  // nothing under way and nothing new to look at
   static void notify(Worker& worker);
   std::shared_ptr<AgentSession> live_session(const std::string& tunnel) const;
+  [[nodiscard]] std::size_t concurrency_of(const core::BufferPolicy& policy) const;
   [[nodiscard]] core::BufferPolicy policy_for(const std::string& tunnel) const;
   [[nodiscard]] std::int64_t lease_ms() const;
   std::uint64_t random();

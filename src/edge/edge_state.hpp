@@ -29,6 +29,7 @@ namespace relay::edge {
 namespace acme {
 class CertificateService;
 }
+class DeliveryScheduler;
 
 // What every part of one edge shares. Held by shared_ptr from each coroutine, so a connection
 // still winding down after EdgeServer is gone touches valid memory. Single-threaded: the edge
@@ -62,6 +63,8 @@ struct EdgeState {
   // durable delivery: scheduler. Wakes the delivery worker of a tunnel (a new append, a session
   // binding the name); set by DeliveryScheduler::start(), empty before and after it runs.
   std::function<void(const std::string& tunnel)> delivery_wakeup;
+  // The same scheduler, for the accept path's hand-over (DeliveryScheduler::claim).
+  std::weak_ptr<DeliveryScheduler> delivery_scheduler;
   EdgeMetrics metrics;     // operations: --metrics-listen
   TunnelIpRules ip_rules;  // operations: each tunnel's ip_allow / ip_deny
   // Filled in by EdgeServer::start() once the listeners are bound.

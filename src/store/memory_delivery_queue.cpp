@@ -42,6 +42,11 @@ class MemoryDeliveryQueue final : public DeliveryQueue {
     row.expires_at_ms = delivery.received_at_ms + to_ms(policy.ttl);
     row.next_attempt_at_ms = delivery.received_at_ms;
     row.updated_at_ms = delivery.received_at_ms;
+    if (delivery.leased_until_ms != 0) {
+      row.state = DeliveryState::delivering;
+      row.attempts = 1;
+      row.next_attempt_at_ms = delivery.leased_until_ms;
+    }
     if (!delivery.event_id.empty()) {
       events_[key] = Event{row.id, delivery.received_at_ms, delivery.received_at_ms + window};
     }

@@ -28,8 +28,9 @@ DeliveryQueue::Async<void> SqliteDeliveryQueue::remember_event(std::string tunne
 
 DeliveryQueue::Async<std::optional<std::string>> SqliteDeliveryQueue::find_event(
     std::string tunnel, std::string event_id, std::int64_t since_ms) {
+  // Durable: a retry is answered "queued" from what it finds.
   return writer_.run<std::optional<std::string>>(
-      Sync::relaxed, [this, tunnel = std::move(tunnel), event_id = std::move(event_id),
+      Sync::durable, [this, tunnel = std::move(tunnel), event_id = std::move(event_id),
                       since_ms](Conn&) { return ops_.find_event(tunnel, event_id, since_ms); });
 }
 

@@ -96,7 +96,7 @@ SqliteQueueOps::SqliteQueueOps(SqliteConnection& db, FailureLog& failures, std::
               "INSERT INTO deliveries (tunnel, state, method, path, event_id, received_at, "
               "expires_at, next_attempt_at, attempts, last_status, last_error, updated_at, "
               "body_bytes, headers, body) "
-              "VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?5, 0, 0, '', ?5, ?7, ?8, ?9)"),
+              "VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?11, ?12, 0, '', ?5, ?7, ?8, ?9)"),
       upsert_event_(db,
                     "INSERT INTO delivery_events (tunnel, event_id, delivery_id, seen_at, "
                     "expires_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tunnel, event_id) DO "
@@ -232,6 +232,11 @@ core::Result<AppendOutcome> SqliteQueueOps::append(const NewDelivery& delivery,
     sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(delivery.body.size()));
     bind_blob(s, 8, headers);
     bind_blob(s, 9, delivery.body);
+    // Leased at once: state delivering, its first attempt, due again at the lease end.
+    const bool leased = delivery.leased_until_ms != 0;
+    sqlite3_bind_int(s, 10, leased ? kDelivering : kQueued);
+    sqlite3_bind_int64(s, 11, leased ? delivery.leased_until_ms : delivery.received_at_ms);
+    sqlite3_bind_int(s, 12, leased ? 1 : 0);
     if (sqlite3_step(s) != SQLITE_DONE) return failed("append");
   }
   AppendOutcome outcome{

@@ -314,6 +314,9 @@ class SqliteStore final : public Store {
     check_integrity(db);
     limit_size(db, max_bytes);
     if (edge) {
+      // The queue's writer checkpoints from a thread of its own (WalCheckpointer); a commit
+      // on this io-thread connection must not copy megabytes instead.
+      db.exec("PRAGMA wal_autocheckpoint = 0");
       // This edge is the file's only writer of deliveries: what a dead one was delivering is
       // due again now. An operator command (OpenMode::existing) leaves the running edge's alone.
       Statement requeue(db,
@@ -326,8 +329,6 @@ class SqliteStore final : public Store {
   }
   static SqliteConnection& prepare_writer(SqliteConnection& db, std::uint64_t max_bytes) {
     db.exec(kPragmas);
-    // Checkpoints (which write and fsync the database file) every 16 MiB of WAL instead of 4.
-    db.exec("PRAGMA wal_autocheckpoint = 4096");
     limit_size(db, max_bytes);
     return db;
   }

@@ -1,6 +1,6 @@
 #include "store/sqlite_writer.hpp"
 
-#include <algorithm>
+#include <memory>
 
 #include <sqlite3.h>
 
@@ -17,8 +17,20 @@ SqliteWriter::SqliteWriter(SqliteConnection& db, FailureLog& failures)
       savepoint_(db, "SAVEPOINT job"),
       release_(db, "RELEASE job"),
       rollback_to_(db, "ROLLBACK TO job"),
-
-      thread_([this] { loop(); }) {}
+      syncer_(db.file(), failures),
+      checkpointer_(db.file(), failures, kCheckpointBytes),
+      thread_([this] { loop(); }) {
+  // Commits reach the WAL without an fsync; syncer_ makes the durable ones durable.
+  db_.exec("PRAGMA synchronous = NORMAL");
+  // Replaces SQLite's own checkpoint at commit (sqlite3_wal_autocheckpoint is this hook).
+  sqlite3_wal_hook(
+      db_.handle(),
+      [](void* checkpointer, sqlite3*, const char*, int frames) {
+        static_cast<WalCheckpointer*>(checkpointer)->committed(frames);
+        return SQLITE_OK;
+      },
+      &checkpointer_);
+}
 
 SqliteWriter::~SqliteWriter() {
   {
@@ -56,9 +68,28 @@ void SqliteWriter::loop() {
     jobs.clear();
     for (auto& job : batch) jobs.push_back(job.get());
     execute(jobs);
-    complete(batch);
-    batch.clear();
+    finish(batch);
   }
+}
+
+void SqliteWriter::finish(std::vector<std::unique_ptr<Job>>& batch) {
+  auto to_sync = std::make_shared<std::vector<std::unique_ptr<Job>>>();
+  std::vector<std::unique_ptr<Job>> now;
+  for (auto& job : batch) {
+    const bool wait = job->sync() == Sync::durable && !job->failed();
+    (wait ? *to_sync : now).push_back(std::move(job));
+  }
+  batch.clear();
+  complete(now);
+  if (to_sync->empty()) return;
+  syncer_.after_sync([to_sync](bool synced) {
+    // Committed but not on disk: nobody may be told it is. It may still be delivered (the
+    // sender, told to retry, sends it again: at least once).
+    if (!synced) {
+      for (auto& job : *to_sync) job->fail(make_error_code(Errc::unavailable));
+    }
+    complete(*to_sync);
+  });
 }
 
 void SqliteWriter::complete(std::vector<std::unique_ptr<Job>>& batch) {
@@ -93,18 +124,6 @@ void SqliteWriter::execute(const std::vector<Job*>& jobs) {
 }
 
 bool SqliteWriter::execute_together(const std::vector<Job*>& jobs) {
-  // synchronous is per connection and applies to the next commit (set outside a transaction).
-  // Not a prepared statement: SQLite applies this pragma when it compiles it.
-  const bool durable = std::any_of(jobs.begin(), jobs.end(),
-                                   [](const Job* job) { return job->sync() == Sync::durable; });
-  const Sync wanted = durable ? Sync::durable : Sync::relaxed;
-  if (wanted != current_sync_) {
-    sqlite3_exec(
-        db_.handle(),
-        wanted == Sync::durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-        nullptr, nullptr, nullptr);
-    current_sync_ = wanted;
-  }
   // A transaction that cannot start or commit is the disk's or the file's fault, not a job's:
   // every job fails, none is retried alone.
   if (int rc = step(begin_); rc != SQLITE_DONE) {

@@ -20,18 +20,24 @@
 #include "relay/core/result.hpp"
 #include "store/failure_log.hpp"
 #include "store/sqlite_connection.hpp"
+#include "store/wal_checkpointer.hpp"
+#include "store/wal_syncer.hpp"
 
 namespace relay::store::detail {
 
 // The group-commit thread of the durable queue, with its own connection. Work from the io
 // thread's coroutines is queued; the thread takes everything pending (up to kMaxBatch jobs),
 // runs it in one transaction, each job in its own savepoint (a failing job leaves the others'
-// writes alone), commits once (one fsync for all of them), and only then completes each
-// awaiting coroutine, posting to the executor it awaits on. So many concurrent appends share
-// one fsync, and none is answered before it is durable. The io thread never touches the disk.
+// writes alone), and commits once. A job that promised durability completes once a WalSyncer
+// fsync that followed its commit is done (one fsync for many commits, while the next batch
+// runs); the others complete at once. Completions are posted to the executor each coroutine
+// awaits on. So many concurrent appends share one fsync, and none is answered before it is
+// durable. The io thread never touches the disk.
 class SqliteWriter {
  public:
   static constexpr std::size_t kMaxBatch = 512;
+  // The WAL is copied back into the database (WalCheckpointer) once it holds this much.
+  static constexpr std::uint64_t kCheckpointBytes = 16 * 1024 * 1024;
 
   // `db` is used from the writer thread only, from now on.
   SqliteWriter(SqliteConnection& db, FailureLog& failures);
@@ -40,22 +46,22 @@ class SqliteWriter {
   SqliteWriter(const SqliteWriter&) = delete;
   SqliteWriter& operator=(const SqliteWriter&) = delete;
 
-  // How a job's commit must reach the disk before its coroutine resumes.
+  // When a job's coroutine resumes.
   enum class Sync {
-    // fsync'd (synchronous=FULL): survives a power cut. What was promised to someone outside:
-    // an append answered "queued", an operator's retry, drop or purge.
+    // Once its commit is fsync'd: survives a power cut. What was promised to someone outside
+    // (an append answered "queued", an operator's retry, drop or purge), and what such a
+    // promise is made from (a dedupe look-up that answers a retry "queued" as well).
     durable,
-    // Written to the WAL, fsync'd with the next durable commit or checkpoint
-    // (synchronous=NORMAL): survives the process dying, a power cut may undo it. What
-    // at-least-once delivery tolerates losing: a lease, an ack or nack (the delivery is sent
-    // again), a dedupe entry of a live request, reads.
+    // At its commit (the WAL is in the page cache; the next fsync takes it along): survives
+    // the process dying, a power cut may undo it. What at-least-once delivery tolerates losing:
+    // a lease, an ack or nack (the delivery is sent again), a dedupe entry of a live request.
     relaxed,
   };
 
   // Runs `work(db)` on the writer thread, within the next batch's transaction, and completes
-  // with its result once that transaction is committed (a failed commit: Errc::unavailable).
-  // A batch with one durable job is committed durably. `work` may run twice: when another
-  // job's failure aborts a batch, each job is re-run alone.
+  // with its result once that transaction is committed, and for a durable job synced (a failed
+  // commit or fsync: Errc::unavailable). `work` may run twice: when another job's failure
+  // aborts a batch, each job is re-run alone.
   template <class T, class Work>
   boost::asio::awaitable<core::Result<T>> run(Sync sync, Work work) {
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(core::Result<T>)>(
@@ -79,6 +85,7 @@ class SqliteWriter {
     // Runs the work; true when it failed (its savepoint is rolled back).
     virtual bool execute(SqliteConnection& db) = 0;
     virtual void fail(core::error_code ec) = 0;
+    [[nodiscard]] virtual bool failed() const = 0;
     // Resumes the awaiting coroutine with the result; on its executor only.
     virtual void complete() = 0;
 
@@ -102,6 +109,7 @@ class SqliteWriter {
       return result_->has_error();
     }
     void fail(core::error_code ec) override { result_.emplace(boost::system::in_place_error, ec); }
+    [[nodiscard]] bool failed() const override { return result_ && result_->has_error(); }
     void complete() override {
       auto handler = std::move(handler_);
       auto result = std::move(*result_);
@@ -119,6 +127,8 @@ class SqliteWriter {
   // Completes the batch's jobs with one post per executor (usually one: the edge's io thread),
   // not one wake-up of the io thread per job.
   static void complete(std::vector<std::unique_ptr<Job>>& batch);
+  // Completes the relaxed and failed jobs of a committed batch now, the others after an fsync.
+  void finish(std::vector<std::unique_ptr<Job>>& batch);
   void loop();
   // Runs `jobs` in one transaction; on an aborted transaction, each alone.
   void execute(const std::vector<Job*>& jobs);
@@ -133,7 +143,8 @@ class SqliteWriter {
   Statement savepoint_;
   Statement release_;
   Statement rollback_to_;
-  Sync current_sync_ = Sync::durable;  // kPragmas set synchronous=FULL
+  WalSyncer syncer_;
+  WalCheckpointer checkpointer_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

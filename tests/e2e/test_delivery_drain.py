@@ -19,6 +19,7 @@ import os
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -255,6 +256,33 @@ def test_agent_killed_then_restarted_gets_every_signed_webhook_exactly_once(rela
                            10, "a 'delivered' line per delivery in the edge's log")
     assert {r["delivery"] for r in delivered} == set(sent)
     assert not log_lines(edge, "delivery dead-lettered")
+
+
+@BUFFER
+def test_always_with_a_backlog_hands_new_requests_over_and_still_drains_the_backlog(relay, edge, apps):
+    """`always` with the agent there hands each new request to its delivery worker from memory
+    (stored already leased); a backlog queued while the agent was away keeps moving meanwhile,
+    and every request arrives exactly once, on its first attempt."""
+    app = apps()
+    agent = start_agent(relay, edge, app, "always", "--buffer-concurrency", "4")
+    agent.kill()
+    backlog = {queued_id(post(edge, "hook", f"/backlog/{i}", tiktok_body(i))) for i in range(40)}
+    agent = start_agent(relay, edge, app, "always", "--buffer-concurrency", "4")
+
+    def send(i: int) -> str:
+        return queued_id(post(edge, "hook", f"/new/{i}", tiktok_body(i)))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        fresh = set(pool.map(send, range(160)))
+    assert len(fresh) == 160 and not fresh & backlog
+    app.wait_for("/", 200, timeout=60)
+    time.sleep(1.0)  # stragglers would be duplicates
+    got = app.requests("/")
+    ids = [s.header("Relay-Delivery-Id") for s in got]
+    assert len(ids) == 200 and set(ids) == backlog | fresh, sorted(ids)
+    assert all(s.header("Relay-Delivery-Attempt") == "1" for s in got), [s.headers for s in got]
+    assert not log_lines(edge, "delivery dead-lettered")
+    assert agent.running()
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ struct NewDelivery {
   std::string body;                 // byte-exact
   std::int64_t received_at_ms = 0;  // Unix ms, when the edge had the whole request
   std::string event_id;             // the provider's event id; "" none (no dedupe)
+  // Not 0: stored already leased until then (Unix ms), as its first attempt, for a worker
+  // that takes it from memory at once (the edge's hand-over, edge/delivery_scheduler.hpp)
+  // instead of leasing it back from the store.
+  std::int64_t leased_until_ms = 0;
 };
 
 // One stored delivery. `body` and `headers` are filled by lease() and get(); list() leaves them

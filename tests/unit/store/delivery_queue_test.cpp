@@ -172,6 +172,32 @@ TEST_P(QueueTest, AnExpiredLeaseMakesTheDeliveryDueAgain) {
   EXPECT_EQ(again[0].attempts, 2);
 }
 
+TEST_P(QueueTest, AnAppendLeasedAtOnceIsDeliveringAndDueOnlyWhenItsLeaseEnds) {
+  auto d = request("hook", "/handed");
+  d.leased_until_ms = kT0 + kLease;
+  const auto id = ok(q().append(std::move(d), policy())).id;
+  const auto queued = ok(q().append(request("hook", "/queued"), policy())).id;
+  // The worker has the first from memory: a lease gives only the other one.
+  auto leased = ok(q().lease("hook", 10, kT0, kLease));
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_EQ(leased[0].id, queued);
+  auto listed = ok(q().list({.tunnel = "hook", .state = DeliveryState::delivering}));
+  ASSERT_EQ(listed.size(), 2u);
+  const auto stored = ok(q().get(id));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->attempts, 1);
+  EXPECT_EQ(stored->next_attempt_at_ms, kT0 + kLease);
+  // It counts against max_events like any pending delivery.
+  for (const auto& s : ok(q().stats())) EXPECT_EQ(s.delivering, 2u);
+  // An edge that died with it in flight: due again once the lease lapses, as its 2nd attempt.
+  auto again = ok(q().lease("hook", 10, kT0 + kLease, kLease));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].id, id);
+  EXPECT_EQ(again[0].attempts, 2);
+  ok(q().ack(id, 200, kT0 + kLease));
+  EXPECT_EQ(ok(q().get(id))->state, DeliveryState::delivered);
+}
+
 TEST_P(QueueTest, AckKeepsTheDeliveryWithoutItsBody) {
   const auto id = ok(q().append(request("hook", "/a", std::string(1000, 'x')), policy())).id;
   ASSERT_EQ(ok(q().lease("hook", 1, kT0, kLease)).size(), 1u);

@@ -1,6 +1,8 @@
 // What only the SQLite queue promises: durability across a restart, the schema migration, the
 // size limit, and many concurrent appends sharing commits.
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -157,6 +159,28 @@ TEST_P(SqliteQueueTest, ConcurrentAppendsAreAllDurable) {
   std::uint64_t queued = 0;
   for (const auto& s : ok(q().stats())) queued += s.queued;
   EXPECT_EQ(queued, static_cast<std::uint64_t>(kWriters * kEach));
+}
+
+// The WAL is copied back into the database by the store's own checkpoint thread, not at the
+// commit of an append (which then waited for megabytes to be copied and fsync'd).
+TEST_P(SqliteQueueTest, TheWriteAheadLogIsCheckpointedInTheBackground) {
+  const auto database = dir_ / kEdgeDatabaseFile;
+  ASSERT_TRUE(std::filesystem::exists(database));
+  const auto before = std::filesystem::file_size(database);
+  const std::string body(16 * 1024, 'x');
+  // 24 MiB of appends: past the 16 MiB at which the checkpointer starts.
+  for (int i = 0; i < 1536; ++i) ok(q().append(request("t", body.size()), policy()));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::filesystem::file_size(database) < before + 8 * 1024 * 1024 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(std::filesystem::file_size(database), before + 8 * 1024 * 1024)
+      << "the appends never reached the database file: nothing checkpointed the WAL";
+  reopen();
+  std::uint64_t queued = 0;
+  for (const auto& s : ok(q().stats())) queued += s.queued;
+  EXPECT_EQ(queued, 1536u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteQueueTest, ::testing::Values("sqlite"),
