@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -11,9 +10,9 @@
 #include <boost/beast/http/read.hpp>
 
 #include "edge/agent_session.hpp"
+#include "edge/body_rate_guard.hpp"
 #include "edge/buffered_exchange.hpp"
 #include "edge/buffered_request.hpp"
-#include "edge/deadline.hpp"
 #include "edge/delivery_scheduler.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
@@ -40,15 +39,6 @@ std::int64_t unix_ms_now() {
       .count();
 }
 
-bool expects_continue(const http::request_header<>& request) {
-  return request.version() >= 11 && core::iequals(request[http::field::expect], "100-continue");
-}
-
-bool is_malformed_body(const boost::system::error_code& ec) {
-  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
-         ec != http::error::partial_message && ec != http::error::end_of_stream &&
-         ec != http::error::body_limit;
-}
 }  // namespace
 
 template <class Stream>
@@ -163,30 +153,9 @@ asio::awaitable<bool> BufferedAccept<Stream>::read_body() {
   body_.resize(std::min(storage, length ? storage : kGrowStep));
   std::size_t used = 0;
 
-  // The minimum body rate of the hardening limits (as StreamProxy::upload): each byte earns
-  // reading time after a grace period; a trickle is cut off with 408.
-  using seconds_f = std::chrono::duration<double>;
-  seconds_f reading{0};
-  bool too_slow = false;
-  Deadline rate_deadline(state_.executor);
-  auto read_started = std::chrono::steady_clock::now();
+  BodyRateGuard rate(state_.executor, lowest.socket(), limits.body_min_rate,
+                     limits.body_rate_grace);
   std::size_t read_room = 0;
-  std::function<void()> check_rate = [&] {
-    const std::size_t this_read = read_room - parser_.get().body().size;
-    const seconds_f left = seconds_f(limits.body_rate_grace) +
-                           seconds_f(static_cast<double>(used + this_read) /
-                                     static_cast<double>(limits.body_min_rate)) -
-                           reading - (std::chrono::steady_clock::now() - read_started);
-    if (left > seconds_f(0)) {
-      rate_deadline.arm(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::max(left, seconds_f(0.001))),
-                        check_rate);
-      return;
-    }
-    too_slow = true;
-    boost::system::error_code ignored;
-    lowest.socket().cancel(ignored);
-  };
   while (!parser_.is_done()) {
     if (used == body_.size()) body_.resize(std::min(storage, body_.size() + kGrowStep));
     if (used == body_.size()) {  // the parser's limit trips first; never spin on no room
@@ -202,18 +171,16 @@ asio::awaitable<bool> BufferedAccept<Stream>::read_body() {
     body.size = body_.size() - used;
     read_room = body.size;
     lowest.expires_after(limits.idle_timeout);
-    read_started = std::chrono::steady_clock::now();
-    if (limits.body_min_rate > 0) check_rate();
     boost::system::error_code ec;
-    if (!too_slow) {
+    if (rate.read_started([&] { return read_room - parser_.get().body().size; })) {
       auto [read_ec, n] = co_await http::async_read(stream_, buffer_, parser_, kAwaitable);
       ec = read_ec;
     }
-    rate_deadline.disarm();
-    reading += std::chrono::steady_clock::now() - read_started;
-    used += read_room - parser_.get().body().size;
+    const std::size_t got = read_room - parser_.get().body().size;
+    rate.read_ended(got);
+    used += got;
     if (ec == http::error::need_buffer) ec = {};
-    if (too_slow) {
+    if (rate.too_slow()) {
       outcome_.keep_alive = false;
       co_await answer_error(
           408, codes::request_timeout,

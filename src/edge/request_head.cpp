@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <boost/beast/http/error.hpp>
 
 #include "relay/net/http1_framing.hpp"
 #include "relay/net/tunnel_protocol.hpp"
@@ -174,6 +175,16 @@ core::Headers make_stream_headers(const http::request_header<>& request,
   out.add(std::string(protocol::kRequestIdHeader), std::string(context.request_id));
   out.add(std::string(protocol::kRemoteAddrHeader), std::string(context.remote_addr));
   return out;
+}
+
+bool expects_continue(const http::request_header<>& request) {
+  return request.version() >= 11 && core::iequals(request[http::field::expect], "100-continue");
+}
+
+bool is_malformed_body(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+         ec != http::error::partial_message && ec != http::error::end_of_stream &&
+         ec != http::error::body_limit;
 }
 
 }  // namespace relay::edge

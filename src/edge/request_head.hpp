@@ -7,6 +7,7 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional/optional.hpp>
+#include <boost/system/error_code.hpp>
 
 #include "relay/core/headers.hpp"
 
@@ -50,6 +51,13 @@ HeadRejection check_request_head(const boost::beast::http::request_header<>& req
 // The authority the request is addressed to, for routing and :authority: an absolute-form
 // target's (it wins over Host, RFC 9112 §3.2.2), else the Host field.
 std::string_view request_authority(const boost::beast::http::request_header<>& request);
+
+// An HTTP/1.1 request that waits for "100 Continue" before sending its body.
+bool expects_continue(const boost::beast::http::request_header<>& request);
+
+// A body Beast could not parse (a bad chunk size, chunk data longer than its size), as opposed
+// to a caller that went away mid-body: the first gets a 400, the second nobody to answer.
+bool is_malformed_body(const boost::system::error_code& ec);
 
 // The path part of the target ("/a?b" from "http://host/a?b").
 std::string_view origin_form(std::string_view target);

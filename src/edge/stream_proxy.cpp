@@ -12,6 +12,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "edge/agent_session.hpp"
+#include "edge/body_rate_guard.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
@@ -30,16 +31,6 @@ constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kUploadChunk = 64 * 1024;
 constexpr int kBusyRetryAfterSeconds = 5;
 
-bool expects_continue(const http::request_header<>& request) {
-  return request.version() >= 11 && core::iequals(request[http::field::expect], "100-continue");
-}
-// A body Beast could not parse (a bad chunk size, chunk data longer than its size), as opposed
-// to a caller that went away mid-body: the first gets a 400, the second nobody to answer.
-bool is_malformed_body(const boost::system::error_code& ec) {
-  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
-         ec != http::error::partial_message && ec != http::error::end_of_stream &&
-         ec != http::error::body_limit;
-}
 }  // namespace
 
 template <class Stream>
@@ -144,57 +135,28 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
     buffer_.reserve(kUploadChunk);
   }
   const auto& limits = state_.options.limits;
-  // Minimum body rate after a grace period (Apache's mod_reqtimeout MinRate): each byte earns
-  // reading time, so a 1 GiB upload at any sane rate goes through while a caller trickling a
-  // byte every few seconds to hold a stream is cut off. Only time spent waiting for the
-  // caller counts: time waiting for the agent's flow-control window is the app's doing.
-  using seconds_f = std::chrono::duration<double>;
-  seconds_f reading{0};
-  std::uint64_t received = 0;
-  bool too_slow = false;
-  Deadline rate_deadline(state_.executor);
-  auto read_started = std::chrono::steady_clock::now();
-  // Bytes arrive into the body buffer during a read (which returns only once the buffer is
-  // full): the check counts them, re-arms while the caller keeps up, and otherwise cancels
-  // the read. Not the stream's own timeout: that closes the socket, and the 408 is lost.
-  std::function<void()> check_rate = [&] {
-    const std::size_t this_read = upload_size_ - parser_.get().body().size;
-    const seconds_f left = seconds_f(limits.body_rate_grace) +
-                           seconds_f(static_cast<double>(received + this_read) /
-                                     static_cast<double>(limits.body_min_rate)) -
-                           reading - (std::chrono::steady_clock::now() - read_started);
-    if (left > seconds_f(0)) {
-      rate_deadline.arm(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::max(left, seconds_f(0.001))),
-                        check_rate);
-      return;
-    }
-    too_slow = true;
-    boost::system::error_code ignored;
-    lowest.socket().cancel(ignored);
-  };
+  BodyRateGuard rate(state_.executor, lowest.socket(), limits.body_min_rate,
+                     limits.body_rate_grace);
   while (!parser_.is_done()) {
     auto& body = parser_.get().body();
     body.data = upload_buffer_.get();
     body.size = upload_size_;
     lowest.expires_after(limits.idle_timeout);
-    read_started = std::chrono::steady_clock::now();
-    if (limits.body_min_rate > 0) check_rate();
-    if (too_slow) {  // out of reading time before this read began: nothing to cancel
+    if (!rate.read_started([this] { return upload_size_ - parser_.get().body().size; })) {
       upload_error_ = UploadError::too_slow;
       h2_->reset();
       co_return;
     }
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kAwaitable);
-    rate_deadline.disarm();
-    reading += std::chrono::steady_clock::now() - read_started;
+    const std::size_t got = upload_size_ - parser_.get().body().size;
+    rate.read_ended(got);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       // Too large, too slow, malformed, or the caller went away: the app must not see a
       // partial body as a complete one, so the stream is reset.
       if (ec == http::error::body_limit) {
         upload_error_ = UploadError::too_large;
-      } else if (too_slow) {
+      } else if (rate.too_slow()) {
         upload_error_ = UploadError::too_slow;
       } else if (is_malformed_body(ec)) {
         upload_error_ = UploadError::malformed;
@@ -204,8 +166,6 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
       h2_->reset();
       co_return;
     }
-    const std::size_t got = upload_size_ - parser_.get().body().size;
-    received += got;
     outcome_.bytes_in += got;
     if (got == 0 && !parser_.is_done()) continue;
     // write() waits while the agent's window is closed: a slow app slows the caller's upload.
