@@ -9,10 +9,9 @@
 #include <fmt/format.h>
 
 #include "cli/edge_config_flags.hpp"
-#include "relay/config/edge_config.hpp"
+#include "cli/edge_state_dir_flags.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/net/tunnel_protocol.hpp"
-#include "relay/store/state_dir.hpp"
 #include "relay/store/store.hpp"
 
 namespace relay::cli {
@@ -20,23 +19,9 @@ namespace relay::cli {
 namespace {
 
 struct NamesFlags {
-  std::string state_dir;
-  std::string config;
+  EdgeStateDirFlags where;
   std::string name;
 };
-
-// --state-dir, else the state_dir of --config, else the edge's default.
-std::optional<std::string> state_dir_for(const NamesFlags& flags) {
-  if (!flags.state_dir.empty()) return flags.state_dir;
-  std::string configured;
-  if (!flags.config.empty()) {
-    auto load = config::load_edge_config({flags.config});
-    for (const auto& d : load.diagnostics.all()) std::cerr << d.to_string() << '\n';
-    if (!load.ok()) return std::nullopt;
-    configured = load.options.state_dir;
-  }
-  return store::resolve_edge_state_dir(configured).path;
-}
 
 std::string utc_time(std::int64_t unix_seconds) {
   const std::time_t t = unix_seconds;
@@ -49,7 +34,7 @@ std::string utc_time(std::int64_t unix_seconds) {
 
 int list_names(const NamesFlags& flags) {
   try {
-    const auto dir = state_dir_for(flags);
+    const auto dir = resolve_edge_state_dir(flags.where);
     if (!dir) return kExitFailure;
     auto db = store::open_sqlite_store(*dir, store::OpenMode::existing);
     auto names = db->names().list();
@@ -82,7 +67,7 @@ int release_name(const NamesFlags& flags) {
     return kExitFailure;
   }
   try {
-    const auto dir = state_dir_for(flags);
+    const auto dir = resolve_edge_state_dir(flags.where);
     if (!dir) return kExitFailure;
     auto db = store::open_sqlite_store(*dir, store::OpenMode::existing);
     auto owner = db->names().owner(name);
@@ -116,19 +101,13 @@ void add_edge_names_command(CLI::App& edge_command, CliContext& ctx) {
   auto* names = edge_command.add_subcommand(
       "names", "Tunnel names and the authtokens that own them (the edge's state database)");
   names->require_subcommand(1);
-  const auto add_common = [&flags](CLI::App& cmd) {
-    cmd.add_option("--state-dir", flags->state_dir,
-                   "The edge's --state-dir (default: state_dir of --config, else the edge's "
-                   "default)");
-    cmd.add_option("--config", flags->config, "Edge config file whose state_dir to use");
-  };
   auto* list = names->add_subcommand("list", "List owned names: name, owner token, since when");
-  add_common(*list);
+  add_edge_state_dir_flags(*list, flags->where);
   list->callback([&ctx, flags] { ctx.exit_code = list_names(*flags); });
 
   auto* release = names->add_subcommand(
       "release", "Free a name so that another authtoken may bind it (safe while the edge runs)");
-  add_common(*release);
+  add_edge_state_dir_flags(*release, flags->where);
   release->add_option("NAME", flags->name, "The tunnel name")->required();
   release->callback([&ctx, flags] { ctx.exit_code = release_name(*flags); });
 }

@@ -9,9 +9,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cli/edge_config_flags.hpp"
-#include "relay/config/edge_config.hpp"
+#include "cli/edge_state_dir_flags.hpp"
 #include "relay/store/queue_report.hpp"
-#include "relay/store/state_dir.hpp"
 #include "relay/store/store.hpp"
 
 namespace relay::cli {
@@ -21,25 +20,11 @@ namespace {
 namespace asio = boost::asio;
 
 struct QueueFlags {
-  std::string state_dir;
-  std::string config;
+  EdgeStateDirFlags where;
   std::string tunnel;
   std::string state;
   std::size_t limit = 50;
 };
-
-// --state-dir, else the state_dir of --config, else the edge's default.
-std::optional<std::string> state_dir_for(const QueueFlags& flags) {
-  if (!flags.state_dir.empty()) return flags.state_dir;
-  std::string configured;
-  if (!flags.config.empty()) {
-    auto load = config::load_edge_config({flags.config});
-    for (const auto& d : load.diagnostics.all()) std::cerr << d.to_string() << '\n';
-    if (!load.ok()) return std::nullopt;
-    configured = load.options.state_dir;
-  }
-  return store::resolve_edge_state_dir(configured).path;
-}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -62,7 +47,7 @@ core::Result<T> wait_for(asio::awaitable<core::Result<T>> op) {
 
 int show_stats(const QueueFlags& flags) {
   try {
-    const auto dir = state_dir_for(flags);
+    const auto dir = resolve_edge_state_dir(flags.where);
     if (!dir) return kExitFailure;
     auto db = store::open_sqlite_store(*dir, store::OpenMode::existing);
     auto stats = wait_for(db->deliveries().stats());
@@ -100,7 +85,7 @@ int list_deliveries(const QueueFlags& flags) {
     return kExitFailure;
   }
   try {
-    const auto dir = state_dir_for(flags);
+    const auto dir = resolve_edge_state_dir(flags.where);
     if (!dir) return kExitFailure;
     auto db = store::open_sqlite_store(*dir, store::OpenMode::existing);
     auto deliveries = wait_for(db->deliveries().list(filter));
@@ -128,19 +113,13 @@ void add_edge_queue_command(CLI::App& edge_command, CliContext& ctx) {
   auto* queue = edge_command.add_subcommand(
       "queue", "The durable delivery queue of buffered tunnels (the edge's state database)");
   queue->require_subcommand(1);
-  const auto add_common = [&flags](CLI::App& cmd) {
-    cmd.add_option("--state-dir", flags->state_dir,
-                   "The edge's --state-dir (default: state_dir of --config, else the edge's "
-                   "default)");
-    cmd.add_option("--config", flags->config, "Edge config file whose state_dir to use");
-  };
   auto* stats = queue->add_subcommand(
       "stats", "Per tunnel: queued, delivering, delivered, dead, oldest queued age, bytes");
-  add_common(*stats);
+  add_edge_state_dir_flags(*stats, flags->where);
   stats->callback([&ctx, flags] { ctx.exit_code = show_stats(*flags); });
 
   auto* list = queue->add_subcommand("list", "Stored deliveries, newest first");
-  add_common(*list);
+  add_edge_state_dir_flags(*list, flags->where);
   list->add_option("--tunnel", flags->tunnel, "Only this tunnel's");
   list->add_option("--state", flags->state, "Only those queued, delivering, delivered or dead");
   list->add_option("--limit", flags->limit, "At most this many")->default_str("50");
