@@ -16,6 +16,10 @@ void add_acme_flags(CLI::App& cmd, AcmeFlags& f) {
                  "New certificate orders per hour, all hosts together; beyond, handshakes keep "
                  "the --tls-cert certificate")
       ->default_str("10");
+  cmd.add_option("--acme-challenge", f.challenge,
+                 "How the CA checks a host: http-01 (port 80, --listen) or tls-alpn-01 (port 443, "
+                 "--listen-tls); default http-01 when there is a --listen, else tls-alpn-01")
+      ->check(CLI::IsMember({"http-01", "tls-alpn-01"}));
 }
 
 void apply_acme_flags(const AcmeFlags& f, edge::EdgeOptions& options) {
@@ -24,6 +28,7 @@ void apply_acme_flags(const AcmeFlags& f, edge::EdgeOptions& options) {
   if (f.directory) acme.directory = *f.directory;
   if (f.ca_file) acme.ca_file = *f.ca_file;
   if (f.orders_per_hour) acme.orders_per_hour = *f.orders_per_hour;
+  if (f.challenge) acme.challenge = *f.challenge;
   if (acme.email.empty()) return;
   if (acme.email.find('@') == std::string::npos ||
       acme.email.find_first_of(" \t\r\n,<>") != std::string::npos) {
@@ -43,6 +48,11 @@ void apply_acme_flags(const AcmeFlags& f, edge::EdgeOptions& options) {
     throw CLI::ValidationError("--acme-email",
                                "certificates are for the public HTTPS listener: add --listen-tls "
                                "0.0.0.0:443 (and --listen 0.0.0.0:80 for the CA's HTTP-01 check)");
+  }
+  if (acme.challenge == "http-01" && options.listen.empty()) {
+    throw CLI::ValidationError("--acme-challenge",
+                               "http-01 needs a plain HTTP listener for the CA (port 80): add "
+                               "--listen 0.0.0.0:80, or use --acme-challenge tls-alpn-01");
   }
 }
 

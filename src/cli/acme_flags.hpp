@@ -16,6 +16,7 @@ struct AcmeFlags {
   std::optional<std::string> directory;
   std::optional<std::string> ca_file;
   std::optional<std::size_t> orders_per_hour;
+  std::optional<std::string> challenge;
 };
 
 void add_acme_flags(CLI::App& command, AcmeFlags& flags);

@@ -115,11 +115,14 @@ void read_trusted_proxies(ValueReader& reader, const TreeNode& root,
   out = std::move(*list);
 }
 
-// operations: acme: acme: {email, directory, ca_file, orders_per_hour}
+// operations: acme: acme: {email, directory, ca_file, orders_per_hour, challenge}
 void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acme) {
   constexpr std::string_view path = "acme";
-  if (!reader.expect_map(node, path, "a map (email, directory, ca_file, orders_per_hour)")) return;
-  reader.check_keys(node, path, {"email", "directory", "ca_file", "orders_per_hour"});
+  if (!reader.expect_map(node, path,
+                         "a map (email, directory, ca_file, orders_per_hour, challenge)")) {
+    return;
+  }
+  reader.check_keys(node, path, {"email", "directory", "ca_file", "orders_per_hour", "challenge"});
   if (const auto* email = node.find("email")) {
     if (auto value = reader.string(*email, "acme.email")) {
       if (value->find('@') == std::string::npos) {
@@ -143,6 +146,16 @@ void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acm
     if (auto value = reader.string(*ca, "acme.ca_file")) acme.ca_file = *value;
   }
   read_count(reader, node, path, "orders_per_hour", acme.orders_per_hour, 0);
+  if (const auto* challenge = node.find("challenge")) {
+    if (auto value = reader.string(*challenge, "acme.challenge")) {
+      if (*value != "http-01" && *value != "tls-alpn-01") {
+        reader.error(*challenge, "acme.challenge",
+                     "expected http-01 or tls-alpn-01, got '" + *value + "'");
+      } else {
+        acme.challenge = *value;
+      }
+    }
+  }
 }
 
 bool is_sha256_hex(std::string_view text) {

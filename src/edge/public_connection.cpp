@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "edge/acme/certificate_service.hpp"
+#include "edge/acme/tls_alpn_challenge.hpp"
 #include "edge/agent_session.hpp"
 #include "edge/buffered_accept.hpp"
 #include "edge/client_address.hpp"
@@ -109,6 +110,16 @@ asio::awaitable<void> PublicConnection<Stream>::run() {
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kAwaitable);
     pending_.reset();
     if (ec) co_return;
+    if (acme::negotiated_acme_tls(stream_.native_handle())) {
+      // The CA validated a TLS-ALPN-01 challenge with the handshake itself; no HTTP follows.
+      const char* host = SSL_get_servername(stream_.native_handle(), TLSEXT_NAMETYPE_host_name);
+      core::log_event(*state_->log, spdlog::level::info, "acme tls-alpn-01 challenge answered",
+                      {{"host", host != nullptr ? host : ""}, {"remote", peer_.to_string()}});
+      boost::system::error_code ignored;
+      stream_.shutdown(ignored);
+      close_socket();
+      co_return;
+    }
   }
   if (!trusted_peer_) {
     connection_slot_ = state_->connections_per_ip.try_acquire(peer_);

@@ -1,6 +1,7 @@
 """Issue 14 item 3: automatic certificates. A real `relay edge --acme-email ...` against Debian's
 pebble (an ACME test CA) on loopback. pebble resolves every tunnel host to 127.0.0.1 through
-pebble-challtestsrv's DNS (-defaultIPv4), and validates HTTP-01 at the edge's --listen port."""
+pebble-challtestsrv's DNS (-defaultIPv4), and validates HTTP-01 at the edge's --listen port, or
+TLS-ALPN-01 at its --listen-tls port."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from relay_harness import DOMAIN, LOCALHOST, _openssl, curl, free_port, wait_until
+from relay_harness import DOMAIN, LOCALHOST, _openssl, curl, free_port, relay_bin, wait_until
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("pebble") and shutil.which("pebble-challtestsrv")),
@@ -99,12 +100,12 @@ def pebble(tmp_path, ports):
     p.close()
 
 
-def acme_edge(relay, pebble, ports, state_dir=None, orders_per_hour=10):
+def acme_edge(relay, pebble, ports, state_dir=None, orders_per_hour=10, extra=()):
     http_port, tls_port = ports
     return relay.edge(port=http_port, state_dir=state_dir, log_level="debug", extra=[
         "--listen-tls", f"{LOCALHOST}:{tls_port}",
         "--acme-email", "ops@example.com", "--acme-directory", pebble.directory_url,
-        "--acme-ca", str(pebble.ca), "--acme-orders-per-hour", str(orders_per_hour)])
+        "--acme-ca", str(pebble.ca), "--acme-orders-per-hour", str(orders_per_hour), *extra])
 
 
 def https(host: str, tls_port: int, cacert: Path, path: str = "/"):
@@ -148,6 +149,52 @@ def test_owned_name_gets_a_certificate_by_http01_and_a_restart_reuses_it(relay, 
     time.sleep(1)
     assert "acme order" not in edge2.log()
     assert pebble.orders_for(host) == orders_before
+
+
+def test_owned_name_gets_a_certificate_by_tls_alpn01_on_the_https_port(relay, pebble, ports, app, pki):
+    """TLS-ALPN-01 (RFC 8737): pebble validates with a handshake to the edge's --listen-tls port
+    offering only acme-tls/1; ordinary HTTPS on the same port is unaffected meanwhile."""
+    _, tls_port = ports
+    edge = acme_edge(relay, pebble, ports, extra=["--acme-challenge", "tls-alpn-01"])
+    relay.agent(app, edge, url="alpnapp")
+    host = f"alpnapp.{DOMAIN}"
+    r = https(host, tls_port, pki.ca, "/first")
+    assert r.status == 200, r
+    edge.wait_for_output(r'msg="acme certificate issued" host=alpnapp\.relay\.test', timeout=ORDER_TIMEOUT)
+    # pebble validated with an acme-tls/1 handshake (it logs no challenge type of its own).
+    assert 'msg="acme tls-alpn-01 challenge answered" host=alpnapp.relay.test' in edge.log()
+    assert "Attempting to validate w/ HTTP" not in pebble.log()
+    r = https(host, tls_port, pebble.issuing_root(), "/issued")
+    assert r.status == 200, r
+    assert r.body == b"ok /issued\n"
+
+
+def test_acme_tls_handshake_for_a_host_without_an_order_gets_no_challenge_certificate(relay, pebble, ports, app):
+    """Anyone may offer acme-tls/1: without an order in progress for that host, the handshake
+    fails (no protocol in common) instead of presenting a challenge or the host's certificate."""
+    _, tls_port = ports
+    edge = acme_edge(relay, pebble, ports, extra=["--acme-challenge", "tls-alpn-01"])
+    relay.agent(app, edge, url="quiet")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["acme-tls/1"])
+    with socket.create_connection((LOCALHOST, tls_port), timeout=10) as raw:
+        with pytest.raises(ssl.SSLError):
+            with ctx.wrap_socket(raw, server_hostname=f"quiet.{DOMAIN}") as tls:
+                tls.do_handshake()
+    assert edge.running()
+
+
+def test_http01_without_a_plain_listener_is_a_clear_error(pki, pebble):
+    r = subprocess.run([relay_bin(), "edge", "--listen-tls", f"{LOCALHOST}:{free_port()}", "--agent-listen",
+                        f"{LOCALHOST}:{free_port()}", "--domain", DOMAIN, "--tls-cert", str(pki.edge_cert),
+                        "--tls-key", str(pki.edge_key), "--acme-email", "ops@example.com",
+                        "--acme-directory", pebble.directory_url, "--acme-challenge", "http-01",
+                        "--authtoken", "e2etok_" + "0" * 32],
+                       capture_output=True, text=True, timeout=15)
+    assert r.returncode != 0
+    assert "--acme-challenge" in r.stderr and "--listen 0.0.0.0:80" in r.stderr, r.stderr
 
 
 def test_unowned_name_gets_the_fallback_certificate_and_no_order(relay, pebble, ports, app, pki):

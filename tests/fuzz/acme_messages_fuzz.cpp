@@ -1,5 +1,6 @@
 // What an ACME server (or a file in <state_dir>/acme/) hands the edge: JSON objects, URLs and a
-// PEM certificate chain. None of it may crash the edge.
+// PEM certificate chain; and what any TLS client sends: the ALPN extension of its ClientHello.
+// None of it may crash the edge.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "edge/acme/acme_messages.hpp"
 #include "edge/acme/certificate_request.hpp"
+#include "edge/acme/tls_alpn_challenge.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -16,5 +18,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)relay::edge::acme::parse_problem(text);
   (void)relay::edge::acme::parse_https_url(text);
   (void)relay::edge::acme::certificate_not_after(std::string(text));
+  (void)relay::edge::acme::offers_acme_tls(data, size);  // a ClientHello's ALPN extension
   return 0;
 }

@@ -53,6 +53,9 @@ struct AcmeOptions {
   std::chrono::hours renew_before{30 * 24};
   std::chrono::seconds renew_check{3600};     // how often stored certificates are checked
   std::chrono::seconds failure_backoff{600};  // per host, after a failed order
+  // "http-01" or "tls-alpn-01"; empty: http-01 when the edge has a plain HTTP listener (the
+  // CA's port 80), else tls-alpn-01 (its port 443, --listen-tls).
+  std::string challenge;
 };
 
 struct EdgeOptions {

@@ -92,24 +92,34 @@ asio::awaitable<void> AcmeClient::authorize(const std::string& url) {
   auto authz = parse_authorization(res.body);
   if (res.status != 200 || !authz) throw problem("authorization", res);
   if (authz->status == "valid") co_return;
-  const Challenge* http01 = nullptr;
+  const std::string_view wanted = settings_.tls_alpn ? "tls-alpn-01" : "http-01";
+  const Challenge* challenge = nullptr;
   for (const auto& c : authz->challenges) {
-    if (c.type == "http-01") http01 = &c;
+    if (c.type == wanted) challenge = &c;
   }
-  if (http01 == nullptr || http01->token.empty()) {
-    throw std::runtime_error("the ACME server offers no http-01 challenge for " +
-                             authz->identifier);
+  if (challenge == nullptr || challenge->token.empty()) {
+    throw std::runtime_error(
+        fmt::format("the ACME server offers no {} challenge for {}", wanted, authz->identifier));
   }
-  const std::string token = http01->token;
-  challenges_.add(token, key_authorization(token, key_));
-  // The token is answered only while this authorization is being validated.
+  const std::string token = challenge->token;
+  const std::string host = authz->identifier;
+  if (settings_.tls_alpn) {
+    challenges_.add_tls_alpn(host, key_authorization(token, key_));
+  } else {
+    challenges_.add(token, key_authorization(token, key_));
+  }
+  // Answered only while this authorization is being validated.
   struct Forget {
     ChallengeResponder& challenges;
     std::string token;
-    ~Forget() { challenges.remove(token); }
-  } forget{challenges_, token};
+    std::string host;
+    ~Forget() {
+      challenges.remove(token);
+      challenges.remove_tls_alpn(host);
+    }
+  } forget{challenges_, token, host};
   const Json empty = Json::object();  // "respond to this challenge" (§7.5.1)
-  auto started = co_await post(http01->url, empty);
+  auto started = co_await post(challenge->url, empty);
   if (started.status != 200) throw problem("challenge", started);
   for (int i = 0; i < settings_.max_polls; ++i) {
     co_await pause();
@@ -118,10 +128,15 @@ asio::awaitable<void> AcmeClient::authorize(const std::string& url) {
     if (polled.status != 200 || !now) throw problem("authorization", polled);
     if (now->status == "valid") co_return;
     if (now->status != "pending") {
-      throw std::runtime_error(fmt::format(
-          "the ACME server could not validate {} over HTTP-01 (authorization {}); it must reach "
-          "http://{}/.well-known/acme-challenge/ on the edge's --listen port 80",
-          authz->identifier, now->status, authz->identifier));
+      throw std::runtime_error(
+          settings_.tls_alpn
+              ? fmt::format("the ACME server could not validate {} over TLS-ALPN-01 "
+                            "(authorization {}); it must reach {}:443 on the edge's --listen-tls",
+                            host, now->status, host)
+              : fmt::format("the ACME server could not validate {} over HTTP-01 (authorization "
+                            "{}); it must reach http://{}/.well-known/acme-challenge/ on the "
+                            "edge's --listen port 80",
+                            host, now->status, host));
     }
   }
   throw std::runtime_error("the ACME server did not validate " + authz->identifier + " in time");

@@ -21,6 +21,7 @@ struct AcmeClientSettings {
   std::chrono::seconds request_timeout{30};
   std::chrono::milliseconds poll_interval{1000};  // while the CA validates or issues
   int max_polls = 60;
+  bool tls_alpn = false;  // answer TLS-ALPN-01 challenges instead of HTTP-01
 };
 
 // The ACME protocol (RFC 8555 §7) for one account: directory, nonces, account, and a whole

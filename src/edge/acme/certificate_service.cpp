@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "edge/acme/certificate_request.hpp"
+#include "edge/acme/tls_alpn_challenge.hpp"
 #include "edge/edge_state.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/log.hpp"
@@ -27,6 +28,28 @@ AccountKey load_or_create_account(const CertificateStore& store) {
   return key;
 }
 
+bool uses_tls_alpn(const EdgeOptions& options) {
+  if (!options.acme.challenge.empty()) return options.acme.challenge == "tls-alpn-01";
+  return options.listen.empty();
+}
+
+// Marks a handshake whose ClientHello offers "acme-tls/1" (SSL ex_data), for on_servername.
+int acme_tls_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+int on_client_hello(SSL* ssl, int* /*alert*/, void* /*arg*/) {
+  const unsigned char* alpn = nullptr;
+  std::size_t size = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &alpn,
+                                &size) == 1 &&
+      offers_acme_tls(alpn, size)) {
+    SSL_set_ex_data(ssl, acme_tls_index(), ssl);  // any non-null pointer
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 }  // namespace
 
 CertificateService::CertificateService(std::weak_ptr<EdgeState> state, const EdgeState& current)
@@ -42,7 +65,10 @@ CertificateService::CertificateService(std::weak_ptr<EdgeState> state, const Edg
       net::make_client_tls_context(
           {.ca_file = options.ca_file, .pinned_pem = {}, .insecure = false, .alpn = {}}),
       load_or_create_account(store_),
-      AcmeClientSettings{.directory_url = options.directory, .email = options.email}, challenges_);
+      AcmeClientSettings{.directory_url = options.directory,
+                         .email = options.email,
+                         .tls_alpn = uses_tls_alpn(current.options)},
+      challenges_);
   for (const auto& host : store_.hosts()) {
     auto pem = store_.load(host);
     if (!pem) continue;
@@ -60,6 +86,7 @@ CertificateService::CertificateService(std::weak_ptr<EdgeState> state, const Edg
 }
 
 void CertificateService::install(asio::ssl::context& public_tls) {
+  SSL_CTX_set_client_hello_cb(public_tls.native_handle(), &on_client_hello, nullptr);
   SSL_CTX_set_tlsext_servername_callback(public_tls.native_handle(), &on_servername);
   SSL_CTX_set_tlsext_servername_arg(public_tls.native_handle(), this);
 }
@@ -68,6 +95,14 @@ int CertificateService::on_servername(SSL* ssl, int* /*alert*/, void* arg) {
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (name == nullptr) return SSL_TLSEXT_ERR_OK;  // no SNI: the fallback certificate
   auto* self = static_cast<CertificateService*>(arg);
+  if (SSL_get_ex_data(ssl, acme_tls_index()) != nullptr) {
+    // The CA validating TLS-ALPN-01: its challenge certificate, and nothing else (an
+    // acme-tls/1 handshake for a host without an order in progress fails on ALPN).
+    if (SSL_CTX* challenge = self->challenges_.tls_alpn_context(core::to_lower(name))) {
+      SSL_set_SSL_CTX(ssl, challenge);
+    }
+    return SSL_TLSEXT_ERR_OK;
+  }
   if (SSL_CTX* ctx = self->certificate_for(core::to_lower(name)); ctx != nullptr) {
     SSL_set_SSL_CTX(ssl, ctx);
   }

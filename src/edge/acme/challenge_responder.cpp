@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "edge/acme/tls_alpn_challenge.hpp"
+
 namespace relay::edge::acme {
 
 namespace {
@@ -22,6 +24,19 @@ std::string ChallengeResponder::response_for(std::string_view target, bool keep_
       "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n"
       "Cache-Control: no-store\r\n{}\r\n{}",
       it->second.size(), keep_alive ? "" : "Connection: close\r\n", it->second);
+}
+
+void ChallengeResponder::add_tls_alpn(const std::string& host,
+                                      const std::string& key_authorization) {
+  tls_alpn_[host] = net::make_server_tls_context(make_tls_alpn_certificate(host, key_authorization),
+                                                 {std::string(kAcmeTlsAlpn)});
+}
+
+void ChallengeResponder::remove_tls_alpn(const std::string& host) { tls_alpn_.erase(host); }
+
+SSL_CTX* ChallengeResponder::tls_alpn_context(std::string_view host) const {
+  auto it = tls_alpn_.find(host);
+  return it != tls_alpn_.end() ? it->second->native_handle() : nullptr;
 }
 
 }  // namespace relay::edge::acme
