@@ -14,7 +14,7 @@ struct StartRequest {
   config::TunnelSelection selection;
   // edge and authtoken as the config had them at start (before flags): a reload that changes
   // them says a restart is needed.
-  std::string config_edge;
+  std::vector<std::string> config_edges;
   std::string config_authtoken;
 };
 
