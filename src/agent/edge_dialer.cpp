@@ -81,7 +81,7 @@ EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options, st
   tls.insecure = options.edge_insecure;
   tls.alpn = {std::string(net::protocol::kAlpn)};
   context_ = net::make_client_tls_context(tls);
-  if (options.edge_insecure) {
+  if (options.edge_insecure && address_index == 0 && edge == options.edges.front()) {
     core::logger("relay.agent")
         ->warn(
             "--edge-insecure: the edge's TLS certificate is NOT verified; anyone on the path "

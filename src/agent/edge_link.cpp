@@ -101,9 +101,14 @@ asio::awaitable<core::error_code> EdgeLink::run() {
         // The edge said when (429): sooner is refused again, and retrying earlier only
         // prolongs a block that may be meant for another client at this address.
         delay = std::max<std::chrono::milliseconds>(delay, failure.retry_after);
-        log()->warn("{}; retrying in {}", failure.message, seconds(delay));
+        core::log_event(*log(), spdlog::level::warn,
+                        fmt::format("{}; retrying in {}", failure.message, seconds(delay)),
+                        {{"edge", where()}});
       } else {
-        log()->warn("edge unreachable: {}; retrying in {}", failure.message, seconds(delay));
+        core::log_event(
+            *log(), spdlog::level::warn,
+            fmt::format("edge unreachable: {}; retrying in {}", failure.message, seconds(delay)),
+            {{"edge", where()}});
       }
       set_state("reconnecting", failure.message);
       if (!co_await sleep(delay)) break;
