@@ -108,28 +108,26 @@ def test_killing_one_edge_loses_no_request_through_the_other(relay, app):
     assert agent.running()
 
 
-def test_status_api_lists_each_link(relay, app):
-    import json
-    import urllib.request
-    from relay_harness import free_port
+def test_status_api_lists_each_link(relay, app, tmp_path):
+    from inspector_client import start_agent
     a, b = relay.edge(), relay.edge()
-    port = free_port()
-    agent = relay.agent(app, a, url="ha-status", inspect=True,
-                        extra=["--edge", b.agent_addr, f"--inspect-addr=127.0.0.1:{port}"])
+    agent, api = start_agent(relay, app, a, tmp_path / "state", extra=["--url", "ha-status", "--edge", b.agent_addr])
     wait_served(a, "ha-status")
     wait_served(b, "ha-status")
 
-    def status():
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5) as r:
-            return json.load(r)
+    def status_when(predicate):
+        def check():
+            code, s = api.get("/api/status")
+            return s if code == 200 and predicate(s["session"]["links"]) else None
+        return check
 
-    s = wait_until(lambda: (lambda s: s if all(l["state"] == "online" for l in s["session"]["links"]) else None)(status()),
-                   10, "both links online in /api/status")
+    s = wait_until(status_when(lambda links: all(l["state"] == "online" for l in links)), 10,
+                   "both links online in /api/status")
     assert s["status"] == "online"
     assert sorted(l["edge"] for l in s["session"]["links"]) == sorted([a.agent_addr, b.agent_addr])
     a.kill()
-    s = wait_until(lambda: (lambda s: s if any(l["state"] != "online" for l in s["session"]["links"]) else None)(status()),
-                   15, "edge A's link not online in /api/status")
+    s = wait_until(status_when(lambda links: any(l["state"] != "online" for l in links)), 15,
+                   "edge A's link not online in /api/status")
     assert s["status"] == "online"  # edge B still holds the tunnel
     states = {l["edge"]: l["state"] for l in s["session"]["links"]}
     assert states[b.agent_addr] == "online" and states[a.agent_addr] in ("connecting", "reconnecting")
@@ -216,3 +214,22 @@ def test_every_edge_refusing_the_token_stops_the_agent(relay, app):
     code = agent.wait(timeout=30)
     assert code != 0
     assert re.search(r"auth", agent.output(), re.I), agent.tail()
+
+
+def test_runtime_tunnels_bind_and_unbind_on_every_edge(relay, app, make_app, tmp_path):
+    from inspector_client import start_agent
+    a, b = relay.edge(), relay.edge()
+    agent, api = start_agent(relay, app, a, tmp_path / "state", extra=["--url", "ha-first", "--edge", b.agent_addr])
+    agent.wait_ready()
+    wait_served(b, "ha-first")
+    other = make_app()
+    status, t = api.call("POST", "/api/tunnels", {"name": "second", "addr": other.port, "proto": "http",
+                                                  "url": "ha-second"})
+    assert status == 201, t
+    wait_served(a, "ha-second", timeout=5)
+    wait_served(b, "ha-second", timeout=5)
+    assert get(b, "ha-second", "/json/second-b") == 200 and other.requests_to("/json/second-b")
+    assert api.call("DELETE", "/api/tunnels/second")[0] == 204
+    wait_until(lambda: get(a, "ha-second", "/json/gone") == 404 and get(b, "ha-second", "/json/gone") == 404, 10,
+               "the removed tunnel to answer 404 through both edges")
+    assert get(b, "ha-first", "/json/first-still") == 200
