@@ -64,6 +64,7 @@ int start(CLI::App& root, CLI::App& cmd, CliContext& ctx, const StartFlags& flag
   if (diagnostics.has_errors()) return kExitFailure;
 
   request.config_edges = options.edges;
+  request.config_ha_connections = options.ha_connections;
   request.config_authtoken = options.authtoken;
   // Flags override the config.
   if (cmd.get_option("--authtoken")->count() > 0) options.authtoken = flags.authtoken;

@@ -109,9 +109,11 @@ class StartRuntime {
       notifier_.ready("reload rejected; fix the config");
       co_return;
     }
-    if (wanted.edges != request_.config_edges || wanted.authtoken != request_.config_authtoken) {
+    if (wanted.edges != request_.config_edges || wanted.authtoken != request_.config_authtoken ||
+        wanted.ha_connections != request_.config_ha_connections) {
       core::log_event(*log_, spdlog::level::warn,
-                      "edge or authtoken changed in the config; restart relay to apply them");
+                      "edge(s), ha_connections or authtoken changed in the config; restart relay "
+                      "to apply them");
     }
     const auto plan = plan_tunnel_reload(running_, wanted.tunnels);
     for (const auto& name : plan.remove) {
