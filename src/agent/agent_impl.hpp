@@ -11,21 +11,21 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "agent/agent_metrics.hpp"
-#include "agent/agent_session.hpp"
-#include "agent/edge_dialer.hpp"
+#include "agent/edge_link.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/agent/agent.hpp"
+#include "relay/inspect/tunnel_directory.hpp"
 #include "relay/net/async_event.hpp"
 #include "relay/net/backoff.hpp"
 
 namespace relay::agent {
 
-// The reconnecting owner of the tunnels. Composition: EdgeDialer + connect_handshake +
-// AgentSession per connection, net::Backoff between them, a TunnelRuntime per tunnel.
-// Everything runs on the io_context's one thread.
+// The owner of the tunnels and of the links to the edges: an EdgeLink per ha_connections
+// (each its own dialer, backoff, session and reconnect loop), a TunnelRuntime per tunnel. A
+// tunnel is online while any link is. Everything runs on the io_context's one thread.
 class AgentInspector;
 
-class Agent::Impl final : public SessionHost {
+class Agent::Impl final : public LinkOwner {
  public:
   Impl(boost::asio::io_context& io, AgentOptions options);
   ~Impl() override;
@@ -43,72 +43,73 @@ class Agent::Impl final : public SessionHost {
   }
   [[nodiscard]] std::shared_ptr<TunnelRuntime> find_by_name(std::string_view name) const;
   [[nodiscard]] const AgentMetrics& metrics() const { return metrics_; }
-  [[nodiscard]] bool stopping() const { return stopping_; }
+  [[nodiscard]] bool stopping() const override { return stopping_; }
   [[nodiscard]] std::string_view session_state() const { return session_state_; }
   [[nodiscard]] std::string edge_address() const;
+  // Each link's edge ("host:port"), the address it reached, and its state.
+  [[nodiscard]] std::vector<inspect::LinkStatus> link_status() const;
 
   // Durable delivery (agent_queue.cpp): the edge's queue of this session's tunnels, asked over
-  // the control stream; answers are matched by `request`. Errors: inspect::Errc::no_session
-  // (no session), edge_timeout (no answer within kQueueTimeout).
+  // the control stream of any live link; answers are matched by `request`. Errors:
+  // inspect::Errc::no_session (no session), edge_timeout (no answer within kQueueTimeout).
   boost::asio::awaitable<core::Result<net::protocol::DeliveriesMessage>> list_deliveries(
       net::protocol::ListDeliveriesMessage message);
   boost::asio::awaitable<core::Result<net::protocol::DeliveryResultMessage>> delivery_command(
       net::protocol::DeliveryCommandMessage message);
   static constexpr std::chrono::seconds kQueueTimeout{5};
 
+  // LinkOwner (agent_links.cpp).
+  boost::asio::awaitable<void> wait_for_names(EdgeLink& link) override;
+  [[nodiscard]] net::protocol::ConnectRequest connect_request(const EdgeLink& link) const override;
   std::shared_ptr<TunnelRuntime> find_by_public_name(std::string_view name) override;
-  void on_control(const net::protocol::ControlMessage& message) override;
+  void on_link_control(EdgeLink& link, const net::protocol::ControlMessage& message) override;
+  void on_link_state(EdgeLink& link, std::string_view detail) override;
+  void on_link_ended(EdgeLink& link) override;
+  bool on_link_failed(EdgeLink& link, const DialFailure& failure) override;
 
   Events events;
   std::string last_error;
 
  private:
-  struct PendingBind {
-    explicit PendingBind(const boost::asio::any_io_executor& ex) : done(ex) {}
-    std::string tunnel;  // local name
-    net::AsyncEvent done;
-    bool finished = false;
-    std::string error;
-  };
-
   struct PendingQuery {
     explicit PendingQuery(const boost::asio::any_io_executor& ex) : done(ex) {}
     net::AsyncEvent done;
     bool finished = false;
     std::optional<net::protocol::ControlMessage> answer;  // unset: `error`
     core::error_code error;
+    const EdgeLink* link = nullptr;  // asked over this one
   };
   // Sends `message` (whose request id is `request`) and waits for the edge's answer.
   boost::asio::awaitable<core::Result<net::protocol::ControlMessage>> ask_edge(
       net::protocol::ControlMessage message, std::string request);
   // An answer to a queue request; false when it is not one.
   bool on_queue_answer(const net::protocol::ControlMessage& message);
-  void finish_queries(core::error_code error);
+  void finish_queries(const EdgeLink& link, core::error_code error);
   std::string next_query_id();
 
   std::shared_ptr<TunnelRuntime> make_runtime(TunnelOptions options);
-  net::protocol::ConnectRequest connect_request() const;
-  void apply(TunnelRuntime& tunnel, const net::protocol::TunnelInfo& info);
-  void set_offline(std::string_view detail);
+  // The tunnel as `link`'s edge assigned it: the tunnel's URL when it is the first, else a
+  // check that this edge agrees.
+  void apply(EdgeLink& link, const std::shared_ptr<TunnelRuntime>& tunnel,
+             const net::protocol::TunnelInfo& info);
+  void on_session(EdgeLink& link, const net::protocol::SessionMessage& session);
+  void on_bound(EdgeLink& link, const net::protocol::BoundMessage& bound);
+  void on_error(EdgeLink& link, const net::protocol::ErrorMessage& error);
+  [[nodiscard]] std::size_t links_online(const EdgeLink* except = nullptr) const;
+  [[nodiscard]] EdgeLink* live_link() const;
   void state(std::string_view s, std::string_view detail);
-  boost::asio::awaitable<bool> sleep(std::chrono::milliseconds delay);  // false: stopped
-  void finish_pending(const std::string& error);
 
   boost::asio::io_context& io_;
   AgentOptions options_;
   AgentMetrics metrics_;  // before the tunnels, whose requests count into it
-  EdgeDialer dialer_;
-  net::Backoff backoff_;
   std::vector<std::shared_ptr<TunnelRuntime>> tunnels_;
-  std::shared_ptr<AgentSession> session_;
-  std::optional<std::string> session_id_;
-  std::deque<std::shared_ptr<PendingBind>> pending_;
+  std::vector<std::unique_ptr<EdgeLink>> links_;
+  const EdgeLink* naming_ = nullptr;  // the link asking for random names now
   std::map<std::string, std::shared_ptr<PendingQuery>, std::less<>> queries_;  // by request id
   std::uint64_t queries_sent_ = 0;
-  boost::asio::steady_timer sleep_timer_;
   bool stopping_ = false;
-  bool ever_online_ = false;
   std::string session_state_ = "connecting";
+  std::string session_detail_;
   // Declared last: destroyed first, while the tunnels it reads still exist.
   std::unique_ptr<AgentInspector> inspector_;  // null when the inspector is off
 };

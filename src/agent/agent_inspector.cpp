@@ -190,6 +190,7 @@ inspect::AgentStatus AgentInspector::status() const {
   auto state = agent_.session_state();
   s.session = state == "stopped" ? "offline" : std::string(state);
   s.edge = agent_.edge_address();
+  s.links = agent_.link_status();
   s.version = version_;
   return s;
 }

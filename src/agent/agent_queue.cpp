@@ -16,11 +16,15 @@ std::string Agent::Impl::next_query_id() { return "q" + std::to_string(++queries
 
 asio::awaitable<core::Result<protocol::ControlMessage>> Agent::Impl::ask_edge(
     protocol::ControlMessage message, std::string request) {
-  if (!session_ || !session_->control_open()) co_return core::error_code(Errc::no_session);
+  // Any live link: every edge the agent is on holds the same tunnels' queue (a cluster shares
+  // it; separate edges each answer for their own).
+  auto* link = live_link();
+  if (link == nullptr) co_return core::error_code(Errc::no_session);
   const std::string key = std::move(request);
   auto pending = std::make_shared<PendingQuery>(io_.get_executor());
+  pending->link = link;
   queries_[key] = pending;
-  session_->send(message);
+  link->send(message);
   asio::steady_timer timeout(io_, kQueueTimeout);
   timeout.async_wait([pending](const boost::system::error_code& ec) {
     if (!ec && !pending->finished) {
@@ -56,9 +60,9 @@ bool Agent::Impl::on_queue_answer(const protocol::ControlMessage& message) {
   return true;
 }
 
-void Agent::Impl::finish_queries(core::error_code error) {
+void Agent::Impl::finish_queries(const EdgeLink& link, core::error_code error) {
   for (auto& [id, pending] : queries_) {
-    if (pending->finished) continue;
+    if (pending->finished || pending->link != &link) continue;
     pending->finished = true;
     pending->error = error;
     pending->done.notify();

@@ -1,6 +1,8 @@
 #include "agent/edge_dialer.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -64,10 +66,13 @@ std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::stri
   return ep;
 }
 
-EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options)
-    : executor_(std::move(ex)), verify_host_(!options.edge_insecure) {
+EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options, std::string_view edge,
+                       std::size_t address_index)
+    : executor_(std::move(ex)),
+      address_index_(address_index),
+      verify_host_(!options.edge_insecure) {
   std::string error;
-  auto ep = parse_edge_endpoint(options.edge, error);
+  auto ep = parse_edge_endpoint(edge, error);
   if (!ep) throw std::runtime_error(error);
   endpoint_ = std::move(*ep);
   net::TlsClientOptions tls;
@@ -76,7 +81,7 @@ EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options)
   tls.insecure = options.edge_insecure;
   tls.alpn = {std::string(net::protocol::kAlpn)};
   context_ = net::make_client_tls_context(tls);
-  if (options.edge_insecure) {
+  if (options.edge_insecure && address_index == 0 && edge == options.edges.front()) {
     core::logger("relay.agent")
         ->warn(
             "--edge-insecure: the edge's TLS certificate is NOT verified; anyone on the path "
@@ -92,14 +97,25 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
     failure = {rec, "cannot resolve " + endpoint_.host + ": " + rec.message(), false};
     co_return rec;
   }
+  std::vector<tcp::endpoint> addresses;
+  for (const auto& r : results) addresses.push_back(r.endpoint());
+  // This link's address first, then the others (an address that is down is not a dead end).
+  if (!addresses.empty()) {
+    std::rotate(addresses.begin(),
+                addresses.begin() + static_cast<std::ptrdiff_t>(address_index_ % addresses.size()),
+                addresses.end());
+  }
   tcp::socket socket(executor_);
-  core::error_code last;
-  for (const auto& r : results) {
+  core::error_code last = asio::error::host_not_found;
+  for (const auto& address : addresses) {
     socket = tcp::socket(executor_);
     SocketDeadline deadline(socket, timeout_);
-    auto [ec] = co_await socket.async_connect(r.endpoint(), kUseTuple);
+    auto [ec] = co_await socket.async_connect(address, kUseTuple);
     if (!ec) {
       last = {};
+      auto a = address.address();
+      connected_ = (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" +
+                   std::to_string(address.port());
       break;
     }
     last = deadline.expired() ? core::error_code(asio::error::timed_out) : ec;

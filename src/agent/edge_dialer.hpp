@@ -33,17 +33,26 @@ struct DialFailure {
 
 // TCP to every resolved address of the edge in turn, TCP_NODELAY, then TLS (ALPN relay/1)
 // verified against the system store, --edge-ca, or the pinned certificate of the embedded
-// edge. Construction throws std::runtime_error on an unusable CA file.
+// edge. Construction throws std::runtime_error on a malformed `edge` or an unusable CA file.
+// `address_index`: the resolved address tried first is the (index % count)-th, so that links
+// to one name that resolves to several edges go to different ones (resolved once per dial).
 class EdgeDialer {
  public:
-  EdgeDialer(boost::asio::any_io_executor ex, const AgentOptions& options);
+  EdgeDialer(boost::asio::any_io_executor ex, const AgentOptions& options, std::string_view edge,
+             std::size_t address_index = 0);
 
   boost::asio::awaitable<core::Result<net::TlsStream>> dial(DialFailure& failure);
   [[nodiscard]] const EdgeEndpoint& endpoint() const { return endpoint_; }
+  // "host:port" as configured.
+  [[nodiscard]] std::string where() const { return endpoint_.host + ":" + endpoint_.port; }
+  // The address the last successful dial reached ("127.0.0.1:4443"); empty before.
+  [[nodiscard]] const std::string& connected_address() const { return connected_; }
 
  private:
   boost::asio::any_io_executor executor_;
   EdgeEndpoint endpoint_;
+  std::size_t address_index_;
+  std::string connected_;
   net::TlsContextPtr context_;
   bool verify_host_;
   std::chrono::seconds timeout_{10};

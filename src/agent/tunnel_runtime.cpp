@@ -28,4 +28,9 @@ std::optional<std::string> requested_tunnel_name(std::string_view url, std::stri
   return name;
 }
 
+net::protocol::TunnelRequest tunnel_request(const TunnelRuntime& t) {
+  return {t.requested_name, t.options.proto,    "",
+          t.options.buffer, t.options.ip_allow, t.options.ip_deny};
+}
+
 }  // namespace relay::agent

@@ -7,6 +7,7 @@
 #include "relay/agent/agent.hpp"
 #include "relay/agent/agent_options.hpp"
 #include "relay/agent/upstream_address.hpp"
+#include "relay/net/tunnel_protocol.hpp"
 #include "relay/verify/verifier.hpp"
 
 namespace relay::agent {
@@ -42,6 +43,10 @@ struct TunnelRuntime {
             online,       requests,   errors,        open};
   }
 };
+
+// What the edge is asked for: the name, the durable delivery policy (all of it but re-sign,
+// which stays here with the secret) and the IP rules.
+net::protocol::TunnelRequest tunnel_request(const TunnelRuntime& t);
 
 // The tunnel name a `--url` value asks for: "myhook", "myhook.relay.example.com" or
 // "https://myhook.relay.example.com" all ask for "myhook". Empty input: empty (random name).

@@ -38,8 +38,9 @@ std::string files_text(const std::vector<std::string>& files) {
 
 void print_agent_summary(const config::AgentConfig& config) {
   std::cout << files_text(config.files) << ": OK\n";
-  std::cout << "  edge:      "
-            << (config.edge.empty() ? "none (an embedded edge on loopback)" : config.edge)
+  std::string edges = config.edge;
+  for (const auto& e : config.edges) edges += (edges.empty() ? "" : ", ") + e;
+  std::cout << "  edge:      " << (edges.empty() ? "none (an embedded edge on loopback)" : edges)
             << (config.authtoken.empty() ? "" : " (authtoken set)") << '\n';
   std::cout << "  inspector: "
             << (!config.inspect_addr           ? std::string{"127.0.0.1:4040 (default)"}

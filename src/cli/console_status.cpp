@@ -70,7 +70,9 @@ void ConsoleStatus::stop() {
 
 void ConsoleStatus::session_state(std::string_view state, std::string_view detail) {
   session_ = std::string(state);
-  detail_ = state == "online" ? std::string() : std::string(detail);
+  // Online, the detail is the session id, except with several edges: "online (2/2 edges)".
+  const bool edges = detail.ends_with(" edges");
+  detail_ = state == "online" && !edges ? std::string() : std::string(detail);
   schedule();
 }
 

@@ -13,6 +13,7 @@
 #include "cli/buffer_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_status.hpp"
+#include "cli/edge_flags.hpp"
 #include "cli/embedded_edge.hpp"
 #include "cli/event_loop.hpp"
 #include "cli/ip_rule_flags.hpp"
@@ -32,7 +33,8 @@ namespace {
 struct HttpFlags {
   std::string upstream;
   std::string url;
-  std::string edge;
+  std::vector<std::string> edges;
+  std::size_t ha_connections = 0;
   std::string authtoken;
   std::string edge_ca;
   bool edge_insecure = false;
@@ -54,11 +56,12 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   if (f.host_header.find_first_of("\r\n") != std::string::npos) {
     throw CLI::ValidationError("--host-header", "must be 'rewrite' or a host name");
   }
-  if (!f.edge_ca.empty() && f.edge.empty()) {
+  if (!f.edge_ca.empty() && f.edges.empty()) {
     throw CLI::ValidationError("--edge-ca", "only means something with --edge HOST:PORT");
   }
   agent::AgentOptions o;
-  o.edge = f.edge;
+  o.edges = f.edges;
+  o.ha_connections = f.ha_connections;
   if (!f.authtoken.empty()) {
     // env:NAME / file:PATH keep the token out of /proc/PID/cmdline (docs/security.md).
     std::string error;
@@ -118,7 +121,7 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
 int run_http(agent::AgentOptions options, bool console) {
   asio::io_context io(kOneIoThread);
   std::optional<EmbeddedEdge> embedded;
-  if (options.edge.empty()) {
+  if (options.edges.empty()) {
     try {
       embedded.emplace(io);
       embedded->start();
@@ -126,7 +129,7 @@ int run_http(agent::AgentOptions options, bool console) {
       std::cerr << "relay: " << e.what() << "\n";
       return kExitFailure;
     }
-    options.edge = embedded->agent_address();
+    options.edges = {embedded->agent_address()};
     options.edge_pinned_pem = embedded->certificate_pem();
   }
 
@@ -186,8 +189,7 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option(
       "--url", f->url,
       "Public name or URL to ask for (myhook, https://myhook.example.com); random if unset");
-  cmd->add_option("--edge", f->edge,
-                  "The edge's agent listener HOST:PORT (default: an embedded edge on loopback)");
+  add_edge_flags(*cmd, f->edges, f->ha_connections);
   cmd->add_option("--authtoken", f->authtoken,
                   "Authtoken for the edge: env:NAME or file:PATH (a literal shows in ps); "
                   "default $RELAY_AUTHTOKEN");

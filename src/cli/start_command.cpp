@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/edge_flags.hpp"
 #include "cli/start_runtime.hpp"
 #include "relay/config/agent_config.hpp"
 #include "relay/config/config_paths.hpp"
@@ -18,7 +19,8 @@ struct StartFlags {
   bool none = false;
   std::vector<std::string> files;
   std::string authtoken;
-  std::string edge;
+  std::vector<std::string> edges;
+  std::size_t ha_connections = 0;
   std::string edge_ca;
   bool edge_insecure = false;
   std::string inspect_addr;
@@ -61,11 +63,15 @@ int start(CLI::App& root, CLI::App& cmd, CliContext& ctx, const StartFlags& flag
   for (const auto& d : diagnostics.all()) std::cerr << d.to_string() << '\n';
   if (diagnostics.has_errors()) return kExitFailure;
 
-  request.config_edge = options.edge;
+  request.config_edges = options.edges;
+  request.config_ha_connections = options.ha_connections;
   request.config_authtoken = options.authtoken;
   // Flags override the config.
   if (cmd.get_option("--authtoken")->count() > 0) options.authtoken = flags.authtoken;
-  if (cmd.get_option("--edge")->count() > 0) options.edge = flags.edge;
+  if (cmd.get_option("--edge")->count() > 0) options.edges = flags.edges;
+  if (cmd.get_option("--ha-connections")->count() > 0) {
+    options.ha_connections = flags.ha_connections;
+  }
   if (cmd.get_option("--edge-ca")->count() > 0) options.edge_ca_file = flags.edge_ca;
   if (flags.edge_insecure) options.edge_insecure = true;
   if (!flags.state_dir.empty()) options.state_dir = flags.state_dir;
@@ -90,7 +96,8 @@ void add_start_command(CLI::App& app, CliContext& ctx) {
                   "$RELAY_CONFIG, else " +
                       config::default_agent_config_path());
   cmd->add_option("--authtoken", flags->authtoken, "Overrides authtoken of the config");
-  cmd->add_option("--edge", flags->edge, "Overrides edge of the config (HOST:PORT)");
+  add_edge_flags(*cmd, flags->edges, flags->ha_connections,
+                 "Overrides edge/edges of the config (HOST:PORT; repeat for several edges)");
   cmd->add_option("--edge-ca", flags->edge_ca, "Overrides edge_ca of the config (PEM file)");
   cmd->add_flag("--edge-insecure", flags->edge_insecure,
                 "Do not verify the edge certificate (tests only)");

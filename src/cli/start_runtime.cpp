@@ -109,9 +109,11 @@ class StartRuntime {
       notifier_.ready("reload rejected; fix the config");
       co_return;
     }
-    if (wanted.edge != request_.config_edge || wanted.authtoken != request_.config_authtoken) {
+    if (wanted.edges != request_.config_edges || wanted.authtoken != request_.config_authtoken ||
+        wanted.ha_connections != request_.config_ha_connections) {
       core::log_event(*log_, spdlog::level::warn,
-                      "edge or authtoken changed in the config; restart relay to apply them");
+                      "edge(s), ha_connections or authtoken changed in the config; restart relay "
+                      "to apply them");
     }
     const auto plan = plan_tunnel_reload(running_, wanted.tunnels);
     for (const auto& name : plan.remove) {
@@ -162,10 +164,10 @@ int run_agent_with_reload(agent::AgentOptions options, StartRequest request) {
   try {
     // No edge configured: one on loopback in this process, as `relay http` does.
     std::optional<EmbeddedEdge> embedded;
-    if (options.edge.empty()) {
+    if (options.edges.empty()) {
       embedded.emplace(io);
       embedded->start();
-      options.edge = embedded->agent_address();
+      options.edges = {embedded->agent_address()};
       options.edge_pinned_pem = embedded->certificate_pem();
     }
     StartRuntime runtime{io, std::move(options), std::move(request),

@@ -14,7 +14,8 @@ struct StartRequest {
   config::TunnelSelection selection;
   // edge and authtoken as the config had them at start (before flags): a reload that changes
   // them says a restart is needed.
-  std::string config_edge;
+  std::vector<std::string> config_edges;
+  std::size_t config_ha_connections = 0;
   std::string config_authtoken;
 };
 

@@ -232,11 +232,36 @@ void read_optional_string(ValueReader& reader, const TreeNode& root, std::string
   }
 }
 
+// High availability: `edges: [a:4443, b:4443]` instead of `edge:`, and `ha_connections: N`.
+void read_edges(ValueReader& reader, const TreeNode& root, AgentConfig& config) {
+  if (const auto* edges = root.find("edges")) {
+    if (root.find("edge") != nullptr) {
+      reader.error(*edges, "edges",
+                   "give either edge: (one edge) or edges: (a list), not both; move the edge: "
+                   "address into the edges: list");
+    } else if (auto list = reader.string_list(*edges, "edges")) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        if (auto problem = detail::check_host_port((*list)[i])) {
+          reader.error(*edges, "edges[" + std::to_string(i) + "]",
+                       *problem + ", got '" + (*list)[i] + "'");
+        }
+      }
+      config.edges = std::move(*list);
+    }
+  }
+  if (const auto* count = root.find("ha_connections")) {
+    if (auto value = reader.integer(*count, "ha_connections", 1, 8)) {
+      config.ha_connections = static_cast<int>(*value);
+    }
+  }
+}
+
 void read_root(ValueReader& reader, const TreeNode& root, const ProviderCheck& providers,
                AgentConfig& config) {
-  reader.check_keys(root, "",
-                    {"version", "authtoken", "edge", "edge_ca", "edge_insecure", "inspect_addr",
-                     "web_addr", "log", "log_level", "log_format", "state_dir", "tunnels"});
+  reader.check_keys(
+      root, "",
+      {"version", "authtoken", "edge", "edges", "ha_connections", "edge_ca", "edge_insecure",
+       "inspect_addr", "web_addr", "log", "log_level", "log_format", "state_dir", "tunnels"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "2") {
       reader.error(*version, "version",
@@ -257,6 +282,7 @@ void read_root(ValueReader& reader, const TreeNode& root, const ProviderCheck& p
       }
     }
   }
+  read_edges(reader, root, config);
   read_optional_string(reader, root, "edge_ca", config.edge_ca);
   if (const auto* insecure = root.find("edge_insecure")) {
     config.edge_insecure = reader.boolean(*insecure, "edge_insecure");

@@ -72,7 +72,11 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
 agent::AgentOptions to_agent_options(const AgentConfig& config, const TunnelSelection& selection,
                                      Diagnostics& diagnostics) {
   agent::AgentOptions options;
-  options.edge = config.edge;
+  if (!config.edge.empty()) options.edges = {config.edge};
+  if (!config.edges.empty()) options.edges = config.edges;
+  if (config.ha_connections) {
+    options.ha_connections = static_cast<std::size_t>(*config.ha_connections);
+  }
   if (!config.authtoken.empty()) {
     std::string error;
     if (auto token = verify::resolve_secret(config.authtoken, error)) {

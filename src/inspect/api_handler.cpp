@@ -143,13 +143,18 @@ ApiResponse ApiHandler::asset(std::string_view path) const {
 
 ApiResponse ApiHandler::status() const {
   const auto s = tunnels_.status();
-  return json_response(200, {{"status", s.session},
-                             {"session", {{"status", s.session}, {"edge", s.edge}}},
-                             {"version", s.version.empty() ? version_ : s.version},
-                             {"web_addr", web_addr_},
-                             {"tunnels", tunnels_.tunnels().size()},
-                             {"requests", {{"count", store_.size()}, {"bytes", store_.bytes()}}},
-                             {"uri", "/api/status"}});
+  auto links = nlohmann::json::array();
+  for (const auto& l : s.links) {
+    links.push_back({{"edge", l.edge}, {"address", l.address}, {"state", l.state}});
+  }
+  return json_response(200,
+                       {{"status", s.session},
+                        {"session", {{"status", s.session}, {"edge", s.edge}, {"links", links}}},
+                        {"version", s.version.empty() ? version_ : s.version},
+                        {"web_addr", web_addr_},
+                        {"tunnels", tunnels_.tunnels().size()},
+                        {"requests", {{"count", store_.size()}, {"bytes", store_.bytes()}}},
+                        {"uri", "/api/status"}});
 }
 
 }  // namespace relay::inspect::detail

@@ -54,7 +54,11 @@ struct AgentLimits {
 };
 
 struct AgentOptions {
-  std::string edge;             // "host:port" of the edge's agent listener
+  // "host:port" of the edges' agent listeners (--edge, repeatable; relay.yml edge/edges).
+  std::vector<std::string> edges;
+  // High availability (docs/cluster.md): sessions held at once, link i to edges[i % n] (and
+  // to the (i / n)-th address the name resolves to). 0: 2 with two or more edges, else 1.
+  std::size_t ha_connections = 0;
   std::string authtoken;        // never logged
   std::string edge_ca_file;     // trust this CA instead of the system store
   std::string edge_pinned_pem;  // embedded edge: trust exactly this certificate

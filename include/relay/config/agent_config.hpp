@@ -54,6 +54,9 @@ struct AgentConfig {
   std::string authtoken;           // a secret spec: the value, env:NAME or file:PATH
   SourceLocation authtoken_at;
   std::string edge;
+  // High availability: `edges:` (exclusive with `edge:`) and `ha_connections:` (1..8).
+  std::vector<std::string> edges;
+  std::optional<int> ha_connections;
   std::string edge_ca;
   std::optional<bool> edge_insecure;
   std::optional<std::string> inspect_addr;  // "" when `inspect_addr: false`

@@ -41,10 +41,18 @@ struct TunnelSpec {
 };
 
 // For GET /api/status.
+// One of the agent's sessions with an edge (high availability: several at once).
+struct LinkStatus {
+  std::string edge;     // "a.example.com:4443", as configured
+  std::string address;  // the address it last reached ("192.0.2.1:4443"); empty before
+  std::string state;    // "online", "connecting", "reconnecting", "stopped"
+};
+
 struct AgentStatus {
   std::string session = "online";  // "online", "connecting", "reconnecting", "offline"
   std::string edge;                // "relay.example.com:4443" or "embedded"
   std::string version;
+  std::vector<LinkStatus> links;  // one per ha_connections
 };
 
 // The agent's tunnels, as the inspector sees and changes them. Implemented by the agent;

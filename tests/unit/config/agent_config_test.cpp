@@ -273,5 +273,30 @@ TEST(AgentConfig, TheExampleConfigIsValid) {
   EXPECT_GE(load.config.tunnels.size(), 2U);
 }
 
+// Issue 12 (agents on several edges): edges:, ha_connections:.
+TEST(AgentConfig, EdgesAndHaConnectionsReachTheAgentOptions) {
+  auto load = parse("edges: [a.example:4443, b.example:4443]\nha_connections: 3\n");
+  ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
+  Diagnostics diagnostics;
+  auto options = to_agent_options(load.config, {}, diagnostics);
+  EXPECT_EQ(options.edges, (std::vector<std::string>{"a.example:4443", "b.example:4443"}));
+  EXPECT_EQ(options.ha_connections, 3U);
+  auto single = parse("edge: a.example:4443\n");
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(to_agent_options(single.config, {}, diagnostics).edges,
+            (std::vector<std::string>{"a.example:4443"}));
+}
+
+TEST(AgentConfig, EdgeWithEdgesAndBadHaConnectionsAreErrorsAtTheirLines) {
+  auto load = parse("edge: a.example:4443\nedges: [b.example:4443]\nha_connections: 9\n");
+  ASSERT_FALSE(load.ok());
+  const auto text = load.diagnostics.to_string();
+  EXPECT_NE(text.find(":2:"), std::string::npos) << text;
+  EXPECT_NE(text.find("not both"), std::string::npos) << text;
+  EXPECT_NE(text.find("ha_connections"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 to 8"), std::string::npos) << text;
+  EXPECT_FALSE(parse("edges: [\"not a host:port:x\"]\n").ok());
+}
+
 }  // namespace
 }  // namespace relay::config
