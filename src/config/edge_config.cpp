@@ -61,18 +61,17 @@ void read_listeners(ValueReader& reader, const TreeNode& root, std::string_view 
 void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& limits) {
   constexpr std::string_view path = "limits";
   if (!reader.expect_map(node, path, "a map of limits")) return;
-  reader.check_keys(
-      node, path,
-      {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout", "response_timeout",
-       "max_sessions", "max_tunnels_per_session",
-       // sessions: failed authtokens per client address
-       "auth_failures_per_minute", "auth_failure_block",
-       // public-limits
-       "body_min_rate", "body_rate_grace", "max_connections_per_ip", "max_requests_per_ip",
-       "max_streams_per_session", "stream_wait", "handshake_timeout", "max_pending_handshakes",
-       "max_pending_handshakes_per_ip",
-       // durable delivery (accept)
-       "buffer_max_body"});
+  reader.check_keys(node, path,
+                    {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
+                     "response_timeout", "max_sessions", "max_tunnels_per_session",
+                     // sessions: failed authtokens per client address
+                     "auth_failures_per_minute", "auth_failure_block",
+                     // public-limits
+                     "body_min_rate", "body_rate_grace", "max_connections_per_ip",
+                     "max_requests_per_ip", "max_streams_per_session", "stream_wait",
+                     "handshake_timeout", "max_pending_handshakes", "max_pending_handshakes_per_ip",
+                     // durable delivery (accept)
+                     "buffer_max_body"});
   read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
   read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
   read_duration(reader, node, path, "header_timeout", limits.header_timeout);
@@ -143,6 +142,37 @@ void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acm
     if (auto value = reader.string(*ca, "acme.ca_file")) acme.ca_file = *value;
   }
   read_count(reader, node, path, "orders_per_hour", acme.orders_per_hour, 0);
+}
+
+// cluster: redis: cluster: {redis, edge_id, secret}, as written (the CLI checks and resolves
+// them with the flags, which override them).
+void read_cluster(ValueReader& reader, const TreeNode& node, edge::ClusterOptions& cluster) {
+  constexpr std::string_view path = "cluster";
+  if (!reader.expect_map(node, path, "a map (redis, edge_id, secret)")) return;
+  reader.check_keys(node, path, {"redis", "edge_id", "secret"});
+  if (const auto* redis = node.find("redis")) {
+    if (auto value = reader.string(*redis, "cluster.redis")) {
+      if (!value->starts_with("redis://") && !value->starts_with("rediss://")) {
+        reader.error(*redis, "cluster.redis",
+                     "expected redis://HOST:PORT/DB, got '" + *value + "'");
+      } else {
+        cluster.redis_url = *value;
+      }
+    }
+  }
+  if (const auto* id = node.find("edge_id")) {
+    if (auto value = reader.string(*id, "cluster.edge_id")) cluster.edge_id = *value;
+  }
+  if (const auto* secret = node.find("secret")) {
+    if (auto value = reader.string(*secret, "cluster.secret")) {
+      if (!value->starts_with("env:") && !value->starts_with("file:")) {
+        reader.error(*secret, "cluster.secret",
+                     "expected env:NAME or file:PATH (the secret itself stays out of the file)");
+      } else {
+        cluster.secret = *value;
+      }
+    }
+  }
 }
 
 bool is_sha256_hex(std::string_view text) {
@@ -232,7 +262,9 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
                      // operations: acme
                      "acme",
                      // operations: metrics
-                     "metrics_listen"});
+                     "metrics_listen",
+                     // cluster: redis
+                     "cluster"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "1") {
       reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
@@ -318,6 +350,7 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
   }
   read_trusted_proxies(reader, root, options.trusted_proxies);  // public-limits
   if (const auto* node = root.find("acme")) read_acme(reader, *node, options.acme);  // acme
+  if (const auto* node = root.find("cluster")) read_cluster(reader, *node, options.cluster);
   for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},
                                {"log_level", &load.log_level},
                                {"log_format", &load.log_format}}) {

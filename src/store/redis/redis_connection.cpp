@@ -66,7 +66,8 @@ RedisConnection::~RedisConnection() = default;
 void RedisConnection::start() {
   if (started_) return;
   started_ = true;
-  asio::co_spawn(executor_, [self = shared_from_this()]() { return self->run(); }, asio::detached);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()]() { return self->run(); }, asio::detached);
 }
 
 void RedisConnection::stop() {
@@ -258,9 +259,9 @@ asio::awaitable<std::string> RedisConnection::handshake() {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     auto r = co_await await_reply(steps[i]);
     if (!r) {
-      co_return last_error_.empty() ? fmt::format("Redis at {} closed the connection during {}",
-                                                  ep.display(), names[i])
-                                    : last_error_;
+      co_return last_error_.empty()
+          ? fmt::format("Redis at {} closed the connection during {}", ep.display(), names[i])
+          : last_error_;
     }
     if (r->is_error()) {
       // The password is never part of the message; Redis's own error text does not hold it.

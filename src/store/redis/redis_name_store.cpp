@@ -40,9 +40,7 @@ core::error_code unavailable() { return make_error_code(Errc::unavailable); }
 
 RedisNameStore::RedisNameStore(std::shared_ptr<RedisConnection> redis) : redis_(std::move(redis)) {}
 
-std::string RedisNameStore::key(std::string_view name) {
-  return "relay:name:" + std::string(name);
-}
+std::string RedisNameStore::key(std::string_view name) { return "relay:name:" + std::string(name); }
 
 asio::awaitable<core::Result<void>> RedisNameStore::claim_async(std::vector<std::string> names,
                                                                 std::string owner) {

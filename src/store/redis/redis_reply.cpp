@@ -46,8 +46,8 @@ std::string encode_command(const std::vector<std::string>& args) {
     lengths.push_back(a.size());
   }
   char* target = nullptr;
-  int len = redisFormatCommandArgv(&target, static_cast<int>(args.size()), argv.data(),
-                                   lengths.data());
+  int len =
+      redisFormatCommandArgv(&target, static_cast<int>(args.size()), argv.data(), lengths.data());
   std::string out;
   if (len > 0 && target != nullptr) out.assign(target, static_cast<std::size_t>(len));
   redisFreeCommand(target);

@@ -43,8 +43,9 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     rest = rest.substr(at + 1);
     auto colon = user.find(':');
     if (colon == std::string_view::npos || colon != 0) {
-      error = "only a password is supported in the Redis URL (redis://:PASSWORD@HOST:PORT/DB), "
-              "not a user name";
+      error =
+          "only a password is supported in the Redis URL (redis://:PASSWORD@HOST:PORT/DB), "
+          "not a user name";
       return std::nullopt;
     }
     out.password = std::string(user.substr(colon + 1));
@@ -100,8 +101,9 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     out.port = static_cast<unsigned short>(p);
   }
   if (out.tls) {
-    error = "rediss:// (Redis over TLS) is not supported yet; use redis:// on a private network "
-            "or a TLS tunnel (stunnel, spiped) to the Redis host";
+    error =
+        "rediss:// (Redis over TLS) is not supported yet; use redis:// on a private network "
+        "or a TLS tunnel (stunnel, spiped) to the Redis host";
     return std::nullopt;
   }
   return out;

@@ -28,9 +28,8 @@ class RedisConnectionTest : public ::testing::Test {
   auto run(F make) -> typename decltype(make())::value_type {
     auto future = asio::co_spawn(io_, make(), asio::use_future);
     io_.restart();
-    for (int i = 0; i < 1000 && future.wait_for(std::chrono::seconds(0)) !=
-                                    std::future_status::ready;
-         ++i) {
+    for (int i = 0;
+         i < 1000 && future.wait_for(std::chrono::seconds(0)) != std::future_status::ready; ++i) {
       io_.run_for(std::chrono::milliseconds(10));
     }
     return future.get();
@@ -103,8 +102,8 @@ TEST_F(RedisConnectionTest, ManyConcurrentCommandsAreAnsweredInOrder) {
         [&, i]() -> asio::awaitable<void> {
           std::vector<std::string> incr{"INCR", "counter"};
           auto r = co_await redis_->command(std::move(incr));
-          if (r && r->type == Type::integer) answers[static_cast<std::size_t>(i)] =
-              static_cast<int>(r->integer);
+          if (r && r->type == Type::integer)
+            answers[static_cast<std::size_t>(i)] = static_cast<int>(r->integer);
           ++done;
         },
         asio::detached);

@@ -53,8 +53,8 @@ class RedisServer {
       const std::string dir = dir_.string();
       const std::string log = (dir_ / "redis.log").string();
       ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir",
-               dir.c_str(), "--loglevel", "warning", "--logfile", log.c_str(), static_cast<char*>(nullptr));
+               "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.c_str(),
+               "--loglevel", "warning", "--logfile", log.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Ready when the port accepts (bounded: 5 s).

@@ -71,7 +71,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Link> link);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Link> link);
   boost::asio::awaitable<std::string> handshake();  // AUTH, SELECT; "" on success
-  void drop(const std::string& why);                 // closes the link, fails what is pending
+  void drop(const std::string& why);                // closes the link, fails what is pending
   void set_available(bool up, const std::string& why);
 
   boost::asio::any_io_executor executor_;
