@@ -1,5 +1,9 @@
 #include "relay/store/redis/redis_reply.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <string>
+
 #include <hiredis/hiredis.h>
 
 namespace relay::store::redis {
@@ -70,8 +74,50 @@ ReplyDecoder::ReplyDecoder() : reader_(std::make_unique<Reader>()) {
 
 ReplyDecoder::~ReplyDecoder() = default;
 
+bool ReplyDecoder::check_framing(std::string_view bytes) {
+  constexpr std::size_t kKeep = 32;  // enough of a line for its type and a 64-bit number
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    if (skip_ > 0) {
+      const std::size_t n = std::min(skip_, bytes.size() - i);
+      skip_ -= n;
+      i += n;
+      continue;
+    }
+    const char c = bytes[i++];
+    if (c != '\n') {
+      if (line_.size() < kKeep) line_.push_back(c);
+      continue;
+    }
+    const char type = line_.empty() ? '\0' : line_.front();
+    if (type == '*' || type == '$') {
+      long long n = 0;
+      const char* begin = line_.data() + 1;
+      const char* end = line_.data() + line_.size();
+      if (end > begin && *(end - 1) == '\r') --end;
+      auto [ptr, ec] = std::from_chars(begin, end, n);
+      if (ec == std::errc() && ptr == end) {
+        if (type == '*' && n > kMaxElements) {
+          error_ =
+              "an array of " + std::to_string(n) + " elements is more than this client accepts";
+          return false;
+        }
+        if (type == '$' && n > kMaxBulk) {
+          error_ =
+              "a bulk string of " + std::to_string(n) + " bytes is more than this client accepts";
+          return false;
+        }
+        if (type == '$' && n >= 0) skip_ = static_cast<std::size_t>(n) + 2;
+      }
+    }
+    line_.clear();
+  }
+  return true;
+}
+
 void ReplyDecoder::feed(std::string_view bytes) {
   if (!error_.empty() || bytes.empty()) return;
+  if (!check_framing(bytes)) return;
   if (redisReaderFeed(reader_->r, bytes.data(), bytes.size()) != REDIS_OK) {
     error_ = reader_->r->errstr[0] != '\0' ? reader_->r->errstr : "the RESP reader failed";
   }

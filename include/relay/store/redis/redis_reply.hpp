@@ -34,6 +34,11 @@ class ReplyDecoder {
   ReplyDecoder(const ReplyDecoder&) = delete;
   ReplyDecoder& operator=(const ReplyDecoder&) = delete;
 
+  // Beyond these a reply is refused before hiredis sees it: hiredis 0.14 allocates an array's
+  // element table from the count alone (`*99999999999` asks for terabytes).
+  static constexpr long long kMaxElements = 1 << 20;
+  static constexpr long long kMaxBulk = 512LL * 1024 * 1024;  // Redis's own proto-max-bulk-len
+
   void feed(std::string_view bytes);
   // The next complete reply, or nullopt when more bytes are needed or after a protocol error.
   std::optional<RedisReply> next();
@@ -42,8 +47,15 @@ class ReplyDecoder {
 
  private:
   struct Reader;
+  // RESP2 is a flat sequence of items (an array's elements simply follow it), so its framing
+  // can be checked without parsing: each item is a line, and a '$' line is followed by its
+  // payload. Returns false (and sets error_) on a count or length beyond the limits.
+  bool check_framing(std::string_view bytes);
+
   std::unique_ptr<Reader> reader_;
   std::string error_;
+  std::string line_;      // the current item's line so far (its first bytes)
+  std::size_t skip_ = 0;  // payload bytes of a bulk string still to pass over
 };
 
 }  // namespace relay::store::redis
