@@ -163,10 +163,11 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
       }
     }
     // cluster: redis. Every edge must agree on the names' owner before this one grants them.
-    if (!refusal && state->cluster && accepted.token != nullptr) {
+    if (!refusal && state->cluster) {
       auto tunnels = accepted.request.tunnels;
-      refusal = co_await state->cluster->claim(core::to_lower(accepted.token->sha256_hex),
-                                               std::move(tunnels));
+      std::string owner =
+          accepted.token != nullptr ? core::to_lower(accepted.token->sha256_hex) : std::string();
+      refusal = co_await state->cluster->claim(std::move(owner), std::move(tunnels));
       if (!refusal && state->stopping) {
         refusal = Refusal{503, "shutting_down", "the edge is shutting down; retry in a moment"};
       }

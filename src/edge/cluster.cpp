@@ -36,7 +36,7 @@ store::redis::RedisClientOptions client_options(const ClusterOptions& options) {
 
 }  // namespace
 
-Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options,
+Cluster::Cluster(const asio::any_io_executor& ex, const ClusterOptions& options,
                  std::unordered_set<std::string> reserved)
     : redis_(store::redis::RedisConnection::create(ex, client_options(options))),
       names_(redis_),
@@ -133,7 +133,6 @@ void Cluster::close() {
 
 asio::awaitable<std::optional<Refusal>> Cluster::claim(
     std::string token_hash, std::vector<protocol::TunnelRequest> tunnels) {
-  if (token_hash.empty()) co_return std::nullopt;  // anonymous agents claim nothing
   std::vector<std::string> names;
   for (const auto& t : tunnels) {
     std::string name = core::to_lower(t.name);
@@ -148,7 +147,13 @@ asio::awaitable<std::optional<Refusal>> Cluster::claim(
     if (all_known) co_return std::nullopt;  // held before: keeps working without Redis
     co_await redis_->wait_available(kClaimWait);
   }
-  auto claimed = co_await names_.claim_async(names, std::move(token_hash));
+  // Anonymous agents claim nothing, but the owners of the names they ask for must be known.
+  core::Result<void> claimed;
+  if (token_hash.empty()) {
+    claimed = co_await names_.lookup_async(names);
+  } else {
+    claimed = co_await names_.claim_async(names, std::move(token_hash));
+  }
   if (claimed || all_known) co_return std::nullopt;
   co_return Refusal{503, "cluster_unavailable",
                     fmt::format("this edge cannot reach the cluster's Redis to check who owns "

@@ -32,7 +32,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
  public:
   // `reserved`: the names edge.yml reserves for a token (never claimed in Redis: the file is
   // their record on every edge).
-  Cluster(boost::asio::any_io_executor ex, const ClusterOptions& options,
+  Cluster(const boost::asio::any_io_executor& ex, const ClusterOptions& options,
           std::unordered_set<std::string> reserved);
 
   [[nodiscard]] store::NameStore& names() { return names_; }
@@ -48,7 +48,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   void close();
 
   // Before the session registry decides on a connect or bind: claims, in Redis, the names the
-  // agent asks for by name, so every edge agrees on their owner. Names already known keep
+  // agent asks for by name, so every edge agrees on their owner (anonymous agents, token_hash
+  // "", claim nothing: their names' owners are only read). Names already known keep
   // working while Redis is down; an unknown one is refused (503 cluster_unavailable, which the
   // agent retries). An owner conflict is not decided here: the registry answers it from the
   // cache this fills (409 name_owned).

@@ -75,6 +75,30 @@ asio::awaitable<core::Result<void>> RedisNameStore::claim_into(
   co_return core::Result<void>();
 }
 
+asio::awaitable<core::Result<void>> RedisNameStore::lookup_async(std::vector<std::string> names) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(names.size());
+  for (const auto& n : names) commands.push_back({"HMGET", key(n), "owner", "claimed_at"});
+  auto replies = co_await redis_->pipeline(std::move(commands));
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const auto& r = replies[i];
+    if (!r) co_return r.error();
+    if (r->type != RedisReply::Type::array || r->elements.size() != 2) co_return unavailable();
+    if (r->elements[0].is_nil()) {
+      owners_->erase(names[i]);  // released since this edge last asked
+      continue;
+    }
+    NameRecord record{names[i], r->elements[0].text, 0};
+    try {
+      record.claimed_at = std::stoll(r->elements[1].text);
+    } catch (const std::exception&) {
+      record.claimed_at = 0;
+    }
+    (*owners_)[names[i]] = std::move(record);
+  }
+  co_return core::Result<void>();
+}
+
 core::Result<ClaimOutcome> RedisNameStore::claim(std::string_view name, std::string_view owner) {
   if (auto found = owners_->find(name); found != owners_->end()) {
     return found->second.owner == owner ? ClaimOutcome::already_owner

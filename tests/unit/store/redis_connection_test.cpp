@@ -156,6 +156,12 @@ TEST_F(RedisConnectionTest, NameClaimsAreAtomicAcrossClients) {
   EXPECT_EQ(*a.claim("shop", "hash-a"), ClaimOutcome::already_owner);
   EXPECT_EQ(*b.claim("shop", "hash-b"), ClaimOutcome::owned_by_other);
   EXPECT_EQ(**b.owner("shop"), "hash-a");
+  // An anonymous agent's names are only read: the owner is learned, nothing is claimed.
+  RedisNameStore c(redis_);
+  ASSERT_TRUE(run([&]() { return c.lookup_async({"shop", "free"}); }));
+  EXPECT_EQ(**c.owner("shop"), "hash-a");
+  EXPECT_FALSE(c.cached("free"));
+  EXPECT_TRUE(cmd({"EXISTS", RedisNameStore::key("free")})->integer == 0);
   RouteDirectory one(redis_, "edge-1", std::chrono::seconds(15));
   RouteDirectory two(redis_, "edge-2", std::chrono::seconds(15));
   ASSERT_TRUE(run([&]() { return one.publish({"shop"}); }));

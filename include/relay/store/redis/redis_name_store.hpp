@@ -30,6 +30,9 @@ class RedisNameStore final : public NameStore {
   // (the owner's own, or another's). Fails (unavailable) when Redis cannot be asked.
   boost::asio::awaitable<core::Result<void>> claim_async(std::vector<std::string> names,
                                                          std::string owner);
+  // Reads (never claims) each name's owner and caches those that have one: an anonymous agent
+  // claims nothing, but must still be refused a name a token owns.
+  boost::asio::awaitable<core::Result<void>> lookup_async(std::vector<std::string> names);
   [[nodiscard]] bool cached(const std::string& name) const { return owners_->contains(name); }
 
   core::Result<ClaimOutcome> claim(std::string_view name, std::string_view owner) override;
