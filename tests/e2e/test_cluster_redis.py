@@ -138,3 +138,23 @@ def test_bad_cluster_flags_are_clear_errors(relay, args, message):
     code = e.wait(timeout=20)
     assert code != 0, e.tail()
     assert message in e.output(), e.output()
+
+
+def test_edge_yml_cluster_keys(relay, redis_server, make_app, tmp_path):
+    config = tmp_path / "edge.yml"
+    config.write_text(f"cluster:\n  redis: {redis_server.url}\n  edge_id: yml-edge\n"
+                      "  secret: env:RELAY_TEST_CLUSTER_SECRET\n")
+    edge = Edge(relay.pki, relay.authtoken, relay.dir, extra=["--config", str(config)], env=SECRET_ENV)
+    relay.processes.append(edge)
+    edge.wait_ready()
+    edge.wait_for_output(r'msg="?redis connected', timeout=10)
+    agent = relay.agent(make_app(), edge, url="from-yml")
+    assert agent.tunnel.curl("/").status == 200
+    wait_until(lambda: routes(redis_server, "from-yml") == ["yml-edge"], 10, "the route key of the edge.yml edge")
+
+    # Without the secret, the file is refused as the flag would be.
+    config.write_text(f"cluster:\n  redis: {redis_server.url}\n")
+    bad = Edge(relay.pki, relay.authtoken, relay.dir, extra=["--config", str(config)])
+    relay.processes.append(bad)
+    assert bad.wait(timeout=20) != 0, bad.tail()
+    assert "--cluster needs --cluster-secret" in bad.output(), bad.output()
