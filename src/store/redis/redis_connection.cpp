@@ -198,11 +198,19 @@ asio::awaitable<std::string> RedisConnection::connect_once() {
   deadline.expires_after(options_.connect_timeout);
   auto timed_out_flag = std::make_shared<bool>(false);
   const bool& timed_out = *timed_out_flag;
-  deadline.async_wait([link, timed_out_flag](const boost::system::error_code& ec) {
+  deadline.async_wait([self = shared_from_this(), link, timed_out_flag,
+                       limit = options_.connect_timeout](const boost::system::error_code& ec) {
     if (ec) return;
     *timed_out_flag = true;
-    boost::system::error_code ignored;
-    link->socket.close(ignored);
+    const std::string why =
+        fmt::format("Redis at {} did not answer within {} ms (connect, AUTH, SELECT)",
+                    self->options_.endpoint.display(), limit.count());
+    if (self->link_ == link) {
+      self->drop(why);  // fails the handshake's commands with this reason
+    } else {
+      boost::system::error_code ignored;
+      link->socket.close(ignored);
+    }
   });
   tcp::resolver resolver(executor_);
   auto [rec, results] =

@@ -201,3 +201,53 @@ TEST(RedisUrl, ParsesAndRefuses) {
 
 }  // namespace
 }  // namespace relay::store::redis
+
+namespace relay::store::redis {
+namespace {
+
+// A server that accepts and never answers (a hung Redis, a black-holed path): the client gives
+// up within its connect timeout, says why, and commands fail at once instead of piling up.
+TEST(RedisConnectionTimeout, SilentServerIsUnavailableWithinTheTimeout) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> held;
+  std::function<void()> accept = [&] {
+    auto s = std::make_shared<asio::ip::tcp::socket>(io);
+    acceptor.async_accept(*s, [&, s](const boost::system::error_code& ec) {
+      if (ec) return;
+      held.push_back(s);
+      accept();
+    });
+  };
+  accept();
+  RedisClientOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = acceptor.local_endpoint().port();
+  options.connect_timeout = std::chrono::milliseconds(200);
+  options.backoff_max = std::chrono::milliseconds(200);
+  auto redis = RedisConnection::create(io.get_executor(), options);
+  std::vector<std::string> reports;
+  redis->on_availability = [&](bool up, const std::string& why) {
+    reports.push_back(up ? "up" : why);
+  };
+  redis->start();
+  const auto started = std::chrono::steady_clock::now();
+  while (reports.empty() && std::chrono::steady_clock::now() - started < std::chrono::seconds(5)) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(reports.size(), 1U);
+  EXPECT_NE(reports[0].find("did not answer"), std::string::npos) << "[" << reports[0] << "]";
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  EXPECT_FALSE(redis->available());
+  // Further failed attempts are not reported again.
+  io.run_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(reports.size(), 1U);
+  EXPECT_GE(held.size(), 2U);  // it did retry
+  redis->stop();
+  io.run_for(std::chrono::milliseconds(50));
+}
+
+}  // namespace
+}  // namespace relay::store::redis
