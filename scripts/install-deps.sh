@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libboost1.81-dev libboost-url1.81-dev libssl-dev libnghttp2-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
+  libhiredis-dev  # cluster: the RESP encoder/reader under the edge's Redis client
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-tidy
   curl openssl python3 python3-pytest systemd procps
@@ -17,6 +18,9 @@ if [[ "${RELAY_DEPS:-all}" != build ]]; then
   # operations: acme. Debian's ACME test CA (pebble, pebble-challtestsrv) for
   # tests/e2e/test_edge_acme.py; the package has no maintainer scripts and starts no daemon.
   packages+=(pebble)
+  # cluster: the Redis the cluster tests start on a free loopback port (no daemon is started:
+  # the package's service is left to the operator).
+  packages+=(redis-server)
   # Node.js may come from elsewhere than Debian (with npm bundled); Debian's npm package then
   # conflicts with it, so only ask apt for what is not on PATH already.
   command -v node >/dev/null || packages+=(nodejs)

@@ -129,7 +129,8 @@ void add_edge_flags(CLI::App& cmd, EdgeFlags& f) {
   cmd.add_option("--metrics-listen", f.metrics_listen,
                  "Serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP: keep it on "
                  "loopback or a private network), e.g. 127.0.0.1:9090");
-  add_acme_flags(cmd, f.acme);  // operations: acme
+  add_acme_flags(cmd, f.acme);        // operations: acme
+  add_cluster_flags(cmd, f.cluster);  // cluster: redis
 }
 
 void apply_buffer_max_body_flag(const EdgeFlags& f, edge::EdgeOptions& options) {
@@ -245,6 +246,7 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   apply_public_limit_flags(f.public_limits, o);  // public-limits
   apply_buffer_max_body_flag(f, o);              // durable delivery (accept)
   apply_acme_flags(f.acme, o);                   // operations: acme
+  apply_cluster_flags(f.cluster, o);             // cluster: redis
   return o;
 }
 

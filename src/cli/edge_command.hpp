@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/acme_flags.hpp"
+#include "cli/cluster_flags.hpp"
 #include "cli/public_limit_flags.hpp"
 #include "relay/edge/edge_options.hpp"
 
@@ -39,6 +40,7 @@ struct EdgeFlags {
   std::string store_max_size;
   AcmeFlags acme;              // operations: acme
   std::string metrics_listen;  // operations: Prometheus /metrics
+  ClusterFlags cluster;        // cluster: redis (--cluster, --edge-id, --cluster-secret)
 };
 
 // durable delivery (accept): --buffer-max-body over `options` when given.

@@ -53,6 +53,16 @@ std::optional<edge::EdgeOptions> edge_options_for(const CLI::App& cmd, const Edg
     merged.store_max_size = std::to_string(file.store_max_bytes);
   }
   if (!given("--metrics-listen")) merged.metrics_listen = file.metrics_listen;  // operations
+  // cluster: redis: edge.yml's cluster map under the flags (resolved with them)
+  if (!merged.cluster.redis_url && file.cluster.enabled()) {
+    merged.cluster.redis_url = file.cluster.redis_url;
+  }
+  if (!merged.cluster.edge_id && !file.cluster.edge_id.empty()) {
+    merged.cluster.edge_id = file.cluster.edge_id;
+  }
+  if (!merged.cluster.secret && !file.cluster.secret.empty()) {
+    merged.cluster.secret = file.cluster.secret;
+  }
   // Tokens of the file are hashed already; the flag path would demand one of its own.
   merged.allow_anonymous = flags.allow_anonymous || !file.authtokens.empty();
   edge::EdgeOptions options = edge_options_from_flags(merged);

@@ -158,6 +158,37 @@ void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acm
   }
 }
 
+// cluster: redis: cluster: {redis, edge_id, secret}, as written (the CLI checks and resolves
+// them with the flags, which override them).
+void read_cluster(ValueReader& reader, const TreeNode& node, edge::ClusterOptions& cluster) {
+  constexpr std::string_view path = "cluster";
+  if (!reader.expect_map(node, path, "a map (redis, edge_id, secret)")) return;
+  reader.check_keys(node, path, {"redis", "edge_id", "secret"});
+  if (const auto* redis = node.find("redis")) {
+    if (auto value = reader.string(*redis, "cluster.redis")) {
+      if (!value->starts_with("redis://") && !value->starts_with("rediss://")) {
+        reader.error(*redis, "cluster.redis",
+                     "expected redis://HOST:PORT/DB, got '" + *value + "'");
+      } else {
+        cluster.redis_url = *value;
+      }
+    }
+  }
+  if (const auto* id = node.find("edge_id")) {
+    if (auto value = reader.string(*id, "cluster.edge_id")) cluster.edge_id = *value;
+  }
+  if (const auto* secret = node.find("secret")) {
+    if (auto value = reader.string(*secret, "cluster.secret")) {
+      if (!value->starts_with("env:") && !value->starts_with("file:")) {
+        reader.error(*secret, "cluster.secret",
+                     "expected env:NAME or file:PATH (the secret itself stays out of the file)");
+      } else {
+        cluster.secret = *value;
+      }
+    }
+  }
+}
+
 bool is_sha256_hex(std::string_view text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -245,7 +276,9 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
                      // operations: acme
                      "acme",
                      // operations: metrics
-                     "metrics_listen"});
+                     "metrics_listen",
+                     // cluster: redis
+                     "cluster"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "1") {
       reader.error(*version, "version", "expected \"1\", got '" + *value + "'");
@@ -331,6 +364,7 @@ void read_root(ValueReader& reader, const TreeNode& root, Diagnostics& diagnosti
   }
   read_trusted_proxies(reader, root, options.trusted_proxies);  // public-limits
   if (const auto* node = root.find("acme")) read_acme(reader, *node, options.acme);  // acme
+  if (const auto* node = root.find("cluster")) read_cluster(reader, *node, options.cluster);
   for (auto [key_name, out] : {std::pair<std::string_view, std::string*>{"log", &load.log},
                                {"log_level", &load.log_level},
                                {"log_format", &load.log_format}}) {

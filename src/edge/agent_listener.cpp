@@ -17,6 +17,7 @@
 #include "edge/ip_rules.hpp"
 #include "edge/listen_socket.hpp"
 #include "relay/core/error_page.hpp"
+#include "relay/core/headers.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/socket_options.hpp"
 
@@ -159,6 +160,16 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
     if (!refusal) {
       if (auto bad = parse_tunnel_ip_rules(accepted.request.tunnels, ip_rules)) {
         refusal = Refusal{400, "bad_ip_rule", *bad};
+      }
+    }
+    // cluster: redis. Every edge must agree on the names' owner before this one grants them.
+    if (!refusal && state->cluster) {
+      auto tunnels = accepted.request.tunnels;
+      std::string owner =
+          accepted.token != nullptr ? core::to_lower(accepted.token->sha256_hex) : std::string();
+      refusal = co_await state->cluster->claim(std::move(owner), std::move(tunnels));
+      if (!refusal && state->stopping) {
+        refusal = Refusal{503, "shutting_down", "the edge is shutting down; retry in a moment"};
       }
     }
     if (!refusal) {

@@ -134,6 +134,18 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
       protocol::ControlMessage reply = protocol::ErrorMessage{"bad_ip_rule", *bad, tunnel};
       co_return co_await send(reply);
     }
+    // cluster: redis. The names' owner is agreed in Redis first (a retryable refusal without it).
+    if (state_->cluster) {
+      auto tunnels = bind->tunnels;
+      auto refused =
+          co_await state_->cluster->claim(state_->registry.token_hash_of(id_), std::move(tunnels));
+      if (refused) {
+        std::string tunnel = bind->tunnels.size() == 1 ? bind->tunnels.front().name : "";
+        protocol::ControlMessage reply =
+            protocol::ErrorMessage{refused->code, refused->message, tunnel};
+        co_return co_await send(reply);
+      }
+    }
     auto outcome =
         state_->registry.bind(id_, bind->tunnels, std::chrono::steady_clock::now(), state_->names);
     if (auto* refusal = std::get_if<Refusal>(&outcome)) {

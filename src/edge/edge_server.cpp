@@ -78,6 +78,7 @@ EdgeServer::EdgeServer(asio::io_context& io, EdgeOptions options)
     : state_(std::make_shared<EdgeState>(io.get_executor(), std::move(options))) {}
 
 EdgeServer::~EdgeServer() {
+  if (state_->cluster) state_->cluster->close();  // cluster: route keys expire on their own
   if (scheduler_) scheduler_->stop();
   if (state_->acme) state_->acme->stop();
   for (auto& l : public_) l->close();
@@ -135,6 +136,13 @@ void EdgeServer::start() {
   scheduler_ = std::make_shared<DeliveryScheduler>(state_, state_->store->deliveries());
   scheduler_->start();
   if (state_->acme) state_->acme->start();  // operations: acme (renewal check)
+  // cluster: redis. Connects in the background: the edge serves while Redis comes up.
+  if (state_->cluster) {
+    state_->cluster->start([weak = std::weak_ptr<EdgeState>(state_)] {
+      auto state = weak.lock();
+      return state ? state->registry.connected_names() : std::vector<std::string>();
+    });
+  }
   if (metrics_) {
     metrics_->start();
     core::log_event(*state_->log, spdlog::level::info, "listening",
@@ -197,6 +205,8 @@ asio::awaitable<void> EdgeServer::stop(std::chrono::milliseconds drain) {
   // Let the closed connections unwind (bounded: they only have cancelled I/O left).
   co_await wait_until(state->executor, std::chrono::steady_clock::now() + std::chrono::seconds(1),
                       all_closed);
+  // cluster: redis. This edge's route keys go now rather than when their TTL runs out.
+  if (state->cluster) co_await state->cluster->stop();
 }
 
 }  // namespace relay::edge

@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include <unordered_set>
+
+#include "relay/core/headers.hpp"
 #include "relay/core/log.hpp"
 
 namespace relay::edge {
@@ -14,6 +17,17 @@ std::unique_ptr<store::Store> open_store(const EdgeOptions& options) {
                                   options.store_max_bytes);  // durable delivery: store
 }
 
+// cluster: redis. edge.yml's reserved names stay out of Redis (the file is their record).
+std::shared_ptr<Cluster> open_cluster(const boost::asio::any_io_executor& ex,
+                                      const EdgeOptions& options) {
+  if (!options.cluster.enabled()) return nullptr;
+  std::unordered_set<std::string> reserved;
+  for (const auto& t : options.authtokens) {
+    for (const auto& n : t.reserved_names) reserved.insert(core::to_lower(n));
+  }
+  return std::make_shared<Cluster>(ex, options.cluster, std::move(reserved));
+}
+
 }  // namespace
 
 EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
@@ -24,8 +38,9 @@ EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
                      .block = options.limits.auth_failure_block}),
       router(options.domain),
       store(open_store(options)),
+      cluster(open_cluster(executor, options)),  // cluster: redis
       registry(options.authtokens, options.resume_grace, options.limits.max_tunnels_per_session,
-               options.limits.max_sessions, store->names()),
+               options.limits.max_sessions, cluster ? cluster->names() : store->names()),
       log(core::logger("relay.edge")),
       connections_per_ip(options.limits.max_connections_per_ip, 0),
       requests_per_ip(options.limits.max_requests_per_ip, 0),
@@ -45,6 +60,7 @@ EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
   registry.on_anonymous_name_released = [this](const std::string& name) {
     buffer_policies.erase(name);
   };
+  if (cluster) registry.on_sessions_changed = [this] { cluster->routes_changed(); };  // cluster
 }
 
 }  // namespace relay::edge

@@ -11,6 +11,7 @@
 #include "edge/auth_failure_limiter.hpp"
 #include "edge/auth_tokens.hpp"
 #include "edge/buffer_policies.hpp"
+#include "edge/cluster.hpp"
 #include "edge/edge_metrics.hpp"
 #include "edge/host_router.hpp"
 #include "edge/ip_rules.hpp"
@@ -44,6 +45,9 @@ struct EdgeState {
   AuthFailureLimiter auth_failures;  // failed authtokens per client address (agent port)
   HostRouter router;
   std::unique_ptr<store::Store> store;  // before registry, which keeps a reference into it
+  // cluster: redis. With --cluster, the registry's name owners (instead of the store's) and the
+  // route directory; null without it. Before registry, which keeps a reference into it.
+  std::shared_ptr<Cluster> cluster;
   SessionRegistry registry;
   NameGenerator names;
   net::H2Options h2_options;

@@ -24,8 +24,8 @@ Refusal owned_refusal(const std::string& name) {
 
 Refusal store_refusal() {
   return Refusal{503, "store_unavailable",
-                 "the edge cannot read or write its state database (its log says why); retry "
-                 "later"};
+                 "the edge cannot read or write its state (its database, or the cluster's Redis; "
+                 "its log says why); retry later"};
 }
 
 }  // namespace
@@ -199,12 +199,14 @@ std::optional<Refusal> SessionRegistry::check_name(const std::string& name,
 void SessionRegistry::attach(const std::string& session_id, std::shared_ptr<AgentSession> session) {
   if (auto it = sessions_.find(session_id); it != sessions_.end())
     it->second.live = std::move(session);
+  if (on_sessions_changed) on_sessions_changed();
 }
 
 void SessionRegistry::detach(const std::string& session_id, const AgentSession* session,
                              TimePoint now) {
   auto it = sessions_.find(session_id);
   if (it == sessions_.end() || !it->second.connected || it->second.live.get() != session) return;
+  if (on_sessions_changed) on_sessions_changed();
   if (grace_.count() <= 0) {
     erase_session(session_id);
     return;
@@ -233,6 +235,7 @@ std::variant<std::vector<std::string>, Refusal> SessionRegistry::bind(
       }
       claim_name(n, session_id);
     }
+    if (on_sessions_changed) on_sessions_changed();
   }
   return assigned;
 }
@@ -250,6 +253,22 @@ void SessionRegistry::unbind(const std::string& session_id, const std::vector<st
     }
     std::erase(it->second.names, n);
   }
+  if (on_sessions_changed) on_sessions_changed();
+}
+
+std::vector<std::string> SessionRegistry::connected_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, id] : names_) {
+    if (auto s = sessions_.find(id); s != sessions_.end() && s->second.connected) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+std::string SessionRegistry::token_hash_of(const std::string& session_id) const {
+  auto it = sessions_.find(session_id);
+  return it == sessions_.end() ? std::string() : it->second.token_hash;
 }
 
 bool SessionRegistry::is_anonymous(const std::string& session_id) const {

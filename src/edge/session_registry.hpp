@@ -92,6 +92,14 @@ class SessionRegistry {
   std::function<void(const std::string& name)> on_anonymous_name_released;
   [[nodiscard]] bool is_anonymous(const std::string& session_id) const;
 
+  // cluster: redis. Called after the set of names held by connected sessions may have changed
+  // (attach, detach, bind, unbind, a session dropped); the cluster republishes its routes.
+  std::function<void()> on_sessions_changed;
+  // The names held by connected sessions (not those reserved for a lost one), unsorted.
+  [[nodiscard]] std::vector<std::string> connected_names() const;
+  // The token hash a session was opened with ("" anonymous or unknown).
+  [[nodiscard]] std::string token_hash_of(const std::string& session_id) const;
+
  private:
   struct Session {
     std::string token_hash;

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from app_server import App
-from relay_harness import Agent, Edge, Pki, RelayProcess, has_flag, new_authtoken, relay_bin
+from relay_harness import Agent, Edge, Pki, RedisServer, RelayProcess, has_flag, new_authtoken, relay_bin
 
 
 def pytest_configure(config):
@@ -109,6 +109,16 @@ def make_app():
 def app(make_app) -> App:
     """The app on 127.0.0.1 (see app_server.py for its routes)."""
     return make_app()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """cluster: a redis-server of the test's own (docs/cluster.md), killed afterwards."""
+    if not shutil.which("redis-server") or not shutil.which("redis-cli"):
+        pytest.skip("redis-server is not installed (scripts/install-deps.sh installs it)")
+    server = RedisServer(tmp_path / "redis")
+    yield server
+    server.kill()
 
 
 @pytest.fixture

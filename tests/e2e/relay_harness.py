@@ -287,6 +287,50 @@ class RelayProcess:
         return proc_memory_kib(self.pid)
 
 
+class RedisServer:
+    """cluster: a real redis-server (Debian's) on a free loopback port, as docs/cluster.md
+    deploys it (AOF, fsync always), in its own directory; stopped by its PID. start() again on
+    the same port and directory brings the same data back (the AOF)."""
+
+    def __init__(self, directory: Path, port: int = 0):
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.proc: Optional[subprocess.Popen] = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOCALHOST}:{self.port}/0"
+
+    def start(self, timeout: float = 10) -> None:
+        log = open(self.dir / "redis.log", "ab")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", LOCALHOST, "--save", "", "--appendonly", "yes",
+             "--appendfsync", "always", "--dir", str(self.dir)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        wait_until(lambda: self.cli("PING").strip() == "PONG", timeout, f"redis-server on port {self.port}")
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, by PID: Redis dies as a crashed host would."""
+        if self.running():
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def cli(self, *args: str) -> str:
+        """`redis-cli -p PORT ARGS...`'s output ("" when Redis does not answer)."""
+        r = subprocess.run(["redis-cli", "-h", LOCALHOST, "-p", str(self.port), *args], capture_output=True,
+                           text=True, timeout=10)
+        return r.stdout if r.returncode == 0 else ""
+
+    def keys(self, pattern: str) -> list[str]:
+        return sorted(line for line in self.cli("--scan", "--pattern", pattern).splitlines() if line)
+
+
 class Edge(RelayProcess):
     """`relay edge` on loopback: public HTTP on `port`, agents (TLS) on `agent_port`."""
 

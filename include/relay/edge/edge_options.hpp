@@ -58,6 +58,18 @@ struct AcmeOptions {
   std::string challenge;
 };
 
+// cluster: redis (issue 12, docs/cluster.md). Several edges share name ownership and the
+// session directory in one Redis. Empty redis_url: a single edge, nothing changes.
+struct ClusterOptions {
+  std::string redis_url;       // redis://[:PASSWORD@]HOST:PORT/DB, validated by the CLI
+  std::string redis_password;  // resolved (the URL's env:NAME / file:PATH read already)
+  std::string edge_id;         // this edge's name in Redis keys (default: the hostname)
+  std::string secret;          // resolved; authenticates edges to each other (peer link, later)
+  std::chrono::milliseconds route_ttl{15'000};  // a dead edge's route keys expire after this
+  std::chrono::milliseconds heartbeat{5'000};   // how often a live edge renews them
+  [[nodiscard]] bool enabled() const { return !redis_url.empty(); }
+};
+
 struct EdgeOptions {
   std::vector<std::string> listen;      // public HTTP listeners, "host:port"
   std::vector<std::string> listen_tls;  // public HTTPS listeners (same certificate)
@@ -89,6 +101,8 @@ struct EdgeOptions {
   AcmeOptions acme;
   // operations: "host:port" serving GET /metrics (Prometheus); empty: none.
   std::string metrics_listen;
+  // cluster: redis
+  ClusterOptions cluster;
 };
 
 }  // namespace relay::edge

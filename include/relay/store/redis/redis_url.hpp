@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace relay::store::redis {
+
+// Where the cluster's Redis is: redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS).
+struct RedisEndpoint {
+  std::string host;
+  unsigned short port = 6379;
+  int db = 0;
+  // As written in the URL: a value, or env:NAME / file:PATH that the caller resolves (the
+  // store knows nothing of secret sources). Empty: no AUTH.
+  std::string password;
+  bool tls = false;
+
+  // host:port/db, never the password (for logs and errors).
+  [[nodiscard]] std::string display() const;
+};
+
+// Parses the URL; on failure, nullopt and `error` says what is wrong and what a valid URL is.
+std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& error);
+
+}  // namespace relay::store::redis

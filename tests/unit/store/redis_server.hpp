@@ -1,0 +1,84 @@
+#pragma once
+
+// A real redis-server (Debian's) for one test: a free loopback port, a temporary directory,
+// stopped by its PID. Tests skip when redis-server is not installed (CI installs it).
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace relay::store::test {
+
+inline bool redis_server_installed() {
+  return std::filesystem::exists("/usr/bin/redis-server") ||
+         std::filesystem::exists("/usr/local/bin/redis-server");
+}
+
+inline unsigned short free_loopback_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+class RedisServer {
+ public:
+  RedisServer()
+      : port_(free_loopback_port()),
+        dir_(std::filesystem::temp_directory_path() /
+             ("relay-redis-test-" + std::to_string(::getpid()) + "-" + std::to_string(port_))) {
+    std::filesystem::create_directories(dir_);
+    start();
+  }
+  ~RedisServer() {
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  void start() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string port = std::to_string(port_);
+      const std::string dir = dir_.string();
+      const std::string log = (dir_ / "redis.log").string();
+      ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+               "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.c_str(),
+               "--loglevel", "warning", "--logfile", log.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Ready when the port accepts (bounded: 5 s).
+    for (int i = 0; i < 200; ++i) {
+      boost::asio::io_context io;
+      boost::asio::ip::tcp::socket s(io);
+      boost::system::error_code ec;
+      s.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
+      if (!ec) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  [[nodiscard]] unsigned short port() const { return port_; }
+
+ private:
+  unsigned short port_;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace relay::store::test
