@@ -18,8 +18,9 @@ if [[ "${RELAY_DEPS:-all}" != build ]]; then
   # operations: acme. Debian's ACME test CA (pebble, pebble-challtestsrv) for
   # tests/e2e/test_edge_acme.py; the package has no maintainer scripts and starts no daemon.
   packages+=(pebble)
-  # cluster: the Redis the cluster tests start on a free loopback port (no daemon is started:
-  # the package's service is left to the operator).
+  # cluster: the Redis the cluster tests start on a free loopback port. The package's own
+  # service (port 6379), which apt starts, is stopped and disabled below when this script
+  # installed it: the tests never use it.
   packages+=(redis-server)
   # Node.js may come from elsewhere than Debian (with npm bundled); Debian's npm package then
   # conflicts with it, so only ask apt for what is not on PATH already.
@@ -80,5 +81,8 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 tools_updated=1
+if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null; then
+  $sudo systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+fi
 install_browser_test_deps
 install_tool_from_package prometheus promtool

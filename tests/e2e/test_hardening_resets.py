@@ -22,7 +22,9 @@ ABORTED = 2_000 if SANITIZED else 5_000
 CONCURRENT = 50
 NORMAL = 100
 # Every normal request after the burst, all of them together.
-NORMAL_WITHIN_S = 6.0 if SANITIZED else 2.0
+# A broken tunnel hangs these until their timeout; a working one answers in well under a second
+# alone. Generous, because the suite runs tests in parallel on two cores (2.04 s once in CI).
+NORMAL_WITHIN_S = 15.0 if SANITIZED else 8.0
 
 
 def aborted_requests(port: int, host: str, total: int, concurrent: int) -> None:
