@@ -13,6 +13,7 @@
 #include "edge/body_rate_guard.hpp"
 #include "edge/buffered_exchange.hpp"
 #include "edge/buffered_request.hpp"
+#include "edge/caller_stream.hpp"
 #include "edge/delivery_scheduler.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
@@ -341,17 +342,13 @@ asio::awaitable<void> BufferedAccept<Stream>::answer_error(int status, std::stri
   if (!co_await write(bytes)) outcome_.keep_alive = false;
   if (!outcome_.keep_alive && !parser_.is_done()) {
     // Let the caller read the answer before its unread upload meets the close.
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send,
-                                                       ignored);
+    stop_sending(stream_);
   }
 }
 
 template <class Stream>
 asio::awaitable<bool> BufferedAccept<Stream>::write(std::string_view bytes) {
-  beast::get_lowest_layer(stream_).expires_after(state_.options.limits.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
-  co_return !ec;
+  return write_to_caller(stream_, bytes, state_.options.limits.idle_timeout);
 }
 
 // What a provider called, as handshakes and signatures see it: scheme://authority/path?query.

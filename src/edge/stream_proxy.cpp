@@ -13,6 +13,7 @@
 
 #include "edge/agent_session.hpp"
 #include "edge/body_rate_guard.hpp"
+#include "edge/caller_stream.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
@@ -323,9 +324,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
   if (expected && sent != *expected) outcome_.keep_alive = false;
   if (!outcome_.keep_alive && !upload_done_) {
     // Let the caller see the end of the response; its unread upload ends with the connection.
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send,
-                                                       ignored);
+    stop_sending(stream_);
   }
 }
 
@@ -348,17 +347,13 @@ asio::awaitable<void> StreamProxy<Stream>::respond_error(int status, std::string
   responded_ = true;
   if (!co_await write(bytes)) outcome_.keep_alive = false;
   if (!outcome_.keep_alive && !upload_done_) {
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send,
-                                                       ignored);
+    stop_sending(stream_);
   }
 }
 
 template <class Stream>
 asio::awaitable<bool> StreamProxy<Stream>::write(std::string_view bytes) {
-  beast::get_lowest_layer(stream_).expires_after(state_.options.limits.idle_timeout);
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
-  co_return !ec;
+  return write_to_caller(stream_, bytes, state_.options.limits.idle_timeout);
 }
 
 template class StreamProxy<PlainStream>;
