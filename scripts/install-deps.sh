@@ -22,6 +22,9 @@ if [[ "${RELAY_DEPS:-all}" != build ]]; then
   # service (port 6379), which apt starts, is stopped and disabled below when this script
   # installed it: the tests never use it.
   packages+=(redis-server)
+  # cluster: the load balancer in front of three edges in tests/e2e/test_cluster_haproxy.py
+  # (TCP mode, started by the test on free loopback ports); its service is disabled like Redis's.
+  packages+=(haproxy)
   # Node.js may come from elsewhere than Debian (with npm bundled); Debian's npm package then
   # conflicts with it, so only ask apt for what is not on PATH already.
   command -v node >/dev/null || packages+=(nodejs)
@@ -81,8 +84,10 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 tools_updated=1
-if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null; then
-  $sudo systemctl disable --now redis-server.service >/dev/null 2>&1 || true
-fi
+for service in redis-server haproxy; do
+  if [[ " ${missing[*]} " == *" $service "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now "$service.service" >/dev/null 2>&1 || true
+  fi
+done
 install_browser_test_deps
 install_tool_from_package prometheus promtool
