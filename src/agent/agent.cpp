@@ -16,6 +16,7 @@
 #include "agent/forward_step.hpp"
 #include "agent/verifier_factory.hpp"
 #include "agent/verify_step.hpp"
+#include "relay/agent/tunnel_name.hpp"
 #include "relay/core/log.hpp"
 #include "relay/inspect/error.hpp"
 

@@ -9,6 +9,7 @@
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "agent/verifier_factory.hpp"
+#include "relay/agent/tunnel_name.hpp"
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/clock.hpp"
 #include "relay/core/log.hpp"

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,8 +18,10 @@
 #include "relay/config/byte_size.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/private_files.hpp"
+#include "relay/edge/auth_token.hpp"
 #include "relay/edge/edge_server.hpp"
 #include "relay/store/state_dir.hpp"
+#include "relay/verify/crypto.hpp"
 #include "relay/verify/secret.hpp"
 
 namespace relay::cli {
@@ -29,31 +30,17 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
-}
-
 edge::AuthToken token_from_text(std::string_view token, std::string_view where) {
-  edge::AuthToken t;
   constexpr std::string_view kHashPrefix = "sha256:";
-  if (token.substr(0, kHashPrefix.size()) == kHashPrefix) {
-    std::string hash = core::to_lower(token.substr(kHashPrefix.size()));
-    bool hex = hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
-    if (!hex) {
-      throw CLI::ValidationError(
-          std::string(where),
-          "'sha256:' must be followed by 64 hex digits (the SHA-256 of the token)");
-    }
-    t.sha256_hex = std::move(hash);
-  } else {
-    t.sha256_hex = sha256_hex(token);
+  if (token.substr(0, kHashPrefix.size()) != kHashPrefix) return edge::make_auth_token(token);
+  edge::AuthToken t;
+  t.sha256_hex = core::to_lower(token.substr(kHashPrefix.size()));
+  if (!verify::is_sha256_hex(t.sha256_hex)) {
+    throw CLI::ValidationError(
+        std::string(where),
+        "'sha256:' must be followed by 64 hex digits (the SHA-256 of the token)");
   }
-  t.label = "tok-" + t.sha256_hex.substr(0, 8);  // never the token itself
+  t.label = edge::token_label(t.sha256_hex);  // never the token itself
   return t;
 }
 

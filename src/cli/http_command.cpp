@@ -8,7 +8,6 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "agent/tunnel_runtime.hpp"
 #include "cli/agent_lifetime.hpp"
 #include "cli/buffer_flags.hpp"
 #include "cli/commands.hpp"
@@ -18,6 +17,7 @@
 #include "cli/event_loop.hpp"
 #include "cli/ip_rule_flags.hpp"
 #include "relay/agent/agent.hpp"
+#include "relay/agent/tunnel_name.hpp"
 #include "relay/agent/upstream_address.hpp"
 #include "relay/config/buffer_settings.hpp"
 #include "relay/core/log.hpp"

@@ -128,6 +128,14 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string sha256_hex(std::string_view text) {
+  return hex_encode(digest(HashAlgorithm::sha256, text));
+}
+
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 std::string hex_encode(std::string_view in) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -11,9 +11,6 @@ namespace relay::config {
 // `relay edge token add|list|revoke`: the authtokens list of the edge config, edited as text so
 // comments and the rest of the file stay as written. Only hashes are stored.
 
-// SHA-256 of `text`, lower-case hex (what the edge compares presented tokens against).
-std::string sha256_hex(std::string_view text);
-
 // A new random token ("relay_" + 43 base64url characters, 256 bits).
 std::string generate_token();
 

@@ -16,6 +16,10 @@ std::string digest(HashAlgorithm algorithm, std::string_view message);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 std::string hex_encode(std::string_view bytes);  // lowercase
+// SHA-256 of `text` as 64 lower-case hex digits: how authtokens are stored and compared.
+std::string sha256_hex(std::string_view text);
+// True when `text` is 64 lower-case hex digits (a stored SHA-256).
+bool is_sha256_hex(std::string_view text);
 std::optional<std::string> hex_decode(std::string_view text);
 std::string base64_encode(std::string_view bytes);
 // Standard alphabet; padding optional. nullopt on any character outside the alphabet.

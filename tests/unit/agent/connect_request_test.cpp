@@ -5,6 +5,7 @@
 #include "agent/edge_dialer.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/agent/agent_error.hpp"
+#include "relay/agent/tunnel_name.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::agent {

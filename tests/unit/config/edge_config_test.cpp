@@ -4,6 +4,7 @@
 
 #include "relay/config/byte_size.hpp"
 #include "relay/config/edge_token_store.hpp"
+#include "relay/verify/crypto.hpp"
 
 namespace relay::config {
 namespace {
@@ -162,10 +163,6 @@ TEST(EdgeConfig, TheExampleConfigIsValid) {
   EXPECT_EQ(load.options.domain, "relay.example.com");
 }
 
-TEST(EdgeTokenStore, HashIsSha256Hex) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
 TEST(EdgeTokenStore, GeneratedTokensAreLongAndDistinct) {
   const auto a = generate_token();
   const auto b = generate_token();
@@ -178,20 +175,20 @@ TEST(EdgeTokenStore, AddKeepsCommentsAndParsesBack) {
   const std::string text =
       "# my edge\ndomain: relay.example.com  # public\nauthtokens: []  # none yet\n\n# limits "
       "below\nlimits:\n  max_sessions: 5\n";
-  edge::AuthToken token{sha256_hex("t1"), "laptop", {"myapp"}};
+  edge::AuthToken token{verify::sha256_hex("t1"), "laptop", {"myapp"}};
   const auto added = add_token_entry(text, token);
   EXPECT_EQ(added,
             "# my edge\ndomain: relay.example.com  # public\nauthtokens:  # none yet\n  - label: "
             "\"laptop\"\n    sha256: \"" +
                 token.sha256_hex +
                 "\"\n    reserved: [\"myapp\"]\n\n# limits below\nlimits:\n  max_sessions: 5\n");
-  const auto twice = add_token_entry(added, {sha256_hex("t2"), "ci", {}});
+  const auto twice = add_token_entry(added, {verify::sha256_hex("t2"), "ci", {}});
   auto load = parse(twice);
   ASSERT_TRUE(load.ok()) << load.diagnostics.to_string() << twice;
   ASSERT_EQ(load.options.authtokens.size(), 2U);
   EXPECT_EQ(load.options.authtokens[1].label, "ci");
   EXPECT_EQ(load.options.limits.max_sessions, 5U);
-  EXPECT_THROW(add_token_entry(twice, {sha256_hex("t3"), "ci", {}}), std::invalid_argument);
+  EXPECT_THROW(add_token_entry(twice, {verify::sha256_hex("t3"), "ci", {}}), std::invalid_argument);
 }
 
 TEST(EdgeTokenStore, AddCreatesTheListWhenMissing) {

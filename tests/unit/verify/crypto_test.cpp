@@ -10,6 +10,16 @@ TEST(Crypto, HmacMatchesRfc4231Case2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// How authtokens are stored: the hash, as lower-case hex, and nothing else passes as one.
+TEST(Crypto, Sha256HexKnownVectorsAndShape) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_TRUE(is_sha256_hex(sha256_hex("token")));
+  EXPECT_FALSE(is_sha256_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
+  EXPECT_FALSE(is_sha256_hex(sha256_hex("token").substr(1)));
+  EXPECT_FALSE(is_sha256_hex(""));
+}
+
 TEST(Crypto, Base64RoundTripAndRejectsGarbage) {
   EXPECT_EQ(base64_encode("hello"), "aGVsbG8=");
   EXPECT_EQ(base64_decode("aGVsbG8=").value(), "hello");
