@@ -2,6 +2,7 @@
 
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/clock.hpp"
+#include "relay/core/host_port.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::agent {
@@ -12,17 +13,6 @@ namespace {
 
 // No response and no answer from relay: the caller (or the edge) went away mid-request.
 constexpr std::string_view kCallerGone = "RELAY_CALLER_GONE";
-
-std::string strip_port(std::string_view addr) {
-  if (!addr.empty() && addr.front() == '[') {
-    auto end = addr.find(']');
-    return std::string(
-        addr.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
-  }
-  auto colon = addr.rfind(':');
-  if (colon != std::string_view::npos && addr.find(':') == colon) addr = addr.substr(0, colon);
-  return std::string(addr);
-}
 
 bool starts_with_relay(std::string_view name) {
   return name.size() > 6 && (name[0] == 'r' || name[0] == 'R') &&
@@ -52,7 +42,7 @@ asio::awaitable<Step::Outcome> CaptureStep::run(Exchange& x) {
     if (f.name.empty() || f.name.front() == ':') continue;
     if (starts_with_relay(f.name)) {
       if (core::iequals(f.name, net::protocol::kRemoteAddrHeader))
-        c.remote_addr = strip_port(f.value);
+        c.remote_addr = core::address_without_port(f.value);
       continue;  // the tunnel's own headers, not the provider's
     }
     c.request_headers.add(f.name, f.value);

@@ -5,6 +5,7 @@
 
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
+#include "relay/core/host_port.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::agent {
@@ -63,20 +64,6 @@ bool starts_with_relay(std::string_view lower) { return lower.starts_with("relay
 bool passed_to_app(std::string_view lower) {
   return lower == protocol::kRequestIdHeader || lower == protocol::kDeliveryIdHeader ||
          lower == protocol::kReceivedAtHeader || lower == protocol::kDeliveryAttemptHeader;
-}
-
-// X-Forwarded-For carries addresses, not ports: "203.0.113.9:5123" → "203.0.113.9",
-// "[2001:db8::1]:5123" → "2001:db8::1".
-std::string_view strip_port(std::string_view addr) {
-  if (!addr.empty() && addr.front() == '[') {
-    auto close = addr.find(']');
-    return close == std::string_view::npos ? addr : addr.substr(1, close - 1);
-  }
-  auto colon = addr.find(':');
-  if (colon != std::string_view::npos && addr.find(':', colon + 1) == std::string_view::npos) {
-    return addr.substr(0, colon);
-  }
-  return addr;
 }
 
 // A Forwarded parameter value (RFC 7239 §4): a token as is, anything else quoted.
@@ -178,7 +165,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   if (!cookies.empty()) append_field(out, "Cookie", cookies);
   std::string_view client;
   if (auto remote = in.get(protocol::kRemoteAddrHeader); remote && safe_value(*remote)) {
-    client = strip_port(*remote);
+    client = core::address_without_port(*remote);
   }
   if (!client.empty()) {
     append_field(out, "X-Forwarded-For", client);

@@ -1,27 +1,17 @@
 #include "edge/host_router.hpp"
 
 #include "relay/core/headers.hpp"
+#include "relay/core/host_port.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::edge {
-
-std::string_view strip_port(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    auto close = host.find(']');
-    return close == std::string_view::npos ? host : host.substr(0, close + 1);
-  }
-  auto colon = host.rfind(':');
-  if (colon == std::string_view::npos) return host;
-  if (host.find(':') != colon) return host;  // a bare IPv6 literal, not host:port
-  return host.substr(0, colon);
-}
 
 HostRouter::HostRouter(std::string_view domain) : domain_(core::to_lower(domain)) {
   while (!domain_.empty() && domain_.back() == '.') domain_.pop_back();
 }
 
 std::optional<std::string> HostRouter::route(std::string_view host) const {
-  host = strip_port(host);
+  host = core::host_without_port(host);
   if (!host.empty() && host.back() == '.') host.remove_suffix(1);
   // <name> '.' <domain>: exactly one label in front of the domain.
   if (host.size() < domain_.size() + 2) return std::nullopt;

@@ -20,9 +20,6 @@ class HostRouter {
   std::string domain_;  // lower case, no trailing dot
 };
 
-// "host[:port]" without the port; IPv6 literals "[::1]:80" keep their brackets.
-std::string_view strip_port(std::string_view host);
-
 }  // namespace relay::edge
 
 namespace relay::edge {

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "relay/verify/crypto.hpp"
+
 namespace relay::edge {
 namespace {
 
 TEST(AuthTokens, FindsTokenByHashAndNeverStoresItInClear) {
   auto token = make_auth_token("s3cret-token");
-  EXPECT_EQ(token.sha256_hex, sha256_hex("s3cret-token"));
+  EXPECT_EQ(token.sha256_hex, verify::sha256_hex("s3cret-token"));
   EXPECT_EQ(token.label.rfind("tok-", 0), 0u);
   EXPECT_EQ(token.label.find("s3cret"), std::string::npos);
 

@@ -36,13 +36,6 @@ TEST(HostRouter, LocalhostDomain) {
   EXPECT_EQ(router.route("localhost:8080"), std::nullopt);
 }
 
-TEST(HostRouter, StripPort) {
-  EXPECT_EQ(strip_port("a.b:80"), "a.b");
-  EXPECT_EQ(strip_port("a.b"), "a.b");
-  EXPECT_EQ(strip_port("[::1]:80"), "[::1]");
-  EXPECT_EQ(strip_port("::1"), "::1");
-}
-
 TEST(PublicUrl, OmitsDefaultPorts) {
   EXPECT_EQ(make_public_url("http", "localhost", 8080, "abc"), "http://abc.localhost:8080");
   EXPECT_EQ(make_public_url("http", "relay.example.com", 80, "abc"),
