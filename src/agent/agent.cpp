@@ -28,7 +28,8 @@ namespace protocol = net::protocol;
 namespace {
 
 constexpr auto kBindTimeout = std::chrono::seconds{10};
-constexpr std::string_view kAgentVersion = "0.1.0";
+// The build's version (CMakeLists.txt sets it on this file only, from project(VERSION)).
+constexpr std::string_view kAgentVersion = RELAY_VERSION;
 constexpr std::size_t kMaxLinks = 8;
 
 const std::shared_ptr<spdlog::logger>& log() {

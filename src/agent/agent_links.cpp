@@ -23,7 +23,6 @@ constexpr auto kDrain = std::chrono::seconds{10};
 // How long a link waits for another to learn the random names before asking on its own.
 constexpr auto kNameWait = std::chrono::seconds{10};
 constexpr auto kNamePoll = std::chrono::milliseconds{50};
-constexpr std::string_view kAgentVersion = "0.1.0";
 
 const std::shared_ptr<spdlog::logger>& log() {
   static const auto logger = core::logger("relay.agent");
@@ -94,7 +93,7 @@ asio::awaitable<void> Agent::Impl::wait_for_names(EdgeLink& link) {
 
 protocol::ConnectRequest Agent::Impl::connect_request(const EdgeLink& link) const {
   protocol::ConnectRequest r;
-  r.agent_version = std::string(kAgentVersion);
+  r.agent_version = options_.version;
   for (const auto& t : tunnels_) r.tunnels.push_back(tunnel_request(*t));
   r.resume = link.session_id();
   return r;
