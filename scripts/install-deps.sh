@@ -15,6 +15,8 @@ packages=(
 # Extras for the end-to-end browser tests and the benchmark; skipped with RELAY_DEPS=build.
 if [[ "${RELAY_DEPS:-all}" != build ]]; then
   packages+=(wrk nginx-light chromium)
+  # data path: callgrind, for bench/instructions.sh (CI's guard on instructions per request).
+  packages+=(valgrind)
   # operations: acme. Debian's ACME test CA (pebble, pebble-challtestsrv) for
   # tests/e2e/test_edge_acme.py; the package has no maintainer scripts and starts no daemon.
   packages+=(pebble)
