@@ -7,6 +7,7 @@
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/log.hpp"
+#include "relay/net/control_lines.hpp"
 
 namespace relay::agent {
 
@@ -15,6 +16,8 @@ namespace protocol = net::protocol;
 
 namespace {
 
+// The edge's lines can be long (a session message lists every tunnel, a queue answer up to a
+// page of deliveries); the edge bounds what it takes from agents far lower (64 KiB).
 constexpr std::size_t kMaxControlLine = 1024 * 1024;
 
 // Logs what escaped a request or control coroutine; such an escape is a bug, not a condition.
@@ -123,7 +126,7 @@ asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> 
   if (!outbox_.empty() && !writing_) {
     asio::co_spawn(h2_->get_executor(), write_loop(), log_escape("control stream"));
   }
-  std::string pending;
+  protocol::ControlLines lines(kMaxControlLine);
   std::string chunk;
   for (;;) {
     auto ec = co_await stream->read(chunk);
@@ -135,20 +138,17 @@ asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> 
       }
       break;
     }
-    pending += chunk;
-    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-      std::string line = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      if (line.empty() || line == "\r") continue;
+    lines.feed(chunk);
+    while (auto line = lines.next()) {
       std::string error;
-      auto message = protocol::parse_control_message(line, error);
+      auto message = protocol::parse_control_message(*line, error);
       if (!message) {
         log->warn("ignoring a control message from the edge: {}", error);
         continue;
       }
       host_.on_control(*message);
     }
-    if (pending.size() > kMaxControlLine) {
+    if (lines.overflowed()) {
       log->error("the edge sent a control line over {} bytes; closing the session",
                  kMaxControlLine);
       h2_->close();

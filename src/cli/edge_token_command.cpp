@@ -7,6 +7,7 @@
 #include "relay/config/edge_config.hpp"
 #include "relay/config/edge_token_store.hpp"
 #include "relay/config/text_edit.hpp"
+#include "relay/edge/auth_token.hpp"
 
 namespace relay::cli {
 
@@ -22,10 +23,8 @@ int add_token(const TokenFlags& flags) {
   const std::string path = config::edge_config_path(flags.config);
   try {
     const std::string text = config::read_file_or_empty(path);
-    edge::AuthToken entry;
     const std::string token = config::generate_token();
-    entry.sha256_hex = config::sha256_hex(token);
-    entry.label = flags.label.empty() ? "tok-" + entry.sha256_hex.substr(0, 8) : flags.label;
+    edge::AuthToken entry = edge::make_auth_token(token, flags.label);
     entry.reserved_names = flags.reserve;
     const std::string updated = config::add_token_entry(text, entry);
     // Check the result as the edge will read it: a bad --reserve name or a clash is caught now.

@@ -12,6 +12,7 @@
 #include "edge/ip_rules.hpp"
 #include "edge/retry_policy.hpp"
 #include "relay/core/log.hpp"
+#include "relay/net/control_lines.hpp"
 
 namespace relay::edge {
 
@@ -19,7 +20,8 @@ namespace asio = boost::asio;
 namespace protocol = net::protocol;
 
 namespace {
-// A control line longer than this is not something the protocol produces: the agent is broken.
+// A control line longer than this is not something the protocol produces: the agent is broken
+// (or hostile; the agent's own bound on the edge's lines is 1 MiB, for long queue answers).
 constexpr std::size_t kMaxControlLine = 64 * 1024;
 }  // namespace
 
@@ -88,24 +90,19 @@ asio::awaitable<void> AgentSession::control_loop(std::vector<std::string> names)
   protocol::ControlMessage hello = protocol::SessionMessage{id_, infos(names)};
   if (!co_await send(hello)) co_return;
 
-  std::string pending;
+  protocol::ControlLines lines(kMaxControlLine);
   std::string chunk;
   for (;;) {
     auto ec = co_await control_->read(chunk);
     if (ec || chunk.empty()) break;  // the agent ended the control stream, or the session died
-    pending += chunk;
-    std::size_t start = 0;
-    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
-      std::string_view line(pending.data() + start, nl - start);
-      start = nl + 1;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty() && !co_await handle_line(line)) {
+    lines.feed(chunk);
+    while (auto line = lines.next()) {
+      if (!co_await handle_line(*line)) {
         h2_->close();
         co_return;
       }
     }
-    pending.erase(0, start);
-    if (pending.size() > kMaxControlLine) {
+    if (lines.overflowed()) {
       core::log_event(*state_->log, spdlog::level::warn, "control line too long; closing session",
                       {{"session", id_}, {"agent", remote_}});
       break;

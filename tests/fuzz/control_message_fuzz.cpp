@@ -1,9 +1,11 @@
-// libFuzzer: relay/1 control messages (one JSON line each), parsed and re-serialised.
+// libFuzzer: relay/1 control messages (one JSON line each), parsed and re-serialised; and the
+// same bytes as a control stream, split into lines in two chunks.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "relay/net/control_lines.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -17,5 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)protocol::parse_connect_request(line, error);
   (void)protocol::parse_error_body(line);
+
+  protocol::ControlLines lines(64);
+  lines.feed(line.substr(0, size / 2));
+  std::size_t taken = 0;
+  while (auto l = lines.next()) taken += l->size() + 1;
+  lines.feed(line.substr(size / 2));
+  while (auto l = lines.next()) {
+    if (l->empty() || l->find('\n') != std::string_view::npos) __builtin_trap();
+    taken += l->size() + 1;
+  }
+  if (taken > size + 1) __builtin_trap();
   return 0;
 }
