@@ -6,6 +6,7 @@
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/host_port.hpp"
+#include "relay/core/token_list.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::agent {
@@ -13,25 +14,6 @@ namespace relay::agent {
 namespace {
 
 namespace protocol = net::protocol;
-
-// Field names listed in Connection: also connection-specific (RFC 9110 §7.6.1).
-std::vector<std::string> connection_tokens(const core::Headers& headers) {
-  std::vector<std::string> out;
-  for (auto value : headers.get_all("connection")) {
-    while (!value.empty()) {
-      auto comma = value.find(',');
-      auto token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-        token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-        token.remove_suffix(1);
-      if (!token.empty()) out.push_back(core::to_lower(token));
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
-  }
-  return out;
-}
 
 bool listed(const std::vector<std::string>& names, std::string_view lower) {
   return std::find(names.begin(), names.end(), lower) != names.end();
@@ -122,7 +104,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   }
   if (host.empty() && options.upstream) host = options.upstream->host_port();
 
-  const auto hop = connection_tokens(in);
+  const auto connection = in.get_all("connection");  // its items are hop-by-hop too
   std::vector<std::string> removed;
   if (options.remove) {
     for (const auto& r : *options.remove) removed.push_back(core::to_lower(r));
@@ -140,8 +122,9 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
     if (f.name.empty() || f.name.front() == ':') continue;
     const auto lower = lower_name(f.name, scratch);
     if (!safe_value(f.value) || !safe_value(f.name)) continue;  // never inject a line
-    if (protocol::is_hop_by_hop(lower) || listed(hop, lower) || lower == "host" ||
-        lower == "expect" || lower == "http2-settings" || listed(removed, lower)) {
+    if (protocol::is_hop_by_hop(lower) || core::lists_have_token(connection, lower) ||
+        lower == "host" || lower == "expect" || lower == "http2-settings" ||
+        listed(removed, lower)) {
       continue;
     }
     if (starts_with_relay(lower) && !passed_to_app(lower)) continue;
@@ -199,14 +182,14 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
 }
 
 core::Headers map_response_headers(const core::Headers& in) {
-  const auto hop = connection_tokens(in);
+  const auto connection = in.get_all("connection");  // its items are hop-by-hop too
   core::Headers out;
   out.reserve(in.size());
   std::string scratch;
   bool has_length = false;
   for (const auto& f : in) {
     auto lower = lower_name(f.name, scratch);
-    if (protocol::is_hop_by_hop(lower) || listed(hop, lower) ||
+    if (protocol::is_hop_by_hop(lower) || core::lists_have_token(connection, lower) ||
         lower == core::kRelayErrorCodeHeader || lower.empty() || lower.front() == ':') {
       continue;
     }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <boost/beast/http/error.hpp>
 
+#include "relay/core/token_list.hpp"
 #include "relay/net/http1_framing.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
@@ -16,23 +17,6 @@ namespace http = boost::beast::http;
 namespace protocol = net::protocol;
 
 namespace {
-
-bool listed_in_connection(std::string_view connection, std::string_view lower_name) {
-  // Connection: a comma-separated list of field names that are hop-by-hop for this message.
-  std::size_t pos = 0;
-  while (pos <= connection.size()) {
-    auto comma = connection.find(',', pos);
-    auto token = connection.substr(
-        pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-      token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty() && core::iequals(token, lower_name)) return true;
-    if (comma == std::string_view::npos) break;
-    pos = comma + 1;
-  }
-  return false;
-}
 
 // The edge decides who the caller is (relay-remote-addr; the agent builds X-Forwarded-For,
 // X-Real-IP and Forwarded from it): a caller's own values would let it claim any address.
@@ -168,7 +152,7 @@ core::Headers make_stream_headers(const http::request_header<>& request,
       out.add(std::move(name), std::string(value));
       continue;
     }
-    if (!connection.empty() && listed_in_connection(connection, name)) continue;
+    if (!connection.empty() && core::list_has_token(connection, name)) continue;
     out.add(std::move(name), std::string(field.value()));
   }
   out.add(std::string(protocol::kTunnelHeader), std::string(context.tunnel));
