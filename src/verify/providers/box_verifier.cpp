@@ -1,9 +1,9 @@
 // Box: base64 HMAC-SHA256 over body bytes + BOX-DELIVERY-TIMESTAMP, in BOX-SIGNATURE-PRIMARY
 // and -SECONDARY (one per key, so either key may be configured); Box's SDK refuses any
 // BOX-SIGNATURE-ALGORITHM but HmacSHA256 and any version but 1, and deliveries older than 10 min.
-#include "../hmac_verifier.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/hmac_verifier.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -1,10 +1,10 @@
 // Discord interactions: `X-Signature-Ed25519` = hex Ed25519 signature of X-Signature-Timestamp +
 // raw body, checked with the application's public key (hex, from the Developer Portal). The
 // secret is a public key, so relay cannot sign for Discord. PING interactions are answered.
-#include "../handshakes.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
 #include "relay/verify/error.hpp"
+#include "verify/handshakes.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -3,8 +3,8 @@
 // body Twilio adds `bodySHA256=<hex SHA-256 of the body>` to the URL and signs the URL alone.
 #include <algorithm>
 
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -6,9 +6,9 @@
 //   list single|comma|svix, secret_encoding raw|base64|whsec.
 #include <set>
 
-#include "../hmac_verifier.hpp"
-#include "provider_entry.hpp"
 #include "relay/verify/error.hpp"
+#include "verify/hmac_verifier.hpp"
+#include "verify/providers/provider_entry.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -1,5 +1,5 @@
-#include "../handshakes.hpp"
-#include "provider_entry.hpp"
+#include "verify/handshakes.hpp"
+#include "verify/providers/provider_entry.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -1,12 +1,13 @@
-// Providers whose scheme is an HMAC: data, one row each, read by detail::HmacVerifier.
+// Providers whose scheme is an HMAC: data, one row each, read by detail::HmacVerifier. A new such
+// provider is one row here (and its vectors); add_hmac_table registers every row.
 // Each row was checked against the provider's documentation or official library and against the
 // shared and project vectors (tests/vectors/). Keep rows sorted by name.
 #include <algorithm>
 #include <array>
 
-#include "../hmac_verifier.hpp"
-#include "provider_entry.hpp"
 #include "relay/verify/error.hpp"
+#include "verify/hmac_verifier.hpp"
+#include "verify/providers/provider_entry.hpp"
 
 namespace relay::verify::providers {
 namespace {
@@ -142,13 +143,11 @@ const HmacSpec* find_hmac_spec(std::string_view name) {
   return it == kTable.end() ? nullptr : &*it;
 }
 
-ProviderEntry hmac_table_entry(std::string_view name) {
-  const auto* spec = find_hmac_spec(name);
-  if (spec == nullptr) {
-    throw std::logic_error("provider_list.inc names '" + std::string{name} +
-                           "' as an HMAC table row, but hmac_table.cpp has no such row");
+void add_hmac_table(Registry& registry) {
+  for (const auto& spec : kTable) {
+    // A row a custom family wraps (box) is registered by that family.
+    if (!registry.contains(spec.name)) registry.add({describe_hmac_spec(spec), &make});
   }
-  return {describe_hmac_spec(*spec), &make};
 }
 
 }  // namespace relay::verify::providers

@@ -2,9 +2,9 @@
 // X-HubSpot-Request-Timestamp (ms)), rejected beyond 5 min; older apps send
 // `X-HubSpot-Signature` with `X-HubSpot-Signature-Version` v1 (hex SHA-256 of secret + body) or
 // v2 (hex SHA-256 of secret + method + URL + body), which carry no timestamp.
-#include "../hmac_verifier.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/hmac_verifier.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -2,9 +2,9 @@
 // `webhookTimestamp` (ms) inside the signed JSON body, which Linear's SDK checks within 60 s.
 #include <nlohmann/json.hpp>
 
-#include "../hmac_verifier.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/hmac_verifier.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -4,8 +4,8 @@
 // idempotency key Mailgun suggests caching to refuse replays.
 #include <nlohmann/json.hpp>
 
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -3,10 +3,10 @@
 // hex SHA-256 of the raw body and `iat` must be under 5 minutes old. Public key: no local signing.
 #include <nlohmann/json.hpp>
 
-#include "../jwt.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
 #include "relay/verify/error.hpp"
+#include "verify/jwt.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

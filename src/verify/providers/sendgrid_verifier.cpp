@@ -2,9 +2,9 @@
 // SHA-256 signature of X-Twilio-Email-Event-Webhook-Timestamp + raw body, checked with the
 // verification key (base64 SubjectPublicKeyInfo, as the console shows it; PEM accepted too).
 // SendGrid sets no tolerance; relay applies one so a captured delivery cannot be replayed later.
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
 #include "relay/verify/error.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

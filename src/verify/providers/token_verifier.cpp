@@ -1,9 +1,9 @@
 // Shared-token schemes: the provider sends the configured secret itself, compared exactly and in
 // constant time. The body is not covered (a changed body still verifies): GitLab's
 // X-Gitlab-Token and Okta event hooks' Authorization header.
-#include "../handshakes.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/handshakes.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

@@ -3,9 +3,9 @@
 // both ways. Integration guides describe an older form, `X-TokPortal-Signature` = hex
 // HMAC-SHA256 of the raw body, accepted only when it is the only signature header present.
 // TokPortal-Event-Id is the idempotency key (reported in the Verdict for duplicate detection).
-#include "../hmac_verifier.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/hmac_verifier.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {

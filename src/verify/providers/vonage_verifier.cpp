@@ -3,9 +3,9 @@
 // against the tolerance.
 #include <nlohmann/json.hpp>
 
-#include "../jwt.hpp"
-#include "../verify_detail.hpp"
-#include "provider_entry.hpp"
+#include "verify/jwt.hpp"
+#include "verify/providers/provider_entry.hpp"
+#include "verify/verify_detail.hpp"
 
 namespace relay::verify::providers {
 namespace {
