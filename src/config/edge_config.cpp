@@ -61,18 +61,17 @@ void read_listeners(ValueReader& reader, const TreeNode& root, std::string_view 
 void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& limits) {
   constexpr std::string_view path = "limits";
   if (!reader.expect_map(node, path, "a map of limits")) return;
-  reader.check_keys(
-      node, path,
-      {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout", "response_timeout",
-       "max_sessions", "max_tunnels_per_session",
-       // sessions: failed authtokens per client address
-       "auth_failures_per_minute", "auth_failure_block",
-       // public-limits
-       "body_min_rate", "body_rate_grace", "max_connections_per_ip", "max_requests_per_ip",
-       "max_streams_per_session", "stream_wait", "handshake_timeout", "max_pending_handshakes",
-       "max_pending_handshakes_per_ip",
-       // durable delivery (accept)
-       "buffer_max_body"});
+  reader.check_keys(node, path,
+                    {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
+                     "response_timeout", "max_sessions", "max_tunnels_per_session",
+                     // sessions: failed authtokens per client address
+                     "auth_failures_per_minute", "auth_failure_block",
+                     // public-limits
+                     "body_min_rate", "body_rate_grace", "max_connections_per_ip",
+                     "max_requests_per_ip", "max_streams_per_session", "stream_wait",
+                     "handshake_timeout", "max_pending_handshakes", "max_pending_handshakes_per_ip",
+                     // durable delivery (accept)
+                     "buffer_max_body"});
   read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
   read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
   read_duration(reader, node, path, "header_timeout", limits.header_timeout);
@@ -162,8 +161,11 @@ void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acm
 // them with the flags, which override them).
 void read_cluster(ValueReader& reader, const TreeNode& node, edge::ClusterOptions& cluster) {
   constexpr std::string_view path = "cluster";
-  if (!reader.expect_map(node, path, "a map (redis, edge_id, secret)")) return;
-  reader.check_keys(node, path, {"redis", "edge_id", "secret"});
+  if (!reader.expect_map(node, path,
+                         "a map (redis, edge_id, secret, peer_listen, peer_advertise)")) {
+    return;
+  }
+  reader.check_keys(node, path, {"redis", "edge_id", "secret", "peer_listen", "peer_advertise"});
   if (const auto* redis = node.find("redis")) {
     if (auto value = reader.string(*redis, "cluster.redis")) {
       if (!value->starts_with("redis://") && !value->starts_with("rediss://")) {
@@ -176,6 +178,15 @@ void read_cluster(ValueReader& reader, const TreeNode& node, edge::ClusterOption
   }
   if (const auto* id = node.find("edge_id")) {
     if (auto value = reader.string(*id, "cluster.edge_id")) cluster.edge_id = *value;
+  }
+  // cluster: peer link (checked with the flags by the CLI)
+  if (const auto* listen = node.find("peer_listen")) {
+    if (auto value = reader.string(*listen, "cluster.peer_listen")) cluster.peer_listen = *value;
+  }
+  if (const auto* advertise = node.find("peer_advertise")) {
+    if (auto value = reader.string(*advertise, "cluster.peer_advertise")) {
+      cluster.peer_advertise = *value;
+    }
   }
   if (const auto* secret = node.find("secret")) {
     if (auto value = reader.string(*secret, "cluster.secret")) {
