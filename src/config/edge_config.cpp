@@ -61,17 +61,18 @@ void read_listeners(ValueReader& reader, const TreeNode& root, std::string_view 
 void read_limits(ValueReader& reader, const TreeNode& node, edge::EdgeLimits& limits) {
   constexpr std::string_view path = "limits";
   if (!reader.expect_map(node, path, "a map of limits")) return;
-  reader.check_keys(node, path,
-                    {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
-                     "response_timeout", "max_sessions", "max_tunnels_per_session",
-                     // sessions: failed authtokens per client address
-                     "auth_failures_per_minute", "auth_failure_block",
-                     // public-limits
-                     "body_min_rate", "body_rate_grace", "max_connections_per_ip",
-                     "max_requests_per_ip", "max_streams_per_session", "stream_wait",
-                     "handshake_timeout", "max_pending_handshakes", "max_pending_handshakes_per_ip",
-                     // durable delivery (accept)
-                     "buffer_max_body"});
+  reader.check_keys(
+      node, path,
+      {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout", "response_timeout",
+       "max_sessions", "max_tunnels_per_session",
+       // sessions: failed authtokens per client address
+       "auth_failures_per_minute", "auth_failure_block",
+       // public-limits
+       "body_min_rate", "body_rate_grace", "max_connections_per_ip", "max_requests_per_ip",
+       "max_streams_per_session", "stream_wait", "handshake_timeout", "max_pending_handshakes",
+       "max_pending_handshakes_per_ip",
+       // durable delivery (accept)
+       "buffer_max_body"});
   read_size(reader, node, path, "max_header_bytes", limits.max_header_bytes);
   read_size(reader, node, path, "max_body_bytes", limits.max_body_bytes);
   read_duration(reader, node, path, "header_timeout", limits.header_timeout);

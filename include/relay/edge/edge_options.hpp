@@ -29,14 +29,14 @@ struct EdgeLimits {
   std::size_t auth_failures_per_minute = 10;
   std::chrono::seconds auth_failure_block{60};
   // public-limits: slow and greedy clients (docs/security.md). 0: no cap.
-  std::size_t body_min_rate = 1024;            // bytes/s a request body must average → 408
-  std::chrono::seconds body_rate_grace{10};    // ... after this much time reading it
-  std::size_t max_connections_per_ip = 256;    // open public connections → 429
-  std::size_t max_requests_per_ip = 128;       // requests in flight to agents → 429
-  std::size_t max_streams_per_session = 0;     // 0: what the agent allows (its SETTINGS)
-  std::chrono::seconds stream_wait{3};         // all streams busy: wait this long, then 503
-  std::chrono::seconds handshake_timeout{10};  // TLS ports: first byte and handshake
-  std::size_t max_pending_handshakes = 512;    // TLS ports, all together: beyond → closed
+  std::size_t body_min_rate = 1024;               // bytes/s a request body must average → 408
+  std::chrono::seconds body_rate_grace{10};       // ... after this much time reading it
+  std::size_t max_connections_per_ip = 256;       // open public connections → 429
+  std::size_t max_requests_per_ip = 128;          // requests in flight to agents → 429
+  std::size_t max_streams_per_session = 0;        // 0: what the agent allows (its SETTINGS)
+  std::chrono::seconds stream_wait{3};            // all streams busy: wait this long, then 503
+  std::chrono::seconds handshake_timeout{10};     // TLS ports: first byte and handshake
+  std::size_t max_pending_handshakes = 512;       // TLS ports, all together: beyond → closed
   std::size_t max_pending_handshakes_per_ip = 32;
   // durable delivery (accept): a buffered tunnel's request body is read whole, up to this; a
   // bigger one streams live when the agent is there and gets 413 when it is not (cannot queue).
