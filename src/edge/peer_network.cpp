@@ -23,6 +23,7 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint64_t kPeerResetLimit = 1'000'000'000;
 
 net::TlsContextPtr make_client_tls() {
   net::TlsClientOptions options;
@@ -104,8 +105,15 @@ asio::awaitable<void> PeerNetwork::serve(tcp::socket socket) {
   }
   core::log_event(*state->log, spdlog::level::info, "peer link accepted",
                   {{"peer", proof.peer_edge_id}, {"remote", remote}});
+  // Each RST_STREAM from the peer stands for a public caller of that edge that went away;
+  // nghttp2's rapid-reset limiter (1,000 then 33/s) would let anyone with a tunnel's URL end the
+  // link by aborting requests. Callers are limited at the edge they reach, per address; the
+  // limit is lifted for the authenticated peer, as the agent lifts it for its edge.
+  net::H2Options options = state->h2_options;
+  options.reset_burst = kPeerResetLimit;
+  options.reset_rate = kPeerResetLimit;
   auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::server,
-                                             state->h2_options, std::move(proof.already_read));
+                                             options, std::move(proof.already_read));
   std::weak_ptr<net::H2Session> weak_h2 = h2;
   tracked = state->agent_connections.add({[weak_h2] {
                                             if (auto s = weak_h2.lock()) s->shutdown();

@@ -116,7 +116,16 @@ def test_owning_edge_killed_answers_promptly_then_not_found(relay, redis_server,
     edge_a, edge_b, app = two_edges_agent_on_a(relay, redis_server, make_app)
     tunnel = via(edge_b, "shop")
     assert tunnel.curl("/warm").status == 200
-    edge_a.kill()
+    # A request in flight over the link when edge A dies: a clean 502 naming the peer, not a hang.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        in_flight = pool.submit(tunnel.curl, "/delay/3", timeout=15)
+        app.wait_for_request("/delay/3")
+        edge_a.kill()
+        r = in_flight.result()
+    assert r.status == 502, r
+    assert r.header("relay-error-code") == "RELAY_AGENT_SESSION_LOST"
+    assert b"over the cluster's peer link" in r.body, r.body
+    assert r.elapsed < 5, r.elapsed
     # Within the route keys' TTL: a prompt, clean answer (the link is gone), never a hang.
     r = tunnel.curl("/during", timeout=10)
     assert r.status in (404, 502), r
