@@ -28,16 +28,16 @@ constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kConnectTimeout{3};
 }  // namespace
 
-PeerLink::PeerLink(EdgeState& state, std::shared_ptr<PeerDirectory> directory,
+PeerLink::PeerLink(std::shared_ptr<EdgeState> state, std::shared_ptr<PeerDirectory> directory,
                    net::TlsContextPtr tls, std::string peer_edge_id)
-    : state_(state),
+    : state_(std::move(state)),
       directory_(std::move(directory)),
       tls_(std::move(tls)),
       peer_id_(std::move(peer_edge_id)),
-      budget_(state.executor),
+      budget_(state_->executor),
       backoff_(net::BackoffOptions{std::chrono::milliseconds(200), std::chrono::milliseconds(5000),
                                    std::chrono::milliseconds(30'000)}),
-      connect_gate_(state.executor) {}
+      connect_gate_(state_->executor) {}
 
 asio::awaitable<bool> PeerLink::ready() {
   if (h2_ && h2_->is_open()) co_return true;
@@ -64,7 +64,7 @@ asio::awaitable<void> PeerLink::connect() {
     co_return;
   }
   backoff_.reset();
-  core::log_event(*state_.log, spdlog::level::info,
+  core::log_event(*state_->log, spdlog::level::info,
                   reported_down_ ? "peer link up again" : "peer link connected",
                   {{"peer", peer_id_}});
   reported_down_ = false;
@@ -73,7 +73,7 @@ asio::awaitable<void> PeerLink::connect() {
 void PeerLink::failed(const std::string& why) {
   retry_at_ = std::chrono::steady_clock::now() + backoff_.next();
   // One warning per outage; the retries in between at debug.
-  core::log_event(*state_.log, reported_down_ ? spdlog::level::debug : spdlog::level::warn,
+  core::log_event(*state_->log, reported_down_ ? spdlog::level::debug : spdlog::level::warn,
                   "peer link failed",
                   {{"peer", peer_id_},
                    {"error", why},
@@ -90,14 +90,14 @@ asio::awaitable<std::string> PeerLink::connect_once() {
   auto target = parse_peer_address(**address, error);
   if (!target) co_return "its published address: " + error;
 
-  net::TlsStream stream(tcp::socket(state_.executor), *tls_);
+  net::TlsStream stream(tcp::socket(state_->executor), *tls_);
   auto close_socket = [&stream] {
     boost::system::error_code ignored;
     stream.lowest_layer().close(ignored);
   };
-  Deadline deadline(state_.executor);
+  Deadline deadline(state_->executor);
   deadline.arm(kConnectTimeout, close_socket);
-  tcp::resolver resolver(state_.executor);
+  tcp::resolver resolver(state_->executor);
   auto [resolve_ec, endpoints] =
       co_await resolver.async_resolve(target->host, std::to_string(target->port), kAwaitable);
   if (resolve_ec) co_return "cannot resolve " + target->to_string() + ": " + resolve_ec.message();
@@ -111,20 +111,20 @@ asio::awaitable<std::string> PeerLink::connect_once() {
   net::prepare_client_stream(stream, target->host, false);
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kAwaitable);
   if (hs_ec) co_return "TLS handshake with " + target->to_string() + " failed: " + hs_ec.message();
-  const auto& cluster = state_.options.cluster;
+  const auto& cluster = state_->options.cluster;
   auto proof = co_await prove_as_dialer(stream, cluster.secret, cluster.edge_id, peer_id_);
   deadline.disarm();
   if (!proof.ok) {
-    core::log_event(*state_.log, spdlog::level::warn, "peer link authentication failed",
+    core::log_event(*state_->log, spdlog::level::warn, "peer link authentication failed",
                     {{"peer", peer_id_}, {"address", target->to_string()}, {"error", proof.error}});
     close_socket();
     co_return proof.error;
   }
   auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::client,
-                                             state_.h2_options, std::move(proof.already_read));
+                                             state_->h2_options, std::move(proof.already_read));
   h2_ = h2;
   asio::co_spawn(
-      state_.executor, [self = shared_from_this(), h2]() { return self->run_session(h2); },
+      state_->executor, [self = shared_from_this(), h2]() { return self->run_session(h2); },
       asio::detached);
   co_return std::string();
 }
@@ -133,7 +133,7 @@ asio::awaitable<void> PeerLink::run_session(std::shared_ptr<net::H2Session> h2) 
   auto ec = co_await h2->run();
   if (h2_ == h2) h2_.reset();
   if (!closed_) {
-    core::log_event(*state_.log, spdlog::level::info, "peer link closed",
+    core::log_event(*state_->log, spdlog::level::info, "peer link closed",
                     {{"peer", peer_id_}, {"reason", ec ? ec.message() : "closed"}});
   }
 }
@@ -150,7 +150,7 @@ asio::awaitable<StreamBudget::Ticket> PeerLink::reserve_stream() {
     return h2_ ? std::max<std::size_t>(h2_->peer_max_concurrent_streams(), 1) : 1;
   };
   // Named, not temporaries, in the co_await expression (a GCC 12 coroutine bug).
-  const auto deadline = std::chrono::steady_clock::now() + state_.options.limits.stream_wait;
+  const auto deadline = std::chrono::steady_clock::now() + state_->options.limits.stream_wait;
   auto ticket = co_await budget_.acquire(limit, deadline);
   co_return ticket;
 }
@@ -160,7 +160,7 @@ core::Result<std::shared_ptr<net::H2Stream>> PeerLink::open_stream(const core::H
   if (!h2_ || !h2_->is_open()) return make_error_code(net::Errc::session_closed);
   core::Headers marked = headers;
   // The hop marker: the owning edge serves the stream locally and never forwards it again.
-  marked.add(std::string(kHopHeader), state_.options.cluster.edge_id);
+  marked.add(std::string(kHopHeader), state_->options.cluster.edge_id);
   return h2_->open_stream(marked, end_stream);
 }
 

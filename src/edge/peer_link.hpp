@@ -28,8 +28,8 @@ class PeerDirectory;
 // do not wait: they are answered at once). Lives on the io thread.
 class PeerLink : public StreamTarget, public std::enable_shared_from_this<PeerLink> {
  public:
-  PeerLink(EdgeState& state, std::shared_ptr<PeerDirectory> directory, net::TlsContextPtr tls,
-           std::string peer_edge_id);
+  PeerLink(std::shared_ptr<EdgeState> state, std::shared_ptr<PeerDirectory> directory,
+           net::TlsContextPtr tls, std::string peer_edge_id);
 
   // True once a live session exists (connecting now if needed and allowed by the backoff).
   boost::asio::awaitable<bool> ready();
@@ -47,7 +47,7 @@ class PeerLink : public StreamTarget, public std::enable_shared_from_this<PeerLi
   boost::asio::awaitable<void> run_session(std::shared_ptr<net::H2Session> h2);
   void failed(const std::string& why);
 
-  EdgeState& state_;
+  std::shared_ptr<EdgeState> state_;  // a connect in flight outlives the network's close()
   std::shared_ptr<PeerDirectory> directory_;
   net::TlsContextPtr tls_;
   std::string peer_id_;

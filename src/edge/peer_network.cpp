@@ -131,9 +131,10 @@ asio::awaitable<void> PeerNetwork::serve(tcp::socket socket) {
                   {{"peer", peer_id}, {"reason", end ? end.message() : "closed"}});
 }
 
-std::shared_ptr<PeerLink> PeerNetwork::link(const std::string& edge_id) {
+std::shared_ptr<PeerLink> PeerNetwork::link(const std::shared_ptr<EdgeState>& state,
+                                            const std::string& edge_id) {
   auto& slot = links_[edge_id];
-  if (!slot) slot = std::make_shared<PeerLink>(state_ref_, directory_, client_tls_, edge_id);
+  if (!slot) slot = std::make_shared<PeerLink>(state, directory_, client_tls_, edge_id);
   return slot;
 }
 
@@ -174,11 +175,11 @@ asio::awaitable<std::shared_ptr<StreamTarget>> PeerNetwork::target_for(std::stri
   const std::size_t start = next_++;
   // A live link first (no connect on the request's path), then any the backoff lets us try.
   for (std::size_t i = 0; i < n; ++i) {
-    auto l = link(others[(start + i) % n]);
+    auto l = link(state, others[(start + i) % n]);
     if (l->connected()) co_return l;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    auto l = link(others[(start + i) % n]);
+    auto l = link(state, others[(start + i) % n]);
     if (co_await l->ready()) co_return l;
   }
   co_return nullptr;
@@ -200,6 +201,7 @@ void PeerNetwork::close_links() {
   boost::system::error_code ignored;
   acceptor_->close(ignored);
   for (auto& [id, l] : links_) l->close();
+  links_.clear();  // each link holds the edge's state: no cycle past close
 }
 
 }  // namespace relay::edge::peer

@@ -46,7 +46,8 @@ class PeerNetwork : public std::enable_shared_from_this<PeerNetwork> {
                                                  boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   void close_links();
-  std::shared_ptr<PeerLink> link(const std::string& edge_id);
+  std::shared_ptr<PeerLink> link(const std::shared_ptr<EdgeState>& state,
+                                 const std::string& edge_id);
 
   std::weak_ptr<EdgeState> state_;
   EdgeState& state_ref_;

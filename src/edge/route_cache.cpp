@@ -1,7 +1,5 @@
 #include "edge/route_cache.hpp"
 
-#include <algorithm>
-
 namespace relay::edge::peer {
 
 std::optional<std::vector<std::string>> RouteCache::find(const std::string& name,
@@ -18,13 +16,6 @@ void RouteCache::store(const std::string& name, std::vector<std::string> edges,
     if (entries_.size() >= max_entries_) entries_.clear();
   }
   entries_[name] = Entry{std::move(edges), now + ttl_};
-}
-
-void RouteCache::forget_edge(const std::string& edge_id) {
-  std::erase_if(entries_, [&](const auto& entry) {
-    const auto& edges = entry.second.edges;
-    return std::find(edges.begin(), edges.end(), edge_id) != edges.end();
-  });
 }
 
 }  // namespace relay::edge::peer

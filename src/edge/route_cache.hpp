@@ -21,8 +21,6 @@ class RouteCache {
   [[nodiscard]] std::optional<std::vector<std::string>> find(const std::string& name,
                                                              Clock::time_point now) const;
   void store(const std::string& name, std::vector<std::string> edges, Clock::time_point now);
-  // A peer that failed: forget every entry naming it, so the next request asks Redis again.
-  void forget_edge(const std::string& edge_id);
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
 
  private:

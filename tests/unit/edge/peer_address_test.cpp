@@ -22,9 +22,9 @@ TEST(PeerAddress, ParsesHostPortAndIpv6) {
 }
 
 TEST(PeerAddress, RefusesWhatIsNotHostPort) {
-  for (const char* bad : {"", "10.0.0.1", "10.0.0.1:", ":7443", "10.0.0.1:0", "10.0.0.1:65536",
-                          "10.0.0.1:80x", "::1:7443", "[::1]7443", "[10.0.0.1]:1", "a b:1",
-                          "host/x:1"}) {
+  for (const char* bad :
+       {"", "10.0.0.1", "10.0.0.1:", ":7443", "10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:80x",
+        "::1:7443", "[::1]7443", "[10.0.0.1]:1", "a b:1", "host/x:1"}) {
     std::string error;
     EXPECT_FALSE(parse_peer_address(bad, error)) << bad;
     EXPECT_NE(error.find("HOST:PORT"), std::string::npos) << bad << ": " << error;

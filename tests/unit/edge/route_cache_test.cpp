@@ -28,16 +28,6 @@ TEST(RouteCache, RemembersThatNobodyHoldsAName) {
   EXPECT_TRUE(hit->empty());
 }
 
-TEST(RouteCache, ForgetsAFailedEdge) {
-  RouteCache cache(10s);
-  const auto t0 = Clock::time_point{} + 100s;
-  cache.store("shop", {"edge-a"}, t0);
-  cache.store("cart", {"edge-b"}, t0);
-  cache.forget_edge("edge-a");
-  EXPECT_FALSE(cache.find("shop", t0));
-  EXPECT_TRUE(cache.find("cart", t0));
-}
-
 TEST(RouteCache, StaysBounded) {
   RouteCache cache(1s, 4);
   const auto t0 = Clock::time_point{} + 100s;
