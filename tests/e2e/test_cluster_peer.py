@@ -49,7 +49,8 @@ def two_edges_agent_on_a(relay, redis_server, make_app, name="shop"):
     app = make_app()
     relay.agent(app, edge_a, url=name)
     wait_until(lambda: routes(redis_server, name) == ["edge-a"], 10, "edge A's route key")
-    assert redis_server.cli("HGET", "relay:edge:edge-a", "peer").strip() == f"127.0.0.1:{edge_a.peer_port}"
+    wait_until(lambda: redis_server.cli("HGET", "relay:edge:edge-a", "peer").strip() == f"127.0.0.1:{edge_a.peer_port}",
+               10, "edge A's peer address in Redis")
     return edge_a, edge_b, app
 
 
@@ -91,6 +92,11 @@ def test_request_on_the_other_edge_is_forwarded_and_streamed(relay, redis_server
     assert not bad, bad
     accepted = sum(1 for r in edge_a.log_records() if r.get("msg") == "peer link accepted")
     assert accepted == 1, edge_a.log()  # one multiplexed connection, not one per request
+
+    # A graceful stop takes the edge's peer address out of Redis at once.
+    assert redis_server.cli("EXISTS", "relay:edge:edge-b").strip() == "1"
+    edge_b.stop()
+    assert redis_server.cli("EXISTS", "relay:edge:edge-b").strip() == "0"
 
 
 def test_peer_with_a_wrong_secret_is_refused(relay, redis_server, make_app):
