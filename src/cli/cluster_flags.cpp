@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "relay/edge/peer_address.hpp"
 #include "relay/store/redis/redis_url.hpp"
 #include "relay/verify/secret.hpp"
 
@@ -37,13 +38,48 @@ void add_cluster_flags(CLI::App& cmd, ClusterFlags& f) {
   cmd.add_option("--cluster-secret", f.secret,
                  "Secret the cluster's edges share to authenticate each other: env:NAME or "
                  "file:PATH (required with --cluster)");
+  // cluster: peer link
+  cmd.add_option("--peer-listen", f.peer_listen,
+                 "Port for the cluster's other edges (TLS with this edge's certificate, "
+                 "authenticated by the cluster secret): requests for tunnels held by another "
+                 "edge are forwarded over it. HOST:PORT; needs --cluster");
+  cmd.add_option("--peer-advertise", f.peer_advertise,
+                 "The HOST:PORT other edges dial to reach --peer-listen (default: the "
+                 "--peer-listen address; required when that is 0.0.0.0 or ::)");
 }
+
+namespace {
+
+// cluster: peer link. --peer-listen / --peer-advertise, checked once the cluster is known.
+void apply_peer_flags(const ClusterFlags& f, edge::ClusterOptions& cluster) {
+  if (f.peer_listen) cluster.peer_listen = *f.peer_listen;
+  if (f.peer_advertise) cluster.peer_advertise = *f.peer_advertise;
+  if (cluster.peer_listen.empty()) {
+    if (!cluster.peer_advertise.empty()) {
+      throw CLI::ValidationError("--peer-advertise", "--peer-advertise needs --peer-listen");
+    }
+    return;
+  }
+  if (cluster.redis_url.empty()) {
+    throw CLI::ValidationError("--peer-listen",
+                               "--peer-listen links the edges of a cluster; it needs --cluster "
+                               "redis://HOST:PORT/DB and --cluster-secret");
+  }
+  std::string error;
+  auto advertised =
+      edge::peer::advertised_address(cluster.peer_listen, cluster.peer_advertise, error);
+  if (!advertised) throw CLI::ValidationError("--peer-listen", error);
+  cluster.peer_advertise = advertised->to_string();
+}
+
+}  // namespace
 
 void apply_cluster_flags(const ClusterFlags& f, edge::EdgeOptions& options) {
   auto& cluster = options.cluster;
   if (f.redis_url) cluster.redis_url = *f.redis_url;
   if (f.edge_id) cluster.edge_id = *f.edge_id;
   if (f.secret) cluster.secret = *f.secret;
+  apply_peer_flags(f, cluster);  // cluster: peer link
   if (cluster.redis_url.empty()) {
     if (!cluster.secret.empty() || !cluster.edge_id.empty()) {
       throw CLI::ValidationError("--cluster",

@@ -15,6 +15,9 @@ struct ClusterFlags {
   std::optional<std::string> redis_url;  // --cluster redis://[:PASSWORD@]HOST:PORT/DB
   std::optional<std::string> edge_id;    // --edge-id
   std::optional<std::string> secret;     // --cluster-secret env:NAME|file:PATH
+  // cluster: peer link
+  std::optional<std::string> peer_listen;     // --peer-listen HOST:PORT
+  std::optional<std::string> peer_advertise;  // --peer-advertise HOST:PORT
 };
 
 void add_cluster_flags(CLI::App& command, ClusterFlags& flags);

@@ -162,8 +162,11 @@ void read_acme(ValueReader& reader, const TreeNode& node, edge::AcmeOptions& acm
 // them with the flags, which override them).
 void read_cluster(ValueReader& reader, const TreeNode& node, edge::ClusterOptions& cluster) {
   constexpr std::string_view path = "cluster";
-  if (!reader.expect_map(node, path, "a map (redis, edge_id, secret)")) return;
-  reader.check_keys(node, path, {"redis", "edge_id", "secret"});
+  if (!reader.expect_map(node, path,
+                         "a map (redis, edge_id, secret, peer_listen, peer_advertise)")) {
+    return;
+  }
+  reader.check_keys(node, path, {"redis", "edge_id", "secret", "peer_listen", "peer_advertise"});
   if (const auto* redis = node.find("redis")) {
     if (auto value = reader.string(*redis, "cluster.redis")) {
       if (!value->starts_with("redis://") && !value->starts_with("rediss://")) {
@@ -176,6 +179,15 @@ void read_cluster(ValueReader& reader, const TreeNode& node, edge::ClusterOption
   }
   if (const auto* id = node.find("edge_id")) {
     if (auto value = reader.string(*id, "cluster.edge_id")) cluster.edge_id = *value;
+  }
+  // cluster: peer link (checked with the flags by the CLI)
+  if (const auto* listen = node.find("peer_listen")) {
+    if (auto value = reader.string(*listen, "cluster.peer_listen")) cluster.peer_listen = *value;
+  }
+  if (const auto* advertise = node.find("peer_advertise")) {
+    if (auto value = reader.string(*advertise, "cluster.peer_advertise")) {
+      cluster.peer_advertise = *value;
+    }
   }
   if (const auto* secret = node.find("secret")) {
     if (auto value = reader.string(*secret, "cluster.secret")) {

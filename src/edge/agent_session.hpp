@@ -8,6 +8,7 @@
 
 #include "edge/edge_state.hpp"
 #include "edge/stream_budget.hpp"
+#include "edge/stream_target.hpp"
 #include "relay/core/result.hpp"
 #include "relay/net/h2_session.hpp"
 #include "relay/net/tunnel_protocol.hpp"
@@ -16,7 +17,8 @@ namespace relay::edge {
 
 // One connected agent: its HTTP/2 session (the edge is the client) and the control stream.
 // Public requests reach it through open_stream(). Lives on the io thread.
-class AgentSession : public std::enable_shared_from_this<AgentSession> {
+class AgentSession : public StreamTarget,  // cluster: peer link (StreamProxy's target)
+                     public std::enable_shared_from_this<AgentSession> {
  public:
   AgentSession(std::shared_ptr<EdgeState> state, std::shared_ptr<net::H2Session> h2, std::string id,
                std::string token_label, std::string remote);
@@ -26,10 +28,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   boost::asio::awaitable<core::error_code> run(std::vector<std::string> names);
 
   core::Result<std::shared_ptr<net::H2Stream>> open_stream(const core::Headers& headers,
-                                                           bool end_stream);
+                                                           bool end_stream) override;
   // A place among the streams the agent allows at once, waiting up to limits.stream_wait for
   // one: an invalid ticket means the session stayed full (→ 503 with Retry-After).
-  boost::asio::awaitable<StreamBudget::Ticket> reserve_stream();
+  boost::asio::awaitable<StreamBudget::Ticket> reserve_stream() override;
   // GOAWAY: streams in flight finish, no new ones start.
   void shutdown();
   // Now: every stream fails (a resume replaced this session, or the drain deadline passed).

@@ -37,6 +37,10 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
 
   [[nodiscard]] store::NameStore& names() { return names_; }
   [[nodiscard]] const std::string& edge_id() const { return edge_id_; }
+  // cluster: peer link. The same connection, for the edges' peer addresses (peer_directory).
+  [[nodiscard]] const std::shared_ptr<store::redis::RedisConnection>& redis() const {
+    return redis_;
+  }
 
   // Connects and starts the heartbeat; `live_names` lists the names of connected sessions.
   void start(std::function<std::vector<std::string>()> live_names);

@@ -13,6 +13,7 @@
 #include "edge/edge_state.hpp"
 #include "edge/listen_socket.hpp"
 #include "edge/metrics_listener.hpp"
+#include "edge/peer_network.hpp"
 #include "edge/public_listener.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/tls.hpp"
@@ -78,6 +79,7 @@ EdgeServer::EdgeServer(asio::io_context& io, EdgeOptions options)
     : state_(std::make_shared<EdgeState>(io.get_executor(), std::move(options))) {}
 
 EdgeServer::~EdgeServer() {
+  if (state_->peers) state_->peers->close();      // cluster: peer link
   if (state_->cluster) state_->cluster->close();  // cluster: route keys expire on their own
   if (scheduler_) scheduler_->stop();
   if (state_->acme) state_->acme->stop();
@@ -110,6 +112,10 @@ void EdgeServer::start() {
   }
   auto agent = std::make_unique<AgentListener>(
       state_, parse_listen_address(options.agent_listen, "--agent-listen"), agent_tls);
+  // cluster: peer link. The same certificate the agents see; bound with the other ports.
+  if (state_->cluster && !options.cluster.peer_listen.empty()) {
+    state_->peers = std::make_shared<peer::PeerNetwork>(state_, agent_tls);
+  }
   std::unique_ptr<MetricsListener> metrics;
   if (!options.metrics_listen.empty()) {
     metrics = std::make_unique<MetricsListener>(
@@ -143,6 +149,7 @@ void EdgeServer::start() {
       return state ? state->registry.connected_names() : std::vector<std::string>();
     });
   }
+  if (state_->peers) state_->peers->start();  // cluster: peer link
   if (metrics_) {
     metrics_->start();
     core::log_event(*state_->log, spdlog::level::info, "listening",
@@ -205,6 +212,8 @@ asio::awaitable<void> EdgeServer::stop(std::chrono::milliseconds drain) {
   // Let the closed connections unwind (bounded: they only have cancelled I/O left).
   co_await wait_until(state->executor, std::chrono::steady_clock::now() + std::chrono::seconds(1),
                       all_closed);
+  // cluster: peer link. Its address goes from Redis with the route keys.
+  if (state->peers) co_await state->peers->stop();
   // cluster: redis. This edge's route keys go now rather than when their TTL runs out.
   if (state->cluster) co_await state->cluster->stop();
 }

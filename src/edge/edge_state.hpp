@@ -31,6 +31,9 @@ namespace acme {
 class CertificateService;
 }
 class DeliveryScheduler;
+namespace peer {
+class PeerNetwork;  // cluster: peer link
+}
 
 // What every part of one edge shares. Held by shared_ptr from each coroutine, so a connection
 // still winding down after EdgeServer is gone touches valid memory. Single-threaded: the edge
@@ -76,6 +79,9 @@ struct EdgeState {
   unsigned short url_port = 0;
   // operations: acme. Set by EdgeServer::start() with --acme-email (edge/acme/).
   std::shared_ptr<acme::CertificateService> acme;
+  // cluster: peer link. With --peer-listen: the peer port and the links to other edges; null
+  // without it (a request for a tunnel held elsewhere is then answered as without a cluster).
+  std::shared_ptr<peer::PeerNetwork> peers;
 
   [[nodiscard]] std::string public_url(std::string_view name) const {
     return make_public_url(url_scheme, router.domain(), url_port, name);

@@ -13,6 +13,7 @@
 #include "edge/agent_session.hpp"
 #include "edge/buffered_accept.hpp"
 #include "edge/client_address.hpp"
+#include "edge/peer_network.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
 #include "edge/retry_after.hpp"
@@ -309,7 +310,21 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     log_request();
     co_return outcome.keep_alive && !draining_ && !state_->stopping;
   }
-  if (found.state == SessionRegistry::State::not_found) {
+  // cluster: peer link. No live session here: an edge that holds one serves it (one hop).
+  std::shared_ptr<StreamTarget> target = found.session;
+  if ((found.state != SessionRegistry::State::live || !found.session) && state_->peers) {
+    bool held_elsewhere = false;
+    target = co_await state_->peers->target_for(*name, held_elsewhere);
+    if (!target && held_elsewhere) {
+      co_return co_await answer(
+          502, codes::agent_session_lost,
+          fmt::format("tunnel '{}' is held by another edge of the cluster, which this edge cannot "
+                      "reach over the peer link right now; retry in a moment",
+                      *name),
+          reusable);
+    }
+  }
+  if (!target && found.state == SessionRegistry::State::not_found) {
     co_return co_await answer(
         404, codes::tunnel_not_found,
         fmt::format("tunnel '{}' is not online. Start it with 'relay http 3000 --url {}' (or check "
@@ -317,7 +332,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
                     *name, *name),
         reusable);
   }
-  if (found.state == SessionRegistry::State::lost || !found.session) {
+  if (!target) {
     co_return co_await answer(
         502, codes::agent_session_lost,
         fmt::format(
@@ -334,7 +349,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   // The app's X-Forwarded-For/X-Real-IP/Forwarded come from this (the agent builds them).
   const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
   const std::string id = request_id();
-  StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, found.session,
+  StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, std::move(target),
                             {*name, id, forwarded_addr, tls_, reusable_after_body()});
   outcome = co_await proxy.run();
   log_request();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <boost/beast/http/error.hpp>
 
+#include "edge/peer_protocol.hpp"
 #include "relay/core/token_list.hpp"
 #include "relay/net/http1_framing.hpp"
 #include "relay/net/tunnel_protocol.hpp"
@@ -27,7 +28,8 @@ bool is_edge_owned(std::string_view lower_name) {
          lower_name == protocol::kRemoteAddrHeader || lower_name == "x-forwarded-for" ||
          lower_name == "x-real-ip" || lower_name == "forwarded" ||
          lower_name == protocol::kDeliveryIdHeader || lower_name == protocol::kReceivedAtHeader ||
-         lower_name == protocol::kDeliveryAttemptHeader;
+         lower_name == protocol::kDeliveryAttemptHeader ||
+         lower_name == peer::kHopHeader;  // cluster: peer link (a public client is no peer)
 }
 
 // "http://host:1/a" → "host:1"; nullopt when the target is not in absolute form.

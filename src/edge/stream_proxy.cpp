@@ -36,7 +36,7 @@ constexpr int kBusyRetryAfterSeconds = 5;
 
 template <class Stream>
 StreamProxy<Stream>::StreamProxy(EdgeState& state, Stream& stream, beast::flat_buffer& buffer,
-                                 PublicRequestParser& parser, std::shared_ptr<AgentSession> session,
+                                 PublicRequestParser& parser, std::shared_ptr<StreamTarget> session,
                                  Request request)
     : state_(state),
       stream_(stream),
@@ -80,9 +80,7 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
     } else {
       co_await respond_error(
           502, codes::agent_session_lost,
-          fmt::format(
-              "the agent for tunnel '{}' is disconnected; restart it or wait for it to reconnect",
-              request_.tunnel));
+          fmt::format("{} is disconnected; restart it or wait for it to reconnect", holder()));
     }
     if (has_body) outcome_.keep_alive = false;
     co_return outcome_;
@@ -231,9 +229,8 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     } else {
       co_await respond_error(
           502, codes::agent_session_lost,
-          fmt::format("the agent for tunnel '{}' disconnected while handling the request; "
-                      "retry once it reconnects",
-                      request_.tunnel));
+          fmt::format("{} disconnected while handling the request; retry once it reconnects",
+                      holder()));
     }
     co_return;
   }
@@ -291,10 +288,8 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     if (read_ec) {
       if (first) {  // nothing reached the caller yet: it still gets a proper answer
         outcome_.status = 0;
-        co_await respond_error(
-            502, codes::agent_session_lost,
-            fmt::format("the agent for tunnel '{}' disconnected while sending the response",
-                        request_.tunnel));
+        co_await respond_error(502, codes::agent_session_lost,
+                               fmt::format("{} disconnected while sending the response", holder()));
       } else {
         outcome_.keep_alive = false;  // the body is cut: only closing tells the caller
       }
@@ -349,6 +344,15 @@ asio::awaitable<void> StreamProxy<Stream>::respond_error(int status, std::string
   if (!outcome_.keep_alive && !upload_done_) {
     stop_sending(stream_);
   }
+}
+
+// cluster: peer link
+template <class Stream>
+std::string StreamProxy<Stream>::holder() const {
+  if (session_->via_edge().empty())
+    return fmt::format("the agent for tunnel '{}'", request_.tunnel);
+  return fmt::format("the edge '{}' holding tunnel '{}' (over the cluster's peer link)",
+                     session_->via_edge(), request_.tunnel);
 }
 
 template <class Stream>

@@ -12,6 +12,7 @@
 #include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/stream_budget.hpp"
+#include "edge/stream_target.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/net/h2_session.hpp"
 
@@ -46,7 +47,7 @@ class StreamProxy {
   };
 
   StreamProxy(EdgeState& state, Stream& stream, boost::beast::flat_buffer& buffer,
-              PublicRequestParser& parser, std::shared_ptr<AgentSession> session, Request request);
+              PublicRequestParser& parser, std::shared_ptr<StreamTarget> session, Request request);
 
   boost::asio::awaitable<ProxyOutcome> run();
 
@@ -56,13 +57,15 @@ class StreamProxy {
   boost::asio::awaitable<void> respond_error(int status, std::string_view code,
                                              std::string message);
   boost::asio::awaitable<bool> write(std::string_view bytes);
+  // cluster: peer link. "the agent for tunnel 'x'", or the peer edge holding it.
+  [[nodiscard]] std::string holder() const;
   void arm_response_deadline();
 
   EdgeState& state_;
   Stream& stream_;
   boost::beast::flat_buffer& buffer_;
   PublicRequestParser& parser_;
-  std::shared_ptr<AgentSession> session_;
+  std::shared_ptr<StreamTarget> session_;  // cluster: peer link (the agent, or a peer edge)
   Request request_;
   std::shared_ptr<net::H2Stream> h2_;
   Deadline response_deadline_;

@@ -64,9 +64,13 @@ struct ClusterOptions {
   std::string redis_url;       // redis://[:PASSWORD@]HOST:PORT/DB, validated by the CLI
   std::string redis_password;  // resolved (the URL's env:NAME / file:PATH read already)
   std::string edge_id;         // this edge's name in Redis keys (default: the hostname)
-  std::string secret;          // resolved; authenticates edges to each other (peer link, later)
+  std::string secret;          // resolved; authenticates edges to each other (peer link)
   std::chrono::milliseconds route_ttl{15'000};  // a dead edge's route keys expire after this
   std::chrono::milliseconds heartbeat{5'000};   // how often a live edge renews them
+  // cluster: peer link (docs/cluster.d/peer-link.md)
+  std::string peer_listen;     // HOST:PORT of the peer port; empty: no peer link
+  std::string peer_advertise;  // what other edges dial (checked by the CLI; default peer_listen)
+  std::chrono::milliseconds route_cache_ttl{1'000};  // edges_for answers reused this long
   [[nodiscard]] bool enabled() const { return !redis_url.empty(); }
 };
 

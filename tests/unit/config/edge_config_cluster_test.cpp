@@ -26,6 +26,19 @@ TEST(EdgeConfigCluster, ReadsEveryKey) {
   EXPECT_EQ(cluster.secret, "file:/etc/relay/cluster-secret");
 }
 
+// cluster: peer link
+TEST(EdgeConfigCluster, ReadsThePeerLinkKeys) {
+  auto load = parse(R"(cluster:
+  redis: redis://10.0.0.5:6379/0
+  secret: env:RELAY_CLUSTER_SECRET
+  peer_listen: 0.0.0.0:7443
+  peer_advertise: 10.0.0.1:7443
+)");
+  ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
+  EXPECT_EQ(load.options.cluster.peer_listen, "0.0.0.0:7443");
+  EXPECT_EQ(load.options.cluster.peer_advertise, "10.0.0.1:7443");
+}
+
 TEST(EdgeConfigCluster, OffWithoutTheMap) {
   auto load = parse("domain: relay.example.com\n");
   ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();

@@ -88,6 +88,13 @@ TEST(RequestHead, DropsTheCallersDeliveryFields) {
   EXPECT_EQ(h.get("relay-delivery-other"), "kept");
 }
 
+// cluster: peer link. Only a forwarding edge sets the hop marker; a public client's is dropped.
+TEST(RequestHead, DropsTheCallersPeerHopMarker) {
+  auto p = parse("GET / HTTP/1.1\r\nHost: a.localhost\r\nRelay-Peer-Hop: edge-b\r\n\r\n");
+  auto h = make_stream_headers(p.get(), {"http", "a", "r", "10.0.0.1:1"});
+  EXPECT_FALSE(h.contains("relay-peer-hop"));
+}
+
 TEST(RequestHead, AbsoluteFormTargetBecomesAPath) {
   EXPECT_EQ(origin_form("http://a.localhost/x/y?z"), "/x/y?z");
   EXPECT_EQ(origin_form("https://a.localhost"), "/");
