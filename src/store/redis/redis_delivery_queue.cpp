@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "relay/core/log.hpp"
 #include "relay/store/error.hpp"
@@ -33,6 +34,8 @@ struct RedisDeliveryQueue::Scripts {
 namespace {
 
 core::error_code unavailable() { return make_error_code(Errc::unavailable); }
+
+constexpr std::chrono::milliseconds kStartupWait{2000};
 
 std::int64_t to_int(std::string_view text) {
   std::int64_t value = 0;
@@ -248,6 +251,9 @@ DeliveryQueue::Async<std::optional<std::int64_t>> RedisDeliveryQueue::next_due(s
 }
 
 DeliveryQueue::Async<std::vector<std::string>> RedisDeliveryQueue::tunnels_with_queued() {
+  // The edge asks once as it starts, when the connection is often still coming up: a moment's
+  // wait rather than an error line (nobody waits on this answer).
+  if (!redis_->available()) co_await redis_->wait_available(kStartupWait);
   std::vector<std::string> members{"SMEMBERS", prefix_ + "q:busy"};
   auto r = co_await redis_->command(std::move(members));
   if (!r || r->is_error() || r->type != Type::array) {
