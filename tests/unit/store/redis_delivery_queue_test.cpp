@@ -258,7 +258,8 @@ TEST_F(RedisQueueTest, ADeadEdgesLeasesAreReclaimedByAnotherAfterTheLease) {
 
 TEST_F(RedisQueueTest, RedisDownIsUnavailableNotQueued) {
   server_->stop();
-  auto r = run([&]() { return a_->append(request("1"), core::BufferPolicy{}); });
+  const core::BufferPolicy policy;  // outlives the call (append takes it by reference)
+  auto r = run([&]() { return a_->append(request("1"), policy); });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), Errc::unavailable);
 }
