@@ -41,6 +41,9 @@ Cluster::Cluster(const asio::any_io_executor& ex, const ClusterOptions& options,
     : redis_(store::redis::RedisConnection::create(ex, client_options(options))),
       names_(redis_),
       routes_(redis_, options.edge_id, options.route_ttl),
+      // cluster: queue. This edge is a consumer of every tunnel's stream under its edge id.
+      deliveries_(std::make_unique<store::redis::RedisDeliveryQueue>(redis_, options.edge_id)),
+      policies_(std::make_unique<store::redis::RedisPolicyStore>(redis_)),
       edge_id_(options.edge_id),
       heartbeat_(options.heartbeat),
       reserved_(std::move(reserved)),
@@ -75,7 +78,8 @@ void Cluster::on_availability(bool up, const std::string& why) {
                    {"error", why},
                    {"effect",
                     "tunnels held keep working; names this edge has not seen are refused until "
-                    "Redis is back"}});
+                    "Redis is back; buffered tunnels answer 503 with Retry-After instead of "
+                    "queueing (cluster: queue)"}});
 }
 
 void Cluster::routes_changed() {

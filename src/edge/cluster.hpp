@@ -18,6 +18,7 @@
 #include "relay/edge/edge_options.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 #include "relay/store/redis/redis_connection.hpp"
+#include "relay/store/redis/redis_delivery_queue.hpp"  // cluster: queue
 #include "relay/store/redis/redis_name_store.hpp"
 
 namespace relay::edge {
@@ -41,6 +42,11 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   [[nodiscard]] const std::shared_ptr<store::redis::RedisConnection>& redis() const {
     return redis_;
   }
+  // cluster: queue. The delivery queue and buffer policies every edge shares (instead of the
+  // SQLite store's; EdgeState wraps its store with them).
+  [[nodiscard]] store::redis::RedisDeliveryQueue& deliveries() { return *deliveries_; }
+  [[nodiscard]] store::redis::RedisPolicyStore& policies() { return *policies_; }
+  [[nodiscard]] bool redis_available() const { return redis_->available(); }
 
   // Connects and starts the heartbeat; `live_names` lists the names of connected sessions.
   void start(std::function<std::vector<std::string>()> live_names);
@@ -71,6 +77,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   std::shared_ptr<store::redis::RedisConnection> redis_;
   store::redis::RedisNameStore names_;
   store::redis::RouteDirectory routes_;
+  std::unique_ptr<store::redis::RedisDeliveryQueue> deliveries_;  // cluster: queue
+  std::unique_ptr<store::redis::RedisPolicyStore> policies_;      // cluster: queue
   std::string edge_id_;
   std::chrono::milliseconds heartbeat_;
   std::unordered_set<std::string> reserved_;

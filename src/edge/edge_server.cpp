@@ -3,12 +3,15 @@
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "edge/acme/certificate_service.hpp"
 #include "edge/agent_listener.hpp"
 #include "edge/agent_session.hpp"
+#include "edge/cluster_queue.hpp"  // cluster: queue
 #include "edge/delivery_scheduler.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/listen_socket.hpp"
@@ -148,6 +151,8 @@ void EdgeServer::start() {
       auto state = weak.lock();
       return state ? state->registry.connected_names() : std::vector<std::string>();
     });
+    // cluster: queue. Other edges' appends and policies, polled.
+    asio::co_spawn(state_->executor, watch_cluster_queue(state_), asio::detached);
   }
   if (state_->peers) state_->peers->start();  // cluster: peer link
   if (metrics_) {

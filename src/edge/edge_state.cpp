@@ -4,6 +4,7 @@
 
 #include <unordered_set>
 
+#include "edge/cluster_queue.hpp"  // cluster: queue
 #include "relay/core/headers.hpp"
 #include "relay/core/log.hpp"
 
@@ -48,6 +49,9 @@ EdgeState::EdgeState(boost::asio::any_io_executor ex, EdgeOptions opts)
                          options.limits.max_pending_handshakes),
       trimmer(executor) {
   h2_options.ping_interval = options.ping_interval;
+  // cluster: queue. The queue and buffer policies every edge shares, in Redis; the policies
+  // arrive once Redis answers (watch_cluster_queue), so all() below finds none yet.
+  if (cluster) store = make_cluster_store(std::move(store), *cluster);
   // durable delivery (accept): owned names keep queueing across restarts; an anonymous
   // session's policies end with its names.
   auto policies = store->policies().all();
