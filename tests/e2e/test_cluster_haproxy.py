@@ -171,6 +171,18 @@ def pending_in_sqlite(edge: Edge) -> int:
     return sum(int(row[col_q]) + int(row[col_d]) for row in lines[1:] if row[0] == TUNNEL)
 
 
+def queued_per_edge(cluster: Cluster) -> dict[str, int]:
+    """`request queued` log lines per edge process (the killed one and its restart apart)."""
+    counts: dict[str, int] = {}
+    for p in cluster.relay.processes:
+        if p.role != "edge":
+            continue
+        edge_id = p.args[p.args.index("--edge-id") + 1]
+        key = edge_id if edge_id not in counts else f"{edge_id} (restarted)"
+        counts[key] = sum(1 for r in p.log_records() if r.get("msg") == "request queued")
+    return counts
+
+
 def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     load = WebhookLoad(cluster.lb.port, host_header(TUNNEL, cluster.lb.port), COUNT, RATE).start()
     run = COUNT / RATE
@@ -182,8 +194,10 @@ def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     print(f"haproxy marked {kill} DOWN {time.monotonic() - killed_at:.1f} s after the kill")
     wait_until(lambda: time.monotonic() - killed_at >= RESTART_AFTER, RESTART_AFTER + 1, "the restart point",
                interval=0.05)
+    restarted_at = time.monotonic()
     cluster.restart(kill)
-    print(f"edge {kill} restarted {time.monotonic() - killed_at:.1f} s after the kill, at {load.elapsed():.1f} s")
+    print(f"edge {kill} restarted {restarted_at - killed_at:.1f} s after the kill (listening "
+          f"{time.monotonic() - restarted_at:.1f} s later), at {load.elapsed():.1f} s of the run")
     cluster.lb.wait_servers({kill: "UP"}, timeout=10)
     results = load.join(timeout=run + 60)
     print(f"load done in {load.elapsed():.1f} s ({COUNT / load.elapsed():.0f}/s)")
@@ -204,6 +218,7 @@ def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     drain = time.monotonic() - started
     t = tally(results, deliveries_at(app))
     print(t.lines())
+    print(f"queued by each edge process (haproxy's round robin): {queued_per_edge(cluster)}")
     print(f"drained {drain:.1f} s after the load ended ({time.monotonic() - killed_at:.1f} s after the kill); "
           f"lease of a killed edge's delivery: {LEASE} s")
     dead = [r for r in agent.log_records() if "RELAY_WEBHOOK_SIGNATURE_INVALID" in r.get("_line", "")]
