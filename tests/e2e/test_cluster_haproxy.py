@@ -186,11 +186,18 @@ def queued_per_edge(cluster: Cluster) -> dict[str, int]:
     return counts
 
 
+def link_online_count(agent, edge: Edge) -> int:
+    return sum(1 for r in agent.log_records()
+               if r.get("msg") == "edge link online" and r.get("edge") == edge.agent_addr)
+
+
 def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     load = WebhookLoad(cluster.lb.port, host_header(TUNNEL, cluster.lb.port), COUNT, RATE).start()
     run = COUNT / RATE
     wait_until(lambda: load.elapsed() >= run * KILL_AT, run, "the kill point of the run", interval=0.01)
-    cluster.edges[kill].kill()
+    killed = cluster.edges[kill]
+    links_before = link_online_count(agent, killed)
+    killed.kill()
     killed_at = time.monotonic()
     print(f"\nkill -9 edge {kill} at {load.elapsed():.1f} s of the run")
     cluster.lb.wait_servers({kill: "DOWN"}, timeout=10)
@@ -204,8 +211,9 @@ def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     cluster.lb.wait_servers({kill: "UP"}, timeout=10)
     results = load.join(timeout=run + 60)
     print(f"load done in {load.elapsed():.1f} s ({COUNT / load.elapsed():.0f}/s)")
-    # The agent's link to the restarted edge is back (its queue is delivered through it).
-    wait_until(lambda: kill in cluster.routes(TUNNEL), 40, f"the agent back on edge {kill}")
+    # The agent's link to the restarted edge is back (its queue is delivered through it). Not
+    # from the route keys: the killed edge's key lives on for up to 15 s.
+    wait_until(lambda: link_online_count(agent, killed) > links_before, 40, f"the agent back on edge {kill}")
 
     # Drain: every webhook answered 2xx reaches the app, and no edge has anything left in its
     # queue (a delivery the killed edge had leased is due again at its lease end).
@@ -224,12 +232,14 @@ def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     print(f"queued by each edge process (haproxy's round robin): {queued_per_edge(cluster)}")
     print(f"drained {drain:.1f} s after the load ended ({time.monotonic() - killed_at:.1f} s after the kill); "
           f"lease of a killed edge's delivery: {LEASE} s")
-    dead = [r for r in agent.log_records() if "RELAY_WEBHOOK_SIGNATURE_INVALID" in r.get("_line", "")]
-    assert not dead, dead[:3]
+    # Every delivery's signature verified at the agent (a refused one would be a dead letter).
+    refused = [r for r in agent.log_records() if r.get("msg") == "request" and r.get("status") == "403"]
+    assert not refused, refused[:3]
     assert t.answered_2xx > 0 and t.unknown == 0, t.lines()
     assert not t.lost, f"{len(t.lost)} answered 2xx never reached the app: {t.lost[:5]}\n{t.lines()}"
     # At least once: a delivery id arrives twice only when an attempt in flight on the killed edge
-    # was redelivered after its lease (at most buffer_concurrency of them), never otherwise.
+    # is delivered again (SQLite: by the edge at its restart; Redis: claimed after its lease), at
+    # most buffer_concurrency of them; never otherwise.
     assert t.delivery_id_duplicates <= BUFFER_CONCURRENCY, t.lines()
     if t.delivery_id_duplicates:
         print(f"redelivered after the kill (at least once, same delivery id): {t.redelivered_ids}")
