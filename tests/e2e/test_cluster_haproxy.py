@@ -230,6 +230,8 @@ def run_kill_test(cluster: Cluster, app, agent, kill: str) -> None:
     t = tally(results, deliveries_at(app))
     print(t.lines())
     print(f"queued by each edge process (haproxy's round robin): {queued_per_edge(cluster)}")
+    for f in [r for r in results if not r.ok][:5]:
+        print(f"  not 2xx: webhook {f.n} sent at {f.at:.2f} s: {f.status or 'no answer'} {f.error[:160]}")
     print(f"drained {drain:.1f} s after the load ended ({time.monotonic() - killed_at:.1f} s after the kill); "
           f"lease of a killed edge's delivery: {LEASE} s")
     # Every delivery's signature verified at the agent (a refused one would be a dead letter).
