@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from app_server import App
-from relay_harness import Agent, Edge, Pki, RedisServer, RelayProcess, has_flag, new_authtoken, relay_bin
+from relay_harness import Agent, Edge, HAProxy, Pki, RedisServer, RelayProcess, has_flag, new_authtoken, relay_bin
 
 
 def pytest_configure(config):
@@ -147,3 +147,22 @@ def pytest_runtest_makereport(item, call):
             rep.sections.append(("relay process output", item._relay.logs()))
         except Exception as e:  # the report must not fail because a log file vanished
             rep.sections.append(("relay process output", f"(unavailable: {e})"))
+
+
+@pytest.fixture
+def make_haproxy(tmp_path):
+    """cluster: make_haproxy({"a": edge_a.port, ...}) starts Debian's haproxy in TCP mode in front
+    of those public ports (relay_harness.HAProxy); stopped after the test. Skipped when haproxy is
+    not installed."""
+    if not HAProxy.installed():
+        pytest.skip("haproxy is not installed (scripts/install-deps.sh installs it)")
+    started = []
+
+    def make(backends: dict[str, int], port: int = 0) -> HAProxy:
+        h = HAProxy(tmp_path / f"haproxy-{len(started)}", backends, port=port)
+        started.append(h)
+        return h
+
+    yield make
+    for h in started:
+        h.stop()

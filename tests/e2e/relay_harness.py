@@ -331,6 +331,131 @@ class RedisServer:
         return sorted(line for line in self.cli("--scan", "--pattern", pattern).splitlines() if line)
 
 
+class HAProxy:
+    """cluster: Debian's haproxy in TCP mode in front of several edges' public ports, as an
+    operator deploys it (docs/cluster.md): round robin, health checks on each public port
+    (`check inter 500ms fall 2 rise 1`: a dead edge is out within about a second, back at its
+    first good check), `option redispatch` + `retries 3` (a connection refused by a dead edge is
+    tried on another). The config goes to `directory/haproxy.cfg`; haproxy runs in the
+    foreground (`-db`) and is stopped by its PID. `server_states()` reads the runtime API."""
+
+    BINARY = "/usr/sbin/haproxy"
+
+    def __init__(self, directory: Path, backends: dict[str, int], port: int = 0):
+        """`backends`: server name -> the edge's public port on 127.0.0.1."""
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.backends = dict(backends)
+        # A unix socket path must fit in 108 bytes: pytest's tmp dirs can be longer.
+        self._sock_dir = Path(tempfile.mkdtemp(prefix="relay-hap-"))
+        self.socket_path = self._sock_dir / "admin.sock"
+        self.config_path = self.dir / "haproxy.cfg"
+        self.config_path.write_text(self.config())
+        self.proc: Optional[subprocess.Popen] = None
+        self.start()
+
+    @staticmethod
+    def installed() -> bool:
+        return os.access(HAProxy.BINARY, os.X_OK)
+
+    def config(self) -> str:
+        servers = "".join(f"    server {name} {LOCALHOST}:{port} check inter 500ms fall 2 rise 1\n"
+                          for name, port in self.backends.items())
+        return f"""global
+    maxconn 4096
+    stats socket {self.socket_path} mode 600 level admin
+
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout check 1s
+    retries 3
+    option redispatch
+
+frontend public
+    bind {LOCALHOST}:{self.port}
+    default_backend edges
+
+backend edges
+    balance roundrobin
+{servers}"""
+
+    def start(self, timeout: float = 10) -> None:
+        check = subprocess.run([self.BINARY, "-c", "-q", "-f", str(self.config_path)], capture_output=True,
+                               text=True, timeout=30)
+        if check.returncode != 0:
+            raise RuntimeError(f"haproxy refused {self.config_path}: {check.stdout}{check.stderr}")
+        log = open(self.dir / "haproxy.log", "ab")
+        self.proc = subprocess.Popen([self.BINARY, "-db", "-f", str(self.config_path)], stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=log)
+        log.close()
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"haproxy exited ({self.proc.returncode}):\n{self.log()}")
+            return is_listening(self.port)
+
+        wait_until(ready, timeout, f"haproxy to listen on {self.port}")
+
+    def log(self) -> str:
+        return (self.dir / "haproxy.log").read_text(errors="replace")
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.running():
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.socket_path.unlink(missing_ok=True)
+        try:
+            self._sock_dir.rmdir()
+        except OSError:
+            pass
+
+    def admin(self, command: str) -> str:
+        """One command on the runtime API (e.g. `show stat`); "" when haproxy does not answer."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect(str(self.socket_path))
+                s.sendall(command.encode() + b"\n")
+                out = b""
+                while True:
+                    piece = s.recv(65536)
+                    if not piece:
+                        break
+                    out += piece
+            return out.decode(errors="replace")
+        except OSError:
+            return ""
+
+    def server_states(self) -> dict[str, str]:
+        """Each backend server's status as haproxy sees it: "UP", "DOWN", "UP 1/2", ..."""
+        lines = self.admin("show stat").splitlines()
+        if not lines:
+            return {}
+        columns = lines[0].lstrip("# ").split(",")
+        states = {}
+        for line in lines[1:]:
+            row = dict(zip(columns, line.split(",")))
+            if row.get("pxname") == "edges" and row.get("svname") in self.backends:
+                states[row["svname"]] = row.get("status", "")
+        return states
+
+    def wait_servers(self, expected: dict[str, str], timeout: float = 15) -> None:
+        """Waits until each named server's status starts with the expected word (UP/DOWN)."""
+        wait_until(lambda: all(self.server_states().get(k, "").startswith(v) for k, v in expected.items()),
+                   timeout, f"haproxy servers {expected} (now {self.server_states()})", interval=0.1)
+
+
 class Edge(RelayProcess):
     """`relay edge` on loopback: public HTTP on `port`, agents (TLS) on `agent_port`."""
 
