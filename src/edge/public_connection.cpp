@@ -203,7 +203,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
          {"remote", remote_},
          {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
   };
-  int retry_after = 0;  // seconds, for a 429
+  int retry_after = 0;  // seconds, for a 429 or 503
   auto answer = [&](int status, std::string_view code, std::string message,
                     bool keep_alive) -> asio::awaitable<bool> {
     outcome.status = status;
@@ -297,22 +297,11 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
         reusable);
   }
   auto found = state_->registry.lookup(*name, std::chrono::steady_clock::now());
-  // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
-  if (const auto* policy = state_->buffer_policies.find(*name)) {
-    const auto client = client_address(request);
-    auto in_flight = state_->requests_per_ip.try_acquire(client);
-    if (!in_flight) co_return co_await too_many_requests();
-    const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
-    const std::string id = request_id();
-    BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *policy,
-                                  {*name, id, forwarded_addr, tls_, reusable_after_body()});
-    outcome = co_await accept.run();
-    log_request();
-    co_return outcome.keep_alive && !draining_ && !state_->stopping;
-  }
-  // cluster: peer link. No live session here: an edge that holds one serves it (one hop).
+  const core::BufferPolicy* policy = state_->buffer_policies.find(*name);
   std::shared_ptr<StreamTarget> target = found.session;
-  if ((found.state != SessionRegistry::State::live || !found.session) && state_->peers) {
+  const bool live_here = found.state == SessionRegistry::State::live && found.session;
+  // cluster: peer link. No live session here: an edge that holds one serves it (one hop).
+  if (policy == nullptr && !live_here && state_->peers) {
     bool held_elsewhere = false;
     target = co_await state_->peers->target_for(*name, held_elsewhere);
     if (!target && held_elsewhere) {
@@ -323,6 +312,38 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
                       *name),
           reusable);
     }
+  }
+  // cluster: queue. Nobody holds the name and this edge knows no policy for it: another edge may
+  // have recorded one this edge has not read yet (it just started; it refreshes every 2 s).
+  // Asked of Redis only here, on the way to a 404, so live traffic never waits for it.
+  if (policy == nullptr && !target && state_->cluster) {
+    auto recorded = co_await state_->cluster->policies().lookup(*name);
+    if (!recorded) {
+      retry_after = 30;
+      co_return co_await answer(
+          503, codes::queue_unavailable,
+          fmt::format("the edge cannot reach the cluster's Redis to find tunnel '{}' right now; "
+                      "retry later",
+                      *name),
+          reusable);
+    }
+    if (*recorded) {
+      state_->buffer_policies.set(*name, **recorded);
+      policy = state_->buffer_policies.find(*name);
+    }
+  }
+  // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
+  if (policy != nullptr) {
+    const auto client = client_address(request);
+    auto in_flight = state_->requests_per_ip.try_acquire(client);
+    if (!in_flight) co_return co_await too_many_requests();
+    const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
+    const std::string id = request_id();
+    BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *policy,
+                                  {*name, id, forwarded_addr, tls_, reusable_after_body()});
+    outcome = co_await accept.run();
+    log_request();
+    co_return outcome.keep_alive && !draining_ && !state_->stopping;
   }
   if (!target && found.state == SessionRegistry::State::not_found) {
     co_return co_await answer(

@@ -94,4 +94,16 @@ asio::awaitable<core::Result<RedisPolicyStore::Policies>> RedisPolicyStore::refr
   co_return Policies(fresh.begin(), fresh.end());
 }
 
+asio::awaitable<core::Result<std::optional<core::BufferPolicy>>> RedisPolicyStore::lookup(
+    std::string name) {
+  std::vector<std::string> hget{"HGET", key_, name};
+  auto r = co_await redis_->command(std::move(hget));
+  if (!r) co_return r.error();
+  if (r->is_error()) co_return make_error_code(Errc::unavailable);
+  if (r->type != RedisReply::Type::string) co_return std::optional<core::BufferPolicy>{};
+  auto policy = decode(r->text);
+  if (policy) (*known_)[name] = *policy;
+  co_return policy;
+}
+
 }  // namespace relay::store::redis

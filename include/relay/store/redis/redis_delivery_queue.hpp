@@ -97,6 +97,9 @@ class RedisPolicyStore final : public PolicyStore {
   core::Result<Policies> all() override;
   // Reads every policy from Redis into what this edge knows; returns them.
   boost::asio::awaitable<core::Result<Policies>> refresh();
+  // One name's policy, read from Redis now (an edge that just started, or has not refreshed
+  // since another edge recorded it); nullopt: the name has none.
+  boost::asio::awaitable<core::Result<std::optional<core::BufferPolicy>>> lookup(std::string name);
 
   // "mode ttl_s max_events status concurrency ordered dedupe_s"; nullopt for anything else.
   static std::string encode(const core::BufferPolicy& policy);
