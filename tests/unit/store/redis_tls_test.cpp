@@ -3,15 +3,16 @@
 // reconnects after a restart like the plain one. A wrong CA: unavailable, with a reason that
 // names the certificate verification failure, and it keeps retrying (it connects once the
 // server presents a certificate it trusts).
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -30,9 +31,10 @@ namespace fs = std::filesystem;
 
 bool openssl_installed() { return fs::exists("/usr/bin/openssl"); }
 
-// A CA that signed a certificate for 127.0.0.1, and a second CA that signed nothing.
+// A CA that signed a certificate for 127.0.0.1, and a second CA (which the client does not
+// trust) that signed one with the same key and name.
 struct TestPki {
-  explicit TestPki(const fs::path& dir) : dir(dir) {
+  explicit TestPki(fs::path directory) : dir(std::move(directory)) {
     const std::string d = dir.string();
     const std::string ec =
         " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 2>/dev/null";
@@ -61,7 +63,7 @@ struct TestPki {
 // redis-server with TLS only (--port 0), clients not asked for certificates.
 class TlsRedisServer {
  public:
-  TlsRedisServer(const fs::path& dir, unsigned short port) : dir_(dir), port_(port) { start(); }
+  TlsRedisServer(fs::path dir, unsigned short port) : dir_(std::move(dir)), port_(port) { start(); }
   // The certificate the next start() presents (a file name in `dir`).
   void use_certificate(const std::string& name) { cert_ = name; }
   ~TlsRedisServer() { stop(); }
