@@ -17,6 +17,7 @@
 #include "cli/sd_notify.hpp"
 #include "relay/config/byte_size.hpp"
 #include "relay/core/headers.hpp"
+#include "relay/core/log.hpp"
 #include "relay/core/private_files.hpp"
 #include "relay/edge/auth_token.hpp"
 #include "relay/edge/edge_server.hpp"
@@ -238,7 +239,18 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
 }
 
 int run_edge(edge::EdgeOptions options) {
-  raise_open_files_limit();  // public-limits: thousands of connections need descriptors
+  // public-limits: thousands of connections need descriptors.
+  const std::uint64_t open_files = raise_open_files_limit();
+  // idle-sessions: a limit below what max_sessions needs fails agents with EMFILE instead.
+  if (open_files < descriptors_for_sessions(options.limits.max_sessions)) {
+    core::log_event(
+        *core::logger("relay.edge"), spdlog::level::warn,
+        "open files limit too low for max_sessions; raise the hard limit (LimitNOFILE= in the "
+        "systemd unit, ulimit -Hn) or lower limits.max_sessions",
+        {{"open_files_limit", std::to_string(open_files)},
+         {"max_sessions", std::to_string(options.limits.max_sessions)},
+         {"needed", std::to_string(descriptors_for_sessions(options.limits.max_sessions))}});
+  }
   asio::io_context io(kOneIoThread);
   std::unique_ptr<edge::EdgeServer> owned;
   try {

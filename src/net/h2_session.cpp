@@ -25,6 +25,10 @@ using core::error_code;
 
 namespace {
 constexpr std::size_t kReadChunk = 64u * 1024;
+// What an idle session reads with (PINGs, control lines): see H2Session::note_read().
+constexpr std::size_t kIdleReadChunk = 4u * 1024;
+// Reads in a row with no request in flight before the session counts as idle.
+constexpr int kIdleReads = 2;
 // DATA frames up to this size (when the peer allows it): a 1 MiB upload is 16 frames, not 64,
 // so 4x fewer frame headers, callbacks and wake-ups on both sides.
 constexpr std::uint32_t kMaxFrameSize = 64u * 1024;
@@ -171,7 +175,7 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
   // Asio's SSL engine sets RELEASE_BUFFERS: OpenSSL then frees its 16 KiB record buffers
   // whenever they drain and allocates them again for the next record, two 16 KiB malloc/free
   // pairs per tunnel read and write (and each large malloc consolidates the heap's fastbins).
-  // A tunnel is never idle for long; its 34 KiB stay.
+  // A busy tunnel keeps its 34 KiB; an idle one gives them back (note_read()).
   SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
@@ -293,17 +297,18 @@ asio::awaitable<error_code> H2Session::run() {
 }
 
 asio::awaitable<error_code> H2Session::read_loop() {
-  std::vector<std::uint8_t> buf(kReadChunk);
+  read_buf_size_ = kIdleReadChunk;
+  read_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buf_size_);
   for (;;) {
-    auto [ec, n] =
-        co_await stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(read_buf_.get(), read_buf_size_),
+                                                    asio::as_tuple(asio::use_awaitable));
     if (ec) {
       // A peer that closes after GOAWAY with nothing in flight ended the session cleanly.
       bool clean = going_away_ && streams_.empty();
       co_return clean ? error_code{} : ec;
     }
     last_frame_ = std::chrono::steady_clock::now();
-    auto rv = nghttp2_session_mem_recv(session_, buf.data(), n);
+    auto rv = nghttp2_session_mem_recv(session_, read_buf_.get(), n);
     if (rv < 0) co_return make_error_code(Errc::protocol_error);
     hand_out_accepted();
     report_goaway();
@@ -311,14 +316,64 @@ asio::awaitable<error_code> H2Session::read_loop() {
     if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
       co_return error_code{};
     }
+    note_read(n);
+  }
+}
+
+// An edge holds thousands of agent sessions that are idle most of the time (a PING each way
+// every 10 s): each would keep a 64 KiB read buffer and OpenSSL's two 17 KiB record buffers
+// for nothing (bench/idle_sessions.py). So a session reads with a small buffer until a read
+// fills it, then with kReadChunk; after kIdleReads reads in a row with no request in flight it
+// goes back to the small one and lets OpenSSL free its record buffers whenever they drain.
+// nghttp2 has consumed the bytes by now: the buffer may be replaced.
+void H2Session::note_read(std::size_t n) {
+  if (!idle()) {
+    idle_reads_ = 0;
+    set_tls_buffers_kept(true);
+  } else if (idle_reads_ <= kIdleReads) {
+    ++idle_reads_;
+    // One read after the switch OpenSSL has freed its buffers: tell the owner, once, so it can
+    // give the pages back to the system (a heap keeps freed blocks among live ones).
+    if (idle_reads_ == kIdleReads + 1 && idle_handler_) idle_handler_();
+  }
+  if (n == read_buf_size_ && read_buf_size_ < kReadChunk) {
+    idle_reads_ = 0;
+    read_buf_size_ = kReadChunk;
+    read_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buf_size_);
+    set_tls_buffers_kept(true);
+  } else if (idle_reads_ >= kIdleReads) {
+    if (read_buf_size_ > kIdleReadChunk) {
+      read_buf_size_ = kIdleReadChunk;
+      read_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buf_size_);
+    }
+    set_tls_buffers_kept(false);
+  }
+}
+
+// SSL_MODE_RELEASE_BUFFERS: see the constructor. OpenSSL looks at the mode each time a buffer
+// drains, so switching it at any point is safe.
+void H2Session::set_tls_buffers_kept(bool kept) {
+  if (kept == tls_buffers_kept_) return;
+  tls_buffers_kept_ = kept;
+  if (kept) {
+    SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  } else {
+    SSL_set_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   }
 }
 
 asio::awaitable<error_code> H2Session::write_loop() {
   auto& out = out_;  // DATA payloads are appended by H2StreamAccess::send_data during mem_send
-  out.reserve(detail::kWriteCoalesce + kMaxFrameSize + 64);
   for (;;) {
     out.clear();
+    // A busy session writes up to kWriteCoalesce and a frame at once; an idle one only PINGs
+    // and control lines, and keeps no 128 KiB for them (see note_read()).
+    if (!idle()) {
+      out.reserve(detail::kWriteCoalesce + kMaxFrameSize + 64);
+      set_tls_buffers_kept(true);
+    } else if (idle_reads_ >= kIdleReads && out.capacity() > kIdleReadChunk) {
+      std::string().swap(out);
+    }
     for (;;) {
       const std::uint8_t* data = nullptr;
       auto n = nghttp2_session_mem_send(session_, &data);

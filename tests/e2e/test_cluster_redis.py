@@ -125,8 +125,11 @@ def test_redis_outage_keeps_held_tunnels_and_logs_once_each_way(relay, redis_ser
      "is not a redis:// URL"),
     (["--cluster", "redis://127.0.0.1:99999/0", "--cluster-secret", "env:RELAY_TEST_CLUSTER_SECRET"],
      "is not a port"),
-    (["--cluster", "rediss://127.0.0.1:6379/0", "--cluster-secret", "env:RELAY_TEST_CLUSTER_SECRET"],
-     "not supported yet"),
+    # idle-sessions: rediss:// is TLS now; its one parameter is ?cacert=, read at start.
+    (["--cluster", "rediss://127.0.0.1:6379/0?ca=/x.pem", "--cluster-secret", "env:RELAY_TEST_CLUSTER_SECRET"],
+     "the only URL parameter is ?cacert=PATH"),
+    (["--cluster", "rediss://127.0.0.1:6379/0?cacert=/nonexistent/redis-ca.pem", "--cluster-secret",
+      "env:RELAY_TEST_CLUSTER_SECRET"], "cannot use '/nonexistent/redis-ca.pem' as the Redis CA"),
     (["--cluster", "redis://127.0.0.1:6379/0"], "--cluster needs --cluster-secret"),
     (["--cluster", "redis://127.0.0.1:6379/0", "--cluster-secret", "env:RELAY_TEST_UNSET_SECRET"], "is not set"),
     (["--cluster", "redis://127.0.0.1:6379/0", "--cluster-secret", "env:RELAY_TEST_CLUSTER_SECRET",

@@ -159,6 +159,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // stream) so that the session ends as soon as the requests in flight are done. Called outside
   // nghttp2's callbacks: the handler may use the session freely.
   void set_goaway_handler(GoawayHandler handler) { goaway_handler_ = std::move(handler); }
+  // Called when the session, idle, has given its read buffer and OpenSSL's record buffers back
+  // to the heap (see note_read()); again after each busy spell. The edge trims its heap then.
+  void set_idle_handler(std::function<void()> handler) { idle_handler_ = std::move(handler); }
   // The GOAWAY that ended (or is ending) the session, if any besides our own shutdown().
   [[nodiscard]] const std::optional<H2Goaway>& goaway() const { return goaway_; }
 
@@ -193,6 +196,11 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   boost::asio::awaitable<core::error_code> write_loop();
   boost::asio::awaitable<core::error_code> ping_loop();
   void wake_writer() { write_event_.notify(); }
+  // No request in flight: the control stream at most.
+  [[nodiscard]] bool idle() const { return streams_.size() <= 1; }
+  // Sizes the read buffer and OpenSSL's record buffers to what the session is doing.
+  void note_read(std::size_t n);
+  void set_tls_buffers_kept(bool kept);
 
   // Calls the stream handler for the requests whose headers the last read completed. Not
   // from inside nghttp2's callbacks: the rest of that read (a webhook's body, in the same
@@ -213,12 +221,17 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   nghttp2_session* session_ = nullptr;
   StreamHandler handler_;
   std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams_;
-  std::string out_;                                  // frames gathered for the next TLS write
+  std::string out_;                           // frames gathered for the next TLS write
+  std::unique_ptr<std::uint8_t[]> read_buf_;  // see note_read()
+  std::size_t read_buf_size_ = 0;
+  int idle_reads_ = 0;
+  bool tls_buffers_kept_ = true;
   std::vector<std::int32_t> parked_;                 // streams deferred while out_ was full
   std::vector<std::shared_ptr<H2Stream>> accepted_;  // server role: for hand_out_accepted()
   AsyncEvent write_event_;
   std::chrono::steady_clock::time_point last_frame_;
   GoawayHandler goaway_handler_;
+  std::function<void()> idle_handler_;
   std::optional<H2Goaway> goaway_;
   bool goaway_reported_ = false;
   bool local_goaway_ = false;  // shutdown() submitted ours: not a condition to report

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/write.hpp>
 
 #include "relay/store/error.hpp"
+#include "store/redis/redis_tls.hpp"
 
 namespace relay::store::redis {
 
@@ -46,6 +48,14 @@ struct RedisConnection::Link {
         wake(ex, asio::steady_timer::time_point::max()),
         closed_signal(ex, asio::steady_timer::time_point::max()) {}
   tcp::socket socket;
+  // rediss://: TLS over the connected socket (moved into it); plain redis:// reads and writes
+  // the socket itself and pays nothing for this.
+  std::unique_ptr<RedisTlsStream> tls;
+  tcp::socket& tcp_socket() { return tls ? tls->next_layer() : socket; }
+  void close_socket() {
+    boost::system::error_code ignored;
+    tcp_socket().close(ignored);
+  }
   asio::steady_timer wake;           // the writer's: more to write, or closed
   asio::steady_timer closed_signal;  // run()'s: the link closed
   std::string out;
@@ -59,7 +69,10 @@ std::shared_ptr<RedisConnection> RedisConnection::create(asio::any_io_executor e
 }
 
 RedisConnection::RedisConnection(asio::any_io_executor ex, RedisClientOptions options)
-    : executor_(std::move(ex)), options_(std::move(options)), backoff_timer_(executor_) {}
+    : executor_(std::move(ex)),
+      options_(std::move(options)),
+      tls_(options_.endpoint.tls ? make_redis_tls_context(options_.endpoint) : nullptr),
+      backoff_timer_(executor_) {}
 
 RedisConnection::~RedisConnection() = default;
 
@@ -152,8 +165,7 @@ void RedisConnection::set_available(bool up, const std::string& why) {
 void RedisConnection::drop(const std::string& why) {
   if (link_ && !link_->closed) {
     link_->closed = true;
-    boost::system::error_code ignored;
-    link_->socket.close(ignored);
+    link_->close_socket();
     link_->notify();
     link_->closed_signal.cancel();
     if (!why.empty()) last_error_ = why;
@@ -208,8 +220,7 @@ asio::awaitable<std::string> RedisConnection::connect_once() {
     if (self->link_ == link) {
       self->drop(why);  // fails the handshake's commands with this reason
     } else {
-      boost::system::error_code ignored;
-      link->socket.close(ignored);
+      link->close_socket();
     }
   });
   tcp::resolver resolver(executor_);
@@ -230,6 +241,21 @@ asio::awaitable<std::string> RedisConnection::connect_once() {
   }
   boost::system::error_code ignored;
   link->socket.set_option(tcp::no_delay(true), ignored);
+  if (tls_) {
+    // rediss://: the handshake runs under the same deadline as the connect.
+    link->tls = std::make_unique<RedisTlsStream>(std::move(link->socket), *tls_);
+    prepare_redis_tls_stream(*link->tls, ep.host);
+    auto [hec] = co_await link->tls->async_handshake(asio::ssl::stream_base::client, kAwaitable);
+    if (hec || timed_out) {
+      deadline.cancel();
+      link->closed = true;
+      link->close_socket();
+      link->closed_signal.cancel();
+      co_return timed_out ? fmt::format("TLS handshake with Redis at {} timed out after {} ms",
+                                        ep.display(), options_.connect_timeout.count())
+                          : describe_redis_tls_error(hec, *link->tls, ep);
+    }
+  }
   asio::co_spawn(
       executor_, [self = shared_from_this(), link]() { return self->write_loop(link); },
       asio::detached);
@@ -289,7 +315,13 @@ asio::awaitable<void> RedisConnection::write_loop(std::shared_ptr<Link> link) {
     // Everything queued goes in one write: pipelined commands cost one syscall, not one each.
     std::string batch;
     batch.swap(link->out);
-    auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(batch), kAwaitable);
+    std::tuple<boost::system::error_code, std::size_t> written;
+    if (link->tls) {
+      written = co_await asio::async_write(*link->tls, asio::buffer(batch), kAwaitable);
+    } else {
+      written = co_await asio::async_write(link->socket, asio::buffer(batch), kAwaitable);
+    }
+    auto [ec, n] = written;
     if (ec) {
       if (link == link_) drop(fmt::format("write to Redis failed: {}", ec.message()));
       co_return;
@@ -301,7 +333,13 @@ asio::awaitable<void> RedisConnection::read_loop(std::shared_ptr<Link> link) {
   ReplyDecoder decoder;
   std::array<char, 16 * 1024> buffer{};
   while (!link->closed) {
-    auto [ec, n] = co_await link->socket.async_read_some(asio::buffer(buffer), kAwaitable);
+    std::tuple<boost::system::error_code, std::size_t> read;
+    if (link->tls) {
+      read = co_await link->tls->async_read_some(asio::buffer(buffer), kAwaitable);
+    } else {
+      read = co_await link->socket.async_read_some(asio::buffer(buffer), kAwaitable);
+    }
+    auto [ec, n] = read;
     if (ec) {
       if (link == link_ && !link->closed) {
         drop(ec == asio::error::eof ? "Redis closed the connection"

@@ -54,6 +54,25 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
       return std::nullopt;
     }
   }
+  // rediss://: ?cacert=PATH (a path may hold '/', so the query is cut off before the DB).
+  if (auto query = rest.find('?'); query != std::string_view::npos) {
+    std::string_view param = rest.substr(query + 1);
+    rest = rest.substr(0, query);
+    constexpr std::string_view kCaCert = "cacert=";
+    if (!param.starts_with(kCaCert) || param.size() == kCaCert.size() ||
+        param.find('&') != std::string_view::npos) {
+      error = fmt::format(
+          "'{}': the only URL parameter is ?cacert=PATH (rediss:// only), e.g. "
+          "rediss://redis.internal:6380/0?cacert=/etc/relay/redis-ca.pem",
+          param);
+      return std::nullopt;
+    }
+    if (!out.tls) {
+      error = "?cacert= is for rediss:// (Redis over TLS); redis:// is plain TCP";
+      return std::nullopt;
+    }
+    out.ca_file = std::string(param.substr(kCaCert.size()));
+  }
   std::string_view hostport = rest;
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
     hostport = rest.substr(0, slash);
@@ -99,12 +118,6 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
       return std::nullopt;
     }
     out.port = static_cast<unsigned short>(p);
-  }
-  if (out.tls) {
-    error =
-        "rediss:// (Redis over TLS) is not supported yet; use redis:// on a private network "
-        "or a TLS tunnel (stunnel, spiped) to the Redis host";
-    return std::nullopt;
   }
   return out;
 }

@@ -195,8 +195,25 @@ TEST(RedisUrl, ParsesAndRefuses) {
     EXPECT_FALSE(parse_redis_url(bad, error)) << bad;
     EXPECT_FALSE(error.empty());
   }
-  EXPECT_FALSE(parse_redis_url("rediss://h:6379/0", error));
-  EXPECT_NE(error.find("not supported yet"), std::string::npos);
+  // idle-sessions: rediss:// (TLS), with ?cacert=PATH for a private CA.
+  ep = parse_redis_url("rediss://:file:/run/pw@redis.internal:6380/1?cacert=/etc/relay/ca.pem",
+                       error);
+  ASSERT_TRUE(ep) << error;
+  EXPECT_TRUE(ep->tls);
+  EXPECT_EQ(ep->host, "redis.internal");
+  EXPECT_EQ(ep->port, 6380);
+  EXPECT_EQ(ep->db, 1);
+  EXPECT_EQ(ep->password, "file:/run/pw");
+  EXPECT_EQ(ep->ca_file, "/etc/relay/ca.pem");
+  ep = parse_redis_url("rediss://h?cacert=/ca.pem", error);
+  ASSERT_TRUE(ep) << error;
+  EXPECT_EQ(ep->db, 0);
+  EXPECT_EQ(ep->ca_file, "/ca.pem");
+  for (const char* bad : {"redis://h/0?cacert=/ca.pem", "rediss://h/0?cacert=", "rediss://h/0?x=1",
+                          "rediss://h/0?cacert=/a&x=1"}) {
+    EXPECT_FALSE(parse_redis_url(bad, error)) << bad;
+    EXPECT_FALSE(error.empty());
+  }
 }
 
 }  // namespace

@@ -16,6 +16,10 @@
 #include "relay/store/redis/redis_reply.hpp"
 #include "relay/store/redis/redis_url.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace relay::store::redis {
 
 struct RedisClientOptions {
@@ -76,6 +80,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
 
   boost::asio::any_io_executor executor_;
   RedisClientOptions options_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // rediss:// only (redis_tls.hpp)
   std::shared_ptr<Link> link_;
   std::deque<std::shared_ptr<Pending>> in_flight_;  // written or queued, awaiting a reply
   boost::asio::steady_timer backoff_timer_;

@@ -6,7 +6,8 @@
 
 namespace relay::store::redis {
 
-// Where the cluster's Redis is: redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS).
+// Where the cluster's Redis is: redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS, which
+// takes ?cacert=PATH: trust only that CA bundle instead of the system's).
 struct RedisEndpoint {
   std::string host;
   unsigned short port = 6379;
@@ -15,6 +16,7 @@ struct RedisEndpoint {
   // store knows nothing of secret sources). Empty: no AUTH.
   std::string password;
   bool tls = false;
+  std::string ca_file;  // rediss:// only; empty: the system CA store
 
   // host:port/db, never the password (for logs and errors).
   [[nodiscard]] std::string display() const;

@@ -1,0 +1,29 @@
+// libFuzzer: the --cluster URL parser (store::redis::parse_redis_url), rediss:// and ?cacert=
+// included. It must never crash; a refusal always says why; what it accepts has a host, a port
+// and a non-negative DB, a CA file only with TLS, and a display() that never shows the password.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "relay/store/redis/redis_url.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view url(reinterpret_cast<const char*>(data), size);
+  std::string error;
+  auto endpoint = relay::store::redis::parse_redis_url(url, error);
+  if (!endpoint) {
+    if (error.empty()) __builtin_trap();
+    return 0;
+  }
+  if (endpoint->host.empty() || endpoint->port == 0 || endpoint->db < 0) __builtin_trap();
+  if (!endpoint->ca_file.empty() && !endpoint->tls) __builtin_trap();
+  if (!endpoint->password.empty() &&
+      endpoint->display().find(endpoint->password) != std::string::npos &&
+      endpoint->host.find(endpoint->password) == std::string::npos &&
+      std::to_string(endpoint->port).find(endpoint->password) == std::string::npos &&
+      std::to_string(endpoint->db).find(endpoint->password) == std::string::npos) {
+    __builtin_trap();
+  }
+  return 0;
+}
