@@ -107,7 +107,7 @@ asio::awaitable<std::string> PeerLink::connect_once() {
     co_return "cannot connect to " + target->to_string() + ": " + connect_ec.message();
   net::tune_socket(stream.next_layer());
   // The secret proof authenticates the peer, not its certificate (edges may use self-signed
-  // ones): verification is off here on purpose (docs/cluster.d/peer-link.md).
+  // ones): verification is off here on purpose (docs/cluster.md, "The peer link").
   net::prepare_client_stream(stream, target->host, false);
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kAwaitable);
   if (hs_ec) co_return "TLS handshake with " + target->to_string() + " failed: " + hs_ec.message();

@@ -21,7 +21,7 @@ namespace relay::edge::peer {
 class PeerDirectory;
 class PeerLink;
 
-// cluster: peer link (docs/cluster.d/peer-link.md). One edge's side of the links between the
+// cluster: peer link (docs/cluster.md, "The peer link"). One edge's side of the links between the
 // cluster's edges: its peer port (TLS with the edge's certificate, the secret proof, HTTP/2 with
 // this edge as the server: streams from peers are served into local agent sessions), its
 // address in Redis, and one pooled link per peer edge it forwards to (this edge the client).

@@ -6,7 +6,7 @@
 
 namespace relay::edge::peer {
 
-// cluster: peer link (docs/cluster.d/peer-link.md). The few bytes two edges exchange after
+// cluster: peer link (docs/cluster.md, "The peer link"). The few bytes two edges exchange after
 // their TLS handshake and before HTTP/2, to prove to each other that both know the cluster
 // secret. The proof is bound to the TLS channel (an exported keying material, RFC 5705), so a
 // proof recorded on one connection is worthless on any other.
