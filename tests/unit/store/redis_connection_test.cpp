@@ -8,7 +8,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include "relay/store/error.hpp"
 #include "relay/store/redis/redis_connection.hpp"
@@ -23,16 +22,9 @@ using Type = RedisReply::Type;
 
 class RedisConnectionTest : public ::testing::Test {
  protected:
-  // Runs a coroutine on the io_context to completion (bounded: 10 s).
   template <class F>
-  auto run(F make) -> typename decltype(make())::value_type {
-    auto future = asio::co_spawn(io_, make(), asio::use_future);
-    io_.restart();
-    for (int i = 0;
-         i < 1000 && future.wait_for(std::chrono::seconds(0)) != std::future_status::ready; ++i) {
-      io_.run_for(std::chrono::milliseconds(10));
-    }
-    return future.get();
+  auto run(F make) {
+    return test::run_on(io_, std::move(make));
   }
 
   void SetUp() override {

@@ -5,9 +5,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include "relay/store/error.hpp"
 #include "relay/store/redis/redis_delivery_queue.hpp"
@@ -28,14 +26,8 @@ std::int64_t now_ms() {
 class RedisQueueTest : public ::testing::Test {
  protected:
   template <class F>
-  auto run(F make) -> typename decltype(make())::value_type {
-    auto future = asio::co_spawn(io_, make(), asio::use_future);
-    io_.restart();
-    for (int i = 0;
-         i < 1000 && future.wait_for(std::chrono::seconds(0)) != std::future_status::ready; ++i) {
-      io_.run_for(std::chrono::milliseconds(5));
-    }
-    return future.get();
+  auto run(F make) {
+    return test::run_on(io_, std::move(make));
   }
 
   void SetUp() override {

@@ -12,10 +12,27 @@
 #include <string>
 #include <thread>
 
+#include <future>
+
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_future.hpp>
 
 namespace relay::store::test {
+
+// Runs the coroutine `make()` returns on `io` until it completes (bounded: 10 s; a coroutine
+// still pending then makes get() throw) and returns its value.
+template <class F>
+auto run_on(boost::asio::io_context& io, F make) -> typename decltype(make())::value_type {
+  auto future = boost::asio::co_spawn(io, make(), boost::asio::use_future);
+  io.restart();
+  for (int i = 0; i < 1000 && future.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+       ++i) {
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  return future.get();
+}
 
 inline bool redis_server_installed() {
   return std::filesystem::exists("/usr/bin/redis-server") ||

@@ -16,9 +16,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include "relay/store/redis/redis_connection.hpp"
 #include "unit/store/redis_server.hpp"
@@ -145,14 +143,8 @@ class RedisTlsTest : public ::testing::Test {
   }
 
   template <class F>
-  auto run(F make) -> typename decltype(make())::value_type {
-    auto future = asio::co_spawn(io_, make(), asio::use_future);
-    io_.restart();
-    for (int i = 0;
-         i < 1000 && future.wait_for(std::chrono::seconds(0)) != std::future_status::ready; ++i) {
-      io_.run_for(std::chrono::milliseconds(10));
-    }
-    return future.get();
+  auto run(F make) {
+    return test::run_on(io_, std::move(make));
   }
 
   std::string url(const std::string& ca_file) const {
