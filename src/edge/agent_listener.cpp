@@ -12,6 +12,7 @@
 #include "edge/agent_session.hpp"
 #include "edge/auth_guard.hpp"
 #include "edge/bound_policies.hpp"
+#include "edge/cluster_tokens.hpp"  // cluster: tokens
 #include "edge/connect_check.hpp"
 #include "edge/deadline.hpp"
 #include "edge/ip_rules.hpp"
@@ -144,7 +145,22 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   }
   ConnectHead head{request.method_string(), request.target(), request[http::field::authorization],
                    request[http::field::upgrade]};
+  // cluster: tokens. A token neither edge.yml nor the cache knows may have been added to Redis a
+  // moment ago: one HGET (the limiter above already let this client through).
+  if (state->cluster) {
+    auto presented = bearer_token(head.authorization);
+    if (!presented.empty() && state->tokens.find(presented) == nullptr) {
+      co_await fetch_cluster_token(*state, std::string(presented));
+    }
+  }
   auto checked = check_connect(head, request.body(), state->tokens, state->options.allow_anonymous);
+  // cluster: tokens. The cache may change while this coroutine waits on Redis below: keep a
+  // copy of the token rather than a pointer into it.
+  AuthToken token_copy;
+  if (auto* a = std::get_if<ConnectAccepted>(&checked); a != nullptr && a->token != nullptr) {
+    token_copy = *a->token;
+    a->token = &token_copy;
+  }
   std::optional<Refusal> refusal;
   std::optional<SessionRegistry::Grant> grant;
   std::vector<IpRules> ip_rules;  // per requested tunnel, in order (operations)

@@ -19,8 +19,16 @@ class AuthTokens {
   [[nodiscard]] const AuthToken* find(std::string_view presented) const;
   [[nodiscard]] const std::vector<AuthToken>& all() const { return tokens_; }
 
+  // cluster: tokens. The cluster's tokens as last read from Redis (hashes, never tokens),
+  // searched after edge.yml's the same way. find()'s pointer into them is valid only until the
+  // next set_cluster()/add_cluster(): a caller that suspends copies the token first.
+  void set_cluster(std::vector<AuthToken> tokens);
+  void add_cluster(AuthToken token);
+  [[nodiscard]] const std::vector<AuthToken>& cluster() const { return cluster_; }
+
  private:
   std::vector<AuthToken> tokens_;
+  std::vector<AuthToken> cluster_;  // cluster: tokens
 };
 
 }  // namespace relay::edge

@@ -44,6 +44,7 @@ Cluster::Cluster(const asio::any_io_executor& ex, const ClusterOptions& options,
       // cluster: queue. This edge is a consumer of every tunnel's stream under its edge id.
       deliveries_(std::make_unique<store::redis::RedisDeliveryQueue>(redis_, options.edge_id)),
       policies_(std::make_unique<store::redis::RedisPolicyStore>(redis_)),
+      tokens_(redis_),  // cluster: tokens
       edge_id_(options.edge_id),
       heartbeat_(options.heartbeat),
       reserved_(std::move(reserved)),

@@ -20,6 +20,7 @@
 #include "relay/store/redis/redis_connection.hpp"
 #include "relay/store/redis/redis_delivery_queue.hpp"  // cluster: queue
 #include "relay/store/redis/redis_name_store.hpp"
+#include "relay/store/redis/redis_token_store.hpp"  // cluster: tokens
 
 namespace relay::edge {
 
@@ -46,6 +47,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // SQLite store's; EdgeState wraps its store with them).
   [[nodiscard]] store::redis::RedisDeliveryQueue& deliveries() { return *deliveries_; }
   [[nodiscard]] store::redis::RedisPolicyStore& policies() { return *policies_; }
+  // cluster: tokens. The cluster's authtokens (hashes), cached in EdgeState::tokens.
+  [[nodiscard]] store::redis::RedisTokenStore& tokens() { return tokens_; }
   [[nodiscard]] bool redis_available() const { return redis_->available(); }
 
   // Connects and starts the heartbeat; `live_names` lists the names of connected sessions.
@@ -79,6 +82,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   store::redis::RouteDirectory routes_;
   std::unique_ptr<store::redis::RedisDeliveryQueue> deliveries_;  // cluster: queue
   std::unique_ptr<store::redis::RedisPolicyStore> policies_;      // cluster: queue
+  store::redis::RedisTokenStore tokens_;                          // cluster: tokens
   std::string edge_id_;
   std::chrono::milliseconds heartbeat_;
   std::unordered_set<std::string> reserved_;

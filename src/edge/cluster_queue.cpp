@@ -10,6 +10,7 @@
 
 #include "edge/agent_session.hpp"
 #include "edge/cluster.hpp"
+#include "edge/cluster_tokens.hpp"  // cluster: tokens
 #include "edge/edge_state.hpp"
 #include "relay/core/log.hpp"
 
@@ -20,7 +21,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::chrono::milliseconds kPoll{500};
-constexpr int kRefreshEveryPolls = 4;  // policies every 2 s
+constexpr int kRefreshEveryPolls = 4;  // policies (and cluster: tokens) every 2 s
 
 // The SQLite (or memory) store's names; the cluster's queue and policies.
 class ClusterStore final : public store::Store {
@@ -79,6 +80,7 @@ asio::awaitable<void> watch_cluster_queue(std::weak_ptr<EdgeState> weak) {
     }
     if (!refreshed || poll % kRefreshEveryPolls == 0) {
       co_await refresh_policies(*state, remote);
+      co_await refresh_cluster_tokens(*state);  // cluster: tokens
       refreshed = true;
     }
     auto tunnels = co_await state->cluster->deliveries().tunnels_with_queued();

@@ -8,8 +8,6 @@ namespace relay::edge {
 
 namespace protocol = net::protocol;
 
-namespace {
-
 std::string_view bearer_token(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
@@ -21,8 +19,6 @@ std::string_view bearer_token(std::string_view authorization) {
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;
 }
-
-}  // namespace
 
 std::variant<ConnectAccepted, Refusal> check_connect(const ConnectHead& head, std::string_view body,
                                                      const AuthTokens& tokens,

@@ -22,6 +22,9 @@ struct ConnectAccepted {
   const AuthToken* token = nullptr;  // nullptr: anonymous (allow_anonymous)
 };
 
+// The token of an `Authorization: Bearer <token>` header ("" when there is none).
+std::string_view bearer_token(std::string_view authorization);
+
 // Validates a connect request: path, method, Upgrade, authtoken, JSON body and version. Pure;
 // the refusal carries the HTTP status and the JSON error of docs/protocol.md.
 std::variant<ConnectAccepted, Refusal> check_connect(const ConnectHead& head, std::string_view body,
