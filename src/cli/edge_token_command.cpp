@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/edge_config_flags.hpp"
+#include "cli/edge_token_cluster.hpp"  // cluster: tokens
 #include "relay/config/config_paths.hpp"
 #include "relay/config/edge_config.hpp"
 #include "relay/config/edge_token_store.hpp"
@@ -17,9 +18,14 @@ struct TokenFlags {
   std::string config;
   std::string label;
   std::vector<std::string> reserve;
+  std::optional<std::string> cluster;  // cluster: tokens: --cluster redis://...
 };
 
 int add_token(const TokenFlags& flags) {
+  // cluster: tokens
+  if (auto url = token_cluster_url(flags.cluster, flags.config); !url.empty()) {
+    return add_cluster_token(url, flags.label, flags.reserve);
+  }
   const std::string path = config::edge_config_path(flags.config);
   try {
     const std::string text = config::read_file_or_empty(path);
@@ -48,6 +54,10 @@ int add_token(const TokenFlags& flags) {
 }
 
 int list_tokens(const TokenFlags& flags) {
+  // cluster: tokens
+  if (auto url = token_cluster_url(flags.cluster, flags.config); !url.empty()) {
+    return list_cluster_tokens(url);
+  }
   const std::string path = config::edge_config_path(flags.config);
   auto load = config::load_edge_config({path});
   for (const auto& d : load.diagnostics.all()) std::cerr << d.to_string() << '\n';
@@ -69,6 +79,10 @@ int list_tokens(const TokenFlags& flags) {
 }
 
 int revoke_token(const TokenFlags& flags) {
+  // cluster: tokens
+  if (auto url = token_cluster_url(flags.cluster, flags.config); !url.empty()) {
+    return revoke_cluster_token(url, flags.label);
+  }
   const std::string path = config::edge_config_path(flags.config);
   try {
     const std::string text = config::read_file_or_empty(path);
@@ -92,6 +106,11 @@ void add_edge_token_command(CLI::App& edge_command, CliContext& ctx) {
   token->require_subcommand(1);
   const std::string config_help =
       "Edge config file (default: $RELAY_EDGE_CONFIG, else /etc/relay/edge.yml)";
+  // cluster: tokens
+  const std::string cluster_help =
+      "The cluster's Redis, redis://[:PASSWORD@]HOST:PORT/DB: the token goes there (hashed) "
+      "instead of the config file, and every edge with --cluster accepts it at once (default: "
+      "the config file's cluster.redis, when it has one)";
 
   auto* add = token->add_subcommand("add", "Make a new token, print it once, store its SHA-256");
   add->add_option("--config", flags->config, config_help);
@@ -99,17 +118,20 @@ void add_edge_token_command(CLI::App& edge_command, CliContext& ctx) {
                   "Name shown in logs and used to revoke (default: tok-HASH)");
   add->add_option("--reserve", flags->reserve,
                   "A tunnel name only this token may use (repeatable)");
+  add->add_option("--cluster", flags->cluster, cluster_help);  // cluster: tokens
   add->callback([&ctx, flags] { ctx.exit_code = add_token(*flags); });
 
   auto* list =
       token->add_subcommand("list", "List the tokens (labels, hash prefixes, reserved names)");
   list->add_option("--config", flags->config, config_help);
+  list->add_option("--cluster", flags->cluster, cluster_help);  // cluster: tokens
   list->callback([&ctx, flags] { ctx.exit_code = list_tokens(*flags); });
 
   auto* revoke = token->add_subcommand("revoke", "Remove the token with this label");
   revoke->add_option("--config", flags->config, config_help);
   revoke->add_option("LABEL", flags->label, "The token's label (see `relay edge token list`)")
       ->required();
+  revoke->add_option("--cluster", flags->cluster, cluster_help);  // cluster: tokens
   revoke->callback([&ctx, flags] { ctx.exit_code = revoke_token(*flags); });
 }
 

@@ -109,6 +109,22 @@ def test_relay_edge_token_add_list_revoke_with_cluster(relay, redis_server, make
     assert_token_nowhere(token, redis_server, a, b)
 
 
+def test_token_commands_use_edge_yml_cluster_redis_and_reserve_names_in_the_cluster(relay, redis_server, tmp_path):
+    config = tmp_path / "edge.yml"
+    config.write_text(f"cluster:\n  redis: {redis_server.url}\n")
+    r = subprocess.run([relay_bin(), "edge", "token", "add", "--config", str(config), "--label", "shop-owner",
+                        "--reserve", "shop"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    token = re.search(r"^\s+(relay_\S+)$", r.stdout, re.M).group(1)
+    assert "shop-owner" not in config.read_text(), "edge.yml was edited"
+    assert redis_server.cli("HGET", "relay:name:shop", "owner").strip() == token_hash(token)
+    # Another token cannot reserve a name the first one owns; nothing is written for it.
+    clash = cli_token(redis_server, "add", "--label", "thief", "--reserve", "shop")
+    assert clash.returncode == 1 and "owned by another token" in clash.stderr, clash
+    assert "thief" not in redis_server.cli("HGETALL", "relay:tokens")
+    assert token not in redis_dump(redis_server)
+
+
 def test_cli_with_redis_down_or_a_bad_url(relay, redis_server):
     redis_server.kill()
     down = cli_token(redis_server, "add", "--label", "x")
