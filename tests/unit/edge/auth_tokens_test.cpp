@@ -35,5 +35,22 @@ TEST(AuthTokens, AcceptsUpperCaseStoredHash) {
   EXPECT_NE(tokens.find("abc"), nullptr);
 }
 
+// cluster: tokens. Redis's tokens are searched after edge.yml's and replaced by each refresh.
+TEST(AuthTokens, ClusterTokensAreAcceptedUntilARefreshDropsThem) {
+  AuthTokens tokens({make_auth_token("local", "file")});
+  EXPECT_EQ(tokens.find("shared"), nullptr);
+  tokens.add_cluster(make_auth_token("shared", "redis"));
+  ASSERT_NE(tokens.find("shared"), nullptr);
+  EXPECT_EQ(tokens.find("shared")->label, "redis");
+  tokens.add_cluster(make_auth_token("shared", "renamed"));  // the same hash: updated, not doubled
+  EXPECT_EQ(tokens.cluster().size(), 1U);
+  EXPECT_EQ(tokens.find("shared")->label, "renamed");
+  tokens.add_cluster(make_auth_token("local", "redis-copy"));  // edge.yml's entry wins
+  EXPECT_EQ(tokens.find("local")->label, "file");
+  tokens.set_cluster({});  // revoked in Redis
+  EXPECT_EQ(tokens.find("shared"), nullptr);
+  EXPECT_NE(tokens.find("local"), nullptr);
+}
+
 }  // namespace
 }  // namespace relay::edge
