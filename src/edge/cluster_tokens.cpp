@@ -1,5 +1,6 @@
 #include "edge/cluster_tokens.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "edge/cluster.hpp"
@@ -25,10 +26,7 @@ AuthToken to_auth_token(const std::string& hash, const store::redis::TokenRecord
 
 bool well_formed_token(std::string_view token) {
   if (token.empty() || token.size() > 256) return false;
-  for (char c : token) {
-    if (c <= ' ' || c > '~') return false;
-  }
-  return true;
+  return std::ranges::all_of(token, [](char c) { return c > ' ' && c <= '~'; });
 }
 
 asio::awaitable<void> refresh_cluster_tokens(EdgeState& state) {

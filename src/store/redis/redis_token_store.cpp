@@ -1,5 +1,7 @@
 #include "relay/store/redis/redis_token_store.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "relay/store/error.hpp"
@@ -36,10 +38,8 @@ std::optional<TokenRecord> RedisTokenStore::decode(std::string_view text) {
 
 bool RedisTokenStore::is_token_hash(std::string_view text) {
   if (text.size() != 64) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  return std::ranges::all_of(
+      text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 asio::awaitable<core::Result<RedisTokenStore::Tokens>> RedisTokenStore::all() {
