@@ -34,6 +34,26 @@ auto run_on(boost::asio::io_context& io, F make) -> typename decltype(make())::v
   return future.get();
 }
 
+// Returns when 127.0.0.1:`port` accepts a connection (bounded: 5 s).
+inline void wait_until_accepting(unsigned short port) {
+  for (int i = 0; i < 200; ++i) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket s(io);
+    boost::system::error_code ec;
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (!ec) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+}
+
+// SIGKILL and reap a server this test started; pid becomes -1.
+inline void stop_process(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pid = -1;
+}
+
 inline bool redis_server_installed() {
   return std::filesystem::exists("/usr/bin/redis-server") ||
          std::filesystem::exists("/usr/local/bin/redis-server");
@@ -74,22 +94,9 @@ class RedisServer {
                "--loglevel", "warning", "--logfile", log.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    // Ready when the port accepts (bounded: 5 s).
-    for (int i = 0; i < 200; ++i) {
-      boost::asio::io_context io;
-      boost::asio::ip::tcp::socket s(io);
-      boost::system::error_code ec;
-      s.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
-      if (!ec) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+    wait_until_accepting(port_);
   }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void stop() { stop_process(pid_); }
   [[nodiscard]] unsigned short port() const { return port_; }
 
  private:

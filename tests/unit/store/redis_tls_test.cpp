@@ -84,21 +84,9 @@ class TlsRedisServer {
                static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 200; ++i) {  // ready when the port accepts (bounded: 5 s)
-      asio::io_context io;
-      asio::ip::tcp::socket s(io);
-      boost::system::error_code ec;
-      s.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-      if (!ec) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+    test::wait_until_accepting(port_);
   }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void stop() { test::stop_process(pid_); }
 
  private:
   fs::path dir_;
