@@ -1,8 +1,5 @@
 #include "edge/stream_proxy.hpp"
 
-#include <algorithm>
-
-#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
@@ -14,6 +11,7 @@
 #include "edge/agent_session.hpp"
 #include "edge/body_rate_guard.hpp"
 #include "edge/caller_stream.hpp"
+#include "edge/proxy_answer.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
@@ -25,11 +23,9 @@ namespace relay::edge {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace codes = core::error_codes;
 
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kUploadChunk = 64 * 1024;
 constexpr int kBusyRetryAfterSeconds = 5;
 
 }  // namespace
@@ -61,27 +57,13 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
   stream_ticket_ = std::move(ticket);
   if (!stream_ticket_.valid()) {
     retry_after_ = kBusyRetryAfterSeconds;
-    co_await respond_error(
-        503, codes::tunnel_busy,
-        fmt::format("tunnel '{}' is handling as many requests as its agent allows; retry in a "
-                    "few seconds",
-                    request_.tunnel));
+    co_await respond_error(busy_page(request_.tunnel));
     if (has_body) outcome_.keep_alive = false;
     co_return outcome_;
   }
   auto opened = session_->open_stream(make_stream_headers(request, context), !has_body);
   if (!opened) {
-    if (opened.error() == net::Errc::refused) {
-      co_await respond_error(
-          503, codes::shutting_down,
-          fmt::format(
-              "the agent for tunnel '{}' is reconnecting or shutting down; retry in a moment",
-              request_.tunnel));
-    } else {
-      co_await respond_error(
-          502, codes::agent_session_lost,
-          fmt::format("{} is disconnected; restart it or wait for it to reconnect", holder()));
-    }
+    co_await respond_error(open_failure_page(opened.error(), request_.tunnel, holder()));
     if (has_body) outcome_.keep_alive = false;
     co_return outcome_;
   }
@@ -98,13 +80,10 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
   if (has_body) {
     // Sized to the body when its length is known (a webhook is a few KiB) and left
     // uninitialised: zero-filling 64 KiB per request was a third of the edge's instructions.
-    std::size_t size = kUploadChunk;
-    if (auto length = parser_.content_length()) {
-      size = static_cast<std::size_t>(std::clamp<std::uint64_t>(*length, 1, kUploadChunk));
-    }
-    upload_buffer_.reset(new char[size]);
-    upload_size_ = size;
     auto length = parser_.content_length();
+    upload_size_ =
+        upload_buffer_size(length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+    upload_buffer_.reset(new char[upload_size_]);
     if (length && buffer_.size() >= *length) {
       // The whole body is already read (a typical webhook): the upload needs no network wait,
       // so it runs before respond() and the parallel group's frames and allocations are saved.
@@ -153,15 +132,7 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
     if (ec) {
       // Too large, too slow, malformed, or the caller went away: the app must not see a
       // partial body as a complete one, so the stream is reset.
-      if (ec == http::error::body_limit) {
-        upload_error_ = UploadError::too_large;
-      } else if (rate.too_slow()) {
-        upload_error_ = UploadError::too_slow;
-      } else if (is_malformed_body(ec)) {
-        upload_error_ = UploadError::malformed;
-      } else {
-        upload_error_ = UploadError::caller_gone;
-      }
+      upload_error_ = classify_upload_error(ec, rate.too_slow());
       h2_->reset();
       co_return;
     }
@@ -190,47 +161,12 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
   auto ec = co_await h2_->wait_headers();
   response_deadline_.disarm();
   if (ec) {
-    if (upload_error_ == UploadError::too_large) {
-      co_await respond_error(
-          413, codes::body_too_large,
-          fmt::format("the request body is larger than this edge accepts ({} bytes)",
-                      state_.options.limits.max_body_bytes));
-    } else if (upload_error_ == UploadError::too_slow) {
-      co_await respond_error(
-          408, codes::request_timeout,
-          fmt::format("the request body arrived too slowly (under {} bytes/s after {} s); send "
-                      "it faster or in a smaller request",
-                      state_.options.limits.body_min_rate,
-                      state_.options.limits.body_rate_grace.count()));
-    } else if (timed_out_) {
-      co_await respond_error(
-          504, codes::upstream_timeout,
-          fmt::format("the app behind tunnel '{}' did not answer within {} s", request_.tunnel,
-                      state_.options.limits.response_timeout.count()));
-    } else if (upload_error_ == UploadError::malformed) {
-      co_await respond_error(400, codes::bad_request,
-                             "the request body is not valid chunked encoding (a bad chunk size, "
-                             "or chunk data that does not match its size)");
-    } else if (upload_error_ == UploadError::caller_gone) {
-      outcome_.keep_alive = false;  // the caller went away mid-upload: nobody to answer
-    } else if (ec == net::Errc::refused) {
-      // REFUSED_STREAM, or past a GOAWAY's last stream id: the agent never started on it, so
-      // a retry is safe, and the agent reconnects (a GOAWAY ends its session).
-      co_await respond_error(
-          503, codes::shutting_down,
-          fmt::format(
-              "the agent for tunnel '{}' is reconnecting or shutting down; retry in a moment",
-              request_.tunnel));
-    } else if (ec == net::Errc::stream_reset) {
-      co_await respond_error(
-          502, codes::upstream_failed,
-          fmt::format("the agent for tunnel '{}' abandoned the request; check the agent's log",
-                      request_.tunnel));
+    auto page = failure_page({upload_error_, timed_out_, ec}, state_.options.limits,
+                             request_.tunnel, holder());
+    if (page) {
+      co_await respond_error(std::move(*page));
     } else {
-      co_await respond_error(
-          502, codes::agent_session_lost,
-          fmt::format("{} disconnected while handling the request; retry once it reconnects",
-                      holder()));
+      outcome_.keep_alive = false;  // the caller went away mid-upload: nobody to answer
     }
     co_return;
   }
@@ -244,11 +180,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
   outcome_.status = status;
   outcome_.keep_alive = plan.keep_alive;
   if (auto code = headers.get(core::kRelayErrorCodeHeader)) {
-    // The agent's own errors (upstream refused, ...): keep the code for the log line.
-    for (auto known : {codes::upstream_refused, codes::upstream_timeout, codes::upstream_failed,
-                       codes::signature_invalid, codes::body_too_large}) {
-      if (*code == known) outcome_.error_code = known;
-    }
+    outcome_.error_code = known_agent_error(*code);  // the agent's own errors, for the log line
   }
 
   if (plan.framing == Framing::none) {
@@ -288,8 +220,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     if (read_ec) {
       if (first) {  // nothing reached the caller yet: it still gets a proper answer
         outcome_.status = 0;
-        co_await respond_error(502, codes::agent_session_lost,
-                               fmt::format("{} disconnected while sending the response", holder()));
+        co_await respond_error(response_cut_page(holder()));
       } else {
         outcome_.keep_alive = false;  // the body is cut: only closing tells the caller
       }
@@ -324,20 +255,17 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
 }
 
 template <class Stream>
-asio::awaitable<void> StreamProxy<Stream>::respond_error(int status, std::string_view code,
-                                                         std::string message) {
-  outcome_.status = status;
-  outcome_.error_code = code;
+asio::awaitable<void> StreamProxy<Stream>::respond_error(core::ErrorPage page) {
+  outcome_.status = page.status;
+  outcome_.error_code = page.code;
   if (responded_) {
     outcome_.keep_alive = false;
-    // clang-tidy 14 reads a coroutine's co_return as a later use of the moved `message`.
-    co_return;  // NOLINT(bugprone-use-after-move)
+    co_return;
   }
   if (!upload_done_ && !parser_.is_done()) outcome_.keep_alive = false;
   auto accept = parser_.get()[http::field::accept];
-  auto bytes =
-      render_error_response({status, code, std::move(message)}, accept, outcome_.keep_alive,
-                            parser_.get().method() == http::verb::head);
+  auto bytes = render_error_response(page, accept, outcome_.keep_alive,
+                                     parser_.get().method() == http::verb::head);
   add_retry_after(bytes, retry_after_);
   responded_ = true;
   if (!co_await write(bytes)) outcome_.keep_alive = false;
@@ -349,10 +277,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond_error(int status, std::string
 // cluster: peer link
 template <class Stream>
 std::string StreamProxy<Stream>::holder() const {
-  if (session_->via_edge().empty())
-    return fmt::format("the agent for tunnel '{}'", request_.tunnel);
-  return fmt::format("the edge '{}' holding tunnel '{}' (over the cluster's peer link)",
-                     session_->via_edge(), request_.tunnel);
+  return holder_description(session_->via_edge(), request_.tunnel);
 }
 
 template <class Stream>

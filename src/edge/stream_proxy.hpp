@@ -11,6 +11,7 @@
 
 #include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
+#include "edge/proxy_answer.hpp"
 #include "edge/stream_budget.hpp"
 #include "edge/stream_target.hpp"
 #include "relay/core/error_page.hpp"
@@ -54,8 +55,8 @@ class StreamProxy {
  private:
   boost::asio::awaitable<void> upload();
   boost::asio::awaitable<void> respond();
-  boost::asio::awaitable<void> respond_error(int status, std::string_view code,
-                                             std::string message);
+  // Relay's own answer instead of the app's (proxy_answer.hpp chooses it).
+  boost::asio::awaitable<void> respond_error(core::ErrorPage page);
   boost::asio::awaitable<bool> write(std::string_view bytes);
   // cluster: peer link. "the agent for tunnel 'x'", or the peer edge holding it.
   [[nodiscard]] std::string holder() const;
@@ -73,7 +74,6 @@ class StreamProxy {
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;
   bool upload_done_ = false;
-  enum class UploadError { none, too_large, malformed, caller_gone, too_slow };
   UploadError upload_error_ = UploadError::none;
   bool timed_out_ = false;
   bool responded_ = false;              // response bytes reached the public connection
