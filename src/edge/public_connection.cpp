@@ -14,6 +14,7 @@
 #include "edge/buffered_accept.hpp"
 #include "edge/client_address.hpp"
 #include "edge/peer_network.hpp"
+#include "edge/public_refusal.hpp"
 #include "edge/request_head.hpp"
 #include "edge/response_head.hpp"
 #include "edge/retry_after.hpp"
@@ -30,12 +31,6 @@ namespace codes = core::error_codes;
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
-bool is_benign_end(const boost::system::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-         ec == asio::error::bad_descriptor || ec == beast::error::timeout ||
-         ec == asio::ssl::error::stream_truncated;
-}
 }  // namespace
 
 template <class Stream>
@@ -169,13 +164,15 @@ asio::awaitable<bool> PublicConnection<Stream>::wait_for_request() {
   co_return true;
 }
 
+// One request: read its head, refuse it or route it, then proxy it live (StreamProxy) or into
+// its tunnel's queue (BufferedAccept). The decisions are public_refusal.hpp's; this reads,
+// asks the registries and writes.
 template <class Stream>
 asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
-  const auto started = std::chrono::steady_clock::now();
+  RequestRecord record{std::chrono::steady_clock::now()};
   const auto& limits = state_->options.limits;
   PublicRequestParser parser;
-  parser.header_limit(
-      static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+  parser.header_limit(head_limit_bytes(limits));
   if (limits.max_body_bytes > 0) {
     parser.body_limit(limits.max_body_bytes);
   } else {
@@ -183,198 +180,186 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   }
   beast::get_lowest_layer(stream_).expires_after(limits.header_timeout);
   auto [read_ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kAwaitable);
-
-  std::string tunnel = "-";
-  ProxyOutcome outcome;
-  auto log_request = [&] {
-    const auto& req = parser.get();
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-                  .count();
-    state_->metrics.request(tunnel == "-" ? std::string_view() : std::string_view(tunnel),
-                            outcome.status, outcome.error_code, ms / 1000, outcome.bytes_in,
-                            outcome.bytes_out);
-    core::log_request_event(
-        *state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
-        {{"method", std::string(req.method_string())},
-         {"path", std::string(req.target())},
-         {"status", std::to_string(outcome.status)},
-         {"duration_ms", fmt::format("{:.1f}", ms)},
-         {"tunnel", tunnel},
-         {"remote", remote_},
-         {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
-  };
-  int retry_after = 0;  // seconds, for a 429 or 503
-  auto answer = [&](int status, std::string_view code, std::string message,
-                    bool keep_alive) -> asio::awaitable<bool> {
-    outcome.status = status;
-    outcome.error_code = code;
-    keep_alive = keep_alive && !draining_ && !state_->stopping;
-    auto bytes =
-        render_error_response({status, code, std::move(message)}, parser.get()[http::field::accept],
-                              keep_alive, parser.get().method() == http::verb::head);
-    add_retry_after(bytes, retry_after);
-    beast::get_lowest_layer(stream_).expires_after(limits.idle_timeout);
-    auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
-    log_request();
-    co_return keep_alive && !ec;
-  };
-
   if (read_ec) {
-    if (is_benign_end(read_ec)) co_return false;
-    if (read_ec == http::error::header_limit) {
-      co_return co_await answer(
-          431, codes::headers_too_large,
-          fmt::format("the request head is larger than this edge accepts ({} bytes); "
-                      "send fewer or smaller headers",
-                      limits.max_header_bytes),
-          false);
-    }
-    if (read_ec == http::error::body_limit) {
-      co_return co_await answer(
-          413, codes::body_too_large,
-          fmt::format("the request body is larger than this edge accepts ({} bytes)",
-                      limits.max_body_bytes),
-          false);
-    }
-    co_return co_await answer(400, codes::bad_request,
-                              "the request is not valid HTTP/1.1 (" + read_ec.message() + ")",
-                              false);
+    auto why = head_read_refusal(read_ec);
+    if (!why) co_return false;  // the connection ended: nobody waits for an answer
+    const auto detail = read_ec.message();
+    co_return co_await refuse(parser, record, *why, {.limits = limits, .detail = detail}, false);
   }
 
   auto& request = parser.get();
-  // An error page may keep the connection only when no request body is left unread.
-  const bool reusable = request.keep_alive() && parser.is_done();
-  auto reusable_after_body = [&] { return request.keep_alive() && !draining_; };
-  auto too_many_requests = [&]() -> asio::awaitable<bool> {
-    retry_after = 1;
-    co_return co_await answer(
-        429, codes::too_many_requests,
-        fmt::format("this address has {} requests in flight through the edge, the most it "
-                    "allows; wait for answers before sending more",
-                    limits.max_requests_per_ip),
-        reusable);
-  };
   // Request smuggling guard (docs/security.md): refused heads close the connection.
   if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
       bad.status != 0) {
-    co_return co_await answer(bad.status, codes::bad_request, std::move(bad.message), false);
+    co_return co_await answer(parser, record,
+                              {bad.status, codes::bad_request, std::move(bad.message)}, false);
   }
   if (auto why = request_target_error(request); !why.empty()) {
-    co_return co_await answer(request.method() == http::verb::connect ? 405 : 400,
-                              codes::bad_request, why, false);
+    co_return co_await answer(
+        parser, record,
+        {request.method() == http::verb::connect ? 405 : 400, codes::bad_request, std::move(why)},
+        false);
   }
+  // An error page may keep the connection only when no request body is left unread.
+  const bool reusable = request.keep_alive() && parser.is_done();
   // operations: acme. The CA's HTTP-01 check (GET /.well-known/acme-challenge/TOKEN) is answered
   // before routing, for the edge's own orders in progress only (edge/acme/challenge_responder).
   if (auto acme = acme_challenge_response(*state_, request.target(), reusable); !acme.empty()) {
     auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(acme), kAwaitable);
     co_return !ec && reusable && !draining_;
   }
-  auto host = request_authority(request);  // an absolute-form target's wins over Host
-  if (host.empty()) {
-    co_return co_await answer(400, codes::bad_request,
-                              "the request has no Host header; relay routes by host name (NAME." +
-                                  state_->router.domain() + ")",
-                              false);
+
+  Route route = find_route(request);
+  if (!route.refusal && route.policy == nullptr && !route.live_here &&
+      (state_->peers || state_->cluster)) {
+    co_await find_route_elsewhere(route);  // cluster: asked only when this edge has no session
   }
-  auto name = state_->router.route(host);
-  if (!name) {
-    co_return co_await answer(
-        404, codes::tunnel_not_found,
-        fmt::format("no tunnel serves the host '{}'. Tunnels are NAME.{}; start one with "
-                    "'relay http 3000 --url NAME' and check the URL it prints",
-                    host, state_->router.domain()),
-        reusable);
+  record.tunnel = route.tunnel.empty() ? "-" : route.tunnel;
+  const RefusalContext context{.limits = limits,
+                               .resume_grace = state_->options.resume_grace,
+                               .domain = state_->router.domain(),
+                               .host = route.host,
+                               .tunnel = route.tunnel};
+  if (route.refusal) co_return co_await refuse(parser, record, *route.refusal, context, reusable);
+  const auto destination =
+      choose_destination(route.policy != nullptr, route.target != nullptr, route.state);
+  if (destination == Destination::tunnel_offline) {
+    co_return co_await refuse(parser, record, PublicRefusal::tunnel_offline, context, reusable);
   }
-  tunnel = *name;
-  // The tunnel's IP rules (operations): a refused caller's request never reaches the agent.
-  if (const auto* rules = state_->ip_rules.find(*name);
-      rules != nullptr && !rules->permits(client_address(request))) {
-    co_return co_await answer(
-        403, codes::ip_denied,
-        fmt::format("tunnel '{}' does not accept requests from your address (its ip_allow / "
-                    "ip_deny rules); ask the tunnel's owner to allow it",
-                    *name),
-        reusable);
-  }
-  auto found = state_->registry.lookup(*name, std::chrono::steady_clock::now());
-  const core::BufferPolicy* policy = state_->buffer_policies.find(*name);
-  std::shared_ptr<StreamTarget> target = found.session;
-  const bool live_here = found.state == SessionRegistry::State::live && found.session;
-  // cluster: peer link. No live session here: an edge that holds one serves it (one hop).
-  if (policy == nullptr && !live_here && state_->peers) {
-    bool held_elsewhere = false;
-    target = co_await state_->peers->target_for(*name, held_elsewhere);
-    if (!target && held_elsewhere) {
-      co_return co_await answer(
-          502, codes::agent_session_lost,
-          fmt::format("tunnel '{}' is held by another edge of the cluster, which this edge cannot "
-                      "reach over the peer link right now; retry in a moment",
-                      *name),
-          reusable);
-    }
-  }
-  // cluster: queue. Nobody holds the name and this edge knows no policy for it: another edge may
-  // have recorded one this edge has not read yet (it just started; it refreshes every 2 s).
-  // Asked of Redis only here, on the way to a 404, so live traffic never waits for it.
-  if (policy == nullptr && !target && state_->cluster) {
-    auto recorded = co_await state_->cluster->policies().lookup(*name);
-    if (!recorded) {
-      retry_after = 30;
-      co_return co_await answer(
-          503, codes::queue_unavailable,
-          fmt::format("the edge cannot reach the cluster's Redis to find tunnel '{}' right now; "
-                      "retry later",
-                      *name),
-          reusable);
-    }
-    if (*recorded) {
-      state_->buffer_policies.set(*name, **recorded);
-      policy = state_->buffer_policies.find(*name);
-    }
-  }
-  // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
-  if (policy != nullptr) {
-    const auto client = client_address(request);
-    auto in_flight = state_->requests_per_ip.try_acquire(client);
-    if (!in_flight) co_return co_await too_many_requests();
-    const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
-    const std::string id = request_id();
-    BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *policy,
-                                  {*name, id, forwarded_addr, tls_, reusable_after_body()});
-    outcome = co_await accept.run();
-    log_request();
-    co_return outcome.keep_alive && !draining_ && !state_->stopping;
-  }
-  if (!target && found.state == SessionRegistry::State::not_found) {
-    co_return co_await answer(
-        404, codes::tunnel_not_found,
-        fmt::format("tunnel '{}' is not online. Start it with 'relay http 3000 --url {}' (or check "
-                    "the URL the agent printed)",
-                    *name, *name),
-        reusable);
-  }
-  if (!target) {
-    co_return co_await answer(
-        502, codes::agent_session_lost,
-        fmt::format(
-            "the agent serving tunnel '{}' is disconnected; it keeps its URL if it reconnects "
-            "within {} s",
-            *name, state_->options.resume_grace.count()),
-        reusable);
+  if (destination == Destination::agent_disconnected) {
+    co_return co_await refuse(parser, record, PublicRefusal::agent_disconnected, context, reusable);
   }
 
   // Requests in flight per client: one address cannot hold every stream of a session.
   const auto client = client_address(request);
   auto in_flight = state_->requests_per_ip.try_acquire(client);
-  if (!in_flight) co_return co_await too_many_requests();
+  if (!in_flight) {
+    co_return co_await refuse(parser, record, PublicRefusal::too_many_requests, context, reusable);
+  }
   // The app's X-Forwarded-For/X-Real-IP/Forwarded come from this (the agent builds them).
   const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
   const std::string id = request_id();
-  StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, std::move(target),
-                            {*name, id, forwarded_addr, tls_, reusable_after_body()});
-  outcome = co_await proxy.run();
-  log_request();
-  co_return outcome.keep_alive && !draining_ && !state_->stopping;
+  const bool keep_alive = request.keep_alive() && !draining_;
+  if (destination == Destination::buffer) {
+    // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
+    BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *route.policy,
+                                  {route.tunnel, id, forwarded_addr, tls_, keep_alive});
+    record.outcome = co_await accept.run();
+  } else {
+    StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, std::move(route.target),
+                              {route.tunnel, id, forwarded_addr, tls_, keep_alive});
+    record.outcome = co_await proxy.run();
+  }
+  log_request(request, record);
+  co_return record.outcome.keep_alive && !draining_ && !state_->stopping;
+}
+
+// Host → tunnel name → its IP rules, its session here and its buffer policy: what this edge
+// knows without asking anyone.
+template <class Stream>
+typename PublicConnection<Stream>::Route PublicConnection<Stream>::find_route(
+    const http::request_header<>& request) {
+  Route route;
+  route.host = request_authority(request);  // an absolute-form target's wins over Host
+  if (route.host.empty()) {
+    route.refusal = PublicRefusal::no_host;
+    return route;
+  }
+  auto name = state_->router.route(route.host);
+  if (!name) {
+    route.refusal = PublicRefusal::unknown_host;
+    return route;
+  }
+  route.tunnel = std::move(*name);
+  // The tunnel's IP rules (operations): a refused caller's request never reaches the agent.
+  if (const auto* rules = state_->ip_rules.find(route.tunnel);
+      rules != nullptr && !rules->permits(client_address(request))) {
+    route.refusal = PublicRefusal::ip_denied;
+    return route;
+  }
+  auto found = state_->registry.lookup(route.tunnel, std::chrono::steady_clock::now());
+  route.state = found.state;
+  route.live_here = found.state == SessionRegistry::State::live && found.session;
+  route.target = std::move(found.session);
+  route.policy = state_->buffer_policies.find(route.tunnel);
+  return route;
+}
+
+// cluster: what the other edges know, for a name with no live session and no policy here.
+template <class Stream>
+asio::awaitable<void> PublicConnection<Stream>::find_route_elsewhere(Route& route) {
+  // cluster: peer link. An edge that holds a live session serves it (one hop).
+  if (state_->peers) {
+    bool held_elsewhere = false;
+    route.target = co_await state_->peers->target_for(route.tunnel, held_elsewhere);
+    if (!route.target && held_elsewhere) {
+      route.refusal = PublicRefusal::peer_unreachable;
+      co_return;
+    }
+  }
+  // cluster: queue. Nobody holds the name and this edge knows no policy for it: another edge may
+  // have recorded one this edge has not read yet (it just started; it refreshes every 2 s).
+  // Asked of Redis only here, on the way to a 404, so live traffic never waits for it.
+  if (!route.target && state_->cluster) {
+    auto recorded = co_await state_->cluster->policies().lookup(route.tunnel);
+    if (!recorded) {
+      route.refusal = PublicRefusal::queue_unavailable;
+      co_return;
+    }
+    if (*recorded) {
+      state_->buffer_policies.set(route.tunnel, **recorded);
+      route.policy = state_->buffer_policies.find(route.tunnel);
+    }
+  }
+}
+
+template <class Stream>
+asio::awaitable<bool> PublicConnection<Stream>::refuse(const PublicRequestParser& parser,
+                                                       RequestRecord& record, PublicRefusal why,
+                                                       const RefusalContext& context,
+                                                       bool reusable) {
+  auto refusal = refusal_answer(why, context);
+  return answer(parser, record, std::move(refusal.page), refusal.keeps_connection && reusable,
+                refusal.retry_after);
+}
+
+// Relay's own answer: an error page, then the request's log line.
+template <class Stream>
+asio::awaitable<bool> PublicConnection<Stream>::answer(const PublicRequestParser& parser,
+                                                       RequestRecord& record, core::ErrorPage page,
+                                                       bool keep_alive, int retry_after) {
+  record.outcome.status = page.status;
+  record.outcome.error_code = page.code;
+  keep_alive = keep_alive && !draining_ && !state_->stopping;
+  const auto& request = parser.get();
+  auto bytes = render_error_response(page, request[http::field::accept], keep_alive,
+                                     request.method() == http::verb::head);
+  add_retry_after(bytes, retry_after);
+  beast::get_lowest_layer(stream_).expires_after(state_->options.limits.idle_timeout);
+  auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
+  log_request(request, record);
+  co_return keep_alive && !ec;
+}
+
+template <class Stream>
+void PublicConnection<Stream>::log_request(const http::request_header<>& request,
+                                           const RequestRecord& record) const {
+  const auto& outcome = record.outcome;
+  auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.started)
+          .count();
+  state_->metrics.request(
+      record.tunnel == "-" ? std::string_view() : std::string_view(record.tunnel), outcome.status,
+      outcome.error_code, ms / 1000, outcome.bytes_in, outcome.bytes_out);
+  core::log_request_event(
+      *state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
+      {{"method", std::string(request.method_string())},
+       {"path", std::string(request.target())},
+       {"status", std::to_string(outcome.status)},
+       {"duration_ms", fmt::format("{:.1f}", ms)},
+       {"tunnel", record.tunnel},
+       {"remote", remote_},
+       {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
 }
 
 template class PublicConnection<PlainStream>;

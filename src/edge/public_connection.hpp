@@ -13,6 +13,8 @@
 #include "edge/edge_state.hpp"
 #include "edge/first_bytes.hpp"
 #include "edge/per_ip_counter.hpp"
+#include "edge/public_refusal.hpp"
+#include "edge/stream_proxy.hpp"
 #include "relay/core/error_page.hpp"
 
 namespace relay::edge {
@@ -34,7 +36,33 @@ class PublicConnection {
   boost::asio::awaitable<void> run();
 
  private:
+  // What one request's log line says, gathered while it is served.
+  struct RequestRecord {
+    std::chrono::steady_clock::time_point started;
+    std::string tunnel = "-";
+    ProxyOutcome outcome{};
+  };
+  // Where a request goes, as far as the edge found out (find_route, find_route_elsewhere).
+  struct Route {
+    std::string_view host;
+    std::string tunnel;  // empty until the host routed
+    std::optional<PublicRefusal> refusal;
+    SessionRegistry::State state = SessionRegistry::State::not_found;
+    bool live_here = false;                      // a live session on this edge
+    std::shared_ptr<StreamTarget> target;        // the session, or (cluster) a peer edge's link
+    const core::BufferPolicy* policy = nullptr;  // durable delivery: the tunnel buffers
+  };
+
   boost::asio::awaitable<bool> serve_one();
+  Route find_route(const boost::beast::http::request_header<>& request);
+  boost::asio::awaitable<void> find_route_elsewhere(Route& route);
+  boost::asio::awaitable<bool> refuse(const PublicRequestParser& parser, RequestRecord& record,
+                                      PublicRefusal why, const RefusalContext& context,
+                                      bool reusable);
+  boost::asio::awaitable<bool> answer(const PublicRequestParser& parser, RequestRecord& record,
+                                      core::ErrorPage page, bool keep_alive, int retry_after = 0);
+  void log_request(const boost::beast::http::request_header<>& request,
+                   const RequestRecord& record) const;
   boost::asio::awaitable<bool> wait_for_request();
   void close_socket();
   boost::asio::awaitable<void> refuse_connection();
