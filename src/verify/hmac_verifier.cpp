@@ -1,33 +1,11 @@
 #include "hmac_verifier.hpp"
 
 #include "handshakes.hpp"
+#include "hmac_signature.hpp"
 #include "relay/verify/error.hpp"
-#include "relay/verify/signature_header.hpp"
 #include "verify_detail.hpp"
 
 namespace relay::verify::detail {
-namespace {
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-std::string describe_format(const HmacSpec& spec) {
-  switch (spec.list) {
-    case SignatureList::key_value:
-      return std::string{spec.kv_timestamp.empty() ? "" : spec.kv_timestamp} +
-             (spec.kv_timestamp.empty() ? "" : "=<timestamp>") + spec.kv_separator +
-             std::string{spec.kv_signature} + "=<signature>";
-    case SignatureList::svix:
-      return "v1,<base64 signature> (space-separated)";
-    default:
-      return std::string{spec.prefix} +
-             (spec.encoding == Encoding::hex ? "<hex signature>" : "<base64 signature>");
-  }
-}
-
-}  // namespace
-
 core::Result<std::string> hmac_key(const HmacSpec& spec, std::string_view secret,
                                    std::string& error) {
   switch (spec.secret_format) {
@@ -73,52 +51,16 @@ std::string HmacVerifier::signature_of(std::string_view message) const {
 
 std::string HmacVerifier::signed_string(const core::RequestView& request,
                                         std::string_view timestamp, std::string_view id) const {
-  std::string out;
-  out.reserve(request.body.size() + 128);
-  std::string_view tpl = spec_.signed_template;
-  while (!tpl.empty()) {
-    const auto open = tpl.find('{');
-    const auto close = open == std::string_view::npos ? open : tpl.find('}', open);
-    if (close == std::string_view::npos) {
-      out.append(tpl);
-      break;
-    }
-    out.append(tpl.substr(0, open));
-    const auto name = tpl.substr(open + 1, close - open - 1);
-    if (name == "body") {
-      out.append(request.body);
-    } else if (name == "timestamp") {
-      out.append(timestamp);
-    } else if (name == "id") {
-      out.append(id);
-    } else if (name == "url") {
-      out.append(request.url);
-    } else if (name == "method") {
-      out.append(request.method);
-    } else {
-      out.append(tpl.substr(open, close - open + 1));  // not a placeholder: literal text
-    }
-    tpl.remove_prefix(close + 1);
-  }
-  return out;
+  return signed_payload(spec_.signed_template, request, timestamp, id);
 }
 
+// Signature header → candidates → timestamp and id → constant-time compare → timestamp window.
+// The order is the messages' order: a request missing its header is told so before anything
+// about its timestamp, and a mismatch before a stale timestamp (hmac_signature.hpp decides).
 Verdict HmacVerifier::verify(const core::RequestView& request, core::Clock::time_point now) const {
   const auto& name = spec_.name;
-  std::vector<std::string_view> values;
-  for (const auto& field : request.headers) {
-    const bool primary =
-        spec_.numbered_headers
-            ? field.name.size() > spec_.header.size() &&
-                  core::iequals(std::string_view{field.name}.substr(0, spec_.header.size()),
-                                spec_.header) &&
-                  all_digits(std::string_view{field.name}.substr(spec_.header.size()))
-            : core::iequals(field.name, spec_.header);
-    if (primary || (!spec_.alt_header.empty() && core::iequals(field.name, spec_.alt_header))) {
-      values.push_back(field.value);
-    }
-  }
-  const std::string header_label = std::string{spec_.header} + (spec_.numbered_headers ? "1" : "");
+  const auto values = signature_header_values(request.headers, spec_);
+  const std::string header_label = signature_header_label(spec_);
   if (values.empty()) {
     if (unbranded_ && request.headers.get(unbranded_->spec_.header)) {
       return unbranded_->verify(request, now);
@@ -127,60 +69,14 @@ Verdict HmacVerifier::verify(const core::RequestView& request, core::Clock::time
                   "missing signature header " + header_label +
                       (unbranded_ ? " (or " + std::string{unbranded_->spec_.header} + ")" : ""));
   }
-
-  std::vector<std::string_view> candidates;
-  std::optional<std::string_view> timestamp;
-  const auto take = [&](std::string_view item) {
-    item = trim(item);
-    if (!item.starts_with(spec_.prefix)) return;
-    item.remove_prefix(spec_.prefix.size());
-    if (!item.empty()) candidates.push_back(item);
-  };
-  for (const auto value : values) {
-    switch (spec_.list) {
-      case SignatureList::single:
-        take(value);
-        break;
-      case SignatureList::comma:
-        for (const auto item : split_list(value, ',')) take(item);
-        break;
-      case SignatureList::key_value:
-        for (const auto& [key, v] : parse_key_value_list(value, spec_.kv_separator)) {
-          if (!spec_.kv_timestamp.empty() && key == spec_.kv_timestamp) timestamp = v;
-          if (key == spec_.kv_signature && !v.empty()) candidates.push_back(v);
-        }
-        break;
-      case SignatureList::svix:
-        for (const auto& [version, v] : parse_svix_list(value)) {
-          if (version == "v1" && !v.empty()) candidates.push_back(v);
-        }
-        break;
-    }
-  }
-  if (candidates.empty()) {
+  const auto signatures = parse_signature_values(values, spec_);
+  if (signatures.candidates.empty()) {
     return reject(VerdictCode::malformed_header, name,
-                  "malformed " + header_label + ": expected " + describe_format(spec_));
+                  "malformed " + header_label + ": expected " + describe_signature_format(spec_));
   }
-
-  std::optional<std::int64_t> unix_ts;
-  if (spec_.timestamp_format != TimestampFormat::none) {
-    if (!spec_.timestamp_header.empty()) {
-      timestamp = request.headers.get(spec_.timestamp_header);
-      if (!timestamp) {
-        return reject(VerdictCode::missing_header, name,
-                      "missing timestamp header " + std::string{spec_.timestamp_header});
-      }
-    } else if (!timestamp) {
-      return reject(VerdictCode::malformed_header, name,
-                    "malformed " + header_label + ": no " + std::string{spec_.kv_timestamp} +
-                        "=<timestamp> element");
-    }
-    unix_ts = parse_timestamp(trim(*timestamp), spec_.timestamp_format);
-    if (!unix_ts) {
-      return reject(VerdictCode::malformed_header, name,
-                    "malformed timestamp '" + std::string{*timestamp} + "'");
-    }
-  }
+  const auto timestamp =
+      read_signed_timestamp(spec_, request.headers, signatures.timestamp, header_label);
+  if (timestamp.rejection) return *timestamp.rejection;
   std::optional<std::string_view> id;
   if (!spec_.id_header.empty()) {
     id = request.headers.get(spec_.id_header);
@@ -191,30 +87,19 @@ Verdict HmacVerifier::verify(const core::RequestView& request, core::Clock::time
     }
   }
 
-  const auto expected =
-      signature_of(signed_string(request, timestamp ? trim(*timestamp) : "", id.value_or("")));
+  const auto expected = signature_of(signed_string(request, timestamp.text, id.value_or("")));
   bool match = false;
-  for (const auto candidate : candidates) {
+  for (const auto candidate : signatures.candidates) {
     match |= constant_time_equal(expected, candidate);  // no early exit: same work per request
   }
   if (!match) {
     return reject(VerdictCode::signature_mismatch, name,
-                  "signature mismatch: " +
-                      (candidates.size() == 1 ? std::string{"the signature"}
-                                              : std::to_string(candidates.size()) + " signatures") +
-                      " in " + header_label + (candidates.size() == 1 ? " does" : " do") +
-                      " not match the body; check the secret and that nothing rewrote the body");
+                  mismatch_reason(signatures.candidates.size(), header_label));
   }
-  if (unix_ts) {
-    if (auto bad = check_timestamp(*unix_ts, now, tolerance_, name)) return *bad;
+  if (timestamp.unix_seconds) {
+    if (auto bad = check_timestamp(*timestamp.unix_seconds, now, tolerance_, name)) return *bad;
   }
-  std::optional<std::string> event_id;
-  if (!spec_.event_id_header.empty()) {
-    if (const auto v = request.headers.get(spec_.event_id_header)) event_id = std::string{*v};
-  } else if (id) {
-    event_id = std::string{*id};
-  }
-  return accept(name, std::move(event_id));
+  return accept(name, event_id_of(spec_, request.headers, id));
 }
 
 std::optional<HandshakeResponse> HmacVerifier::handshake(const core::RequestView& request,
