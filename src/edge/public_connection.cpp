@@ -184,21 +184,22 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     auto why = head_read_refusal(read_ec);
     if (!why) co_return false;  // the connection ended: nobody waits for an answer
     const auto detail = read_ec.message();
-    co_return co_await refuse(parser, record, *why, {.limits = limits, .detail = detail}, false);
+    const RefusalContext context{.limits = limits, .detail = detail};
+    co_return co_await refuse(parser, record, *why, context, false);
   }
 
   auto& request = parser.get();
   // Request smuggling guard (docs/security.md): refused heads close the connection.
   if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
       bad.status != 0) {
-    co_return co_await answer(parser, record,
-                              {bad.status, codes::bad_request, std::move(bad.message)}, false);
+    // A named page: GCC 12 destroys a braced temporary in a co_await's arguments twice.
+    core::ErrorPage page{bad.status, codes::bad_request, std::move(bad.message)};
+    co_return co_await answer(parser, record, std::move(page), false);
   }
   if (auto why = request_target_error(request); !why.empty()) {
-    co_return co_await answer(
-        parser, record,
-        {request.method() == http::verb::connect ? 405 : 400, codes::bad_request, std::move(why)},
-        false);
+    core::ErrorPage page{request.method() == http::verb::connect ? 405 : 400, codes::bad_request,
+                         std::move(why)};
+    co_return co_await answer(parser, record, std::move(page), false);
   }
   // An error page may keep the connection only when no request body is left unread.
   const bool reusable = request.keep_alive() && parser.is_done();

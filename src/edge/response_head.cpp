@@ -55,6 +55,18 @@ void append_chunk(std::string& out, std::string_view data) {
   out += "\r\n";
 }
 
+void append_body(std::string& out, std::string_view data, Framing framing) {
+  if (framing != Framing::chunked) {
+    out += data;
+    return;
+  }
+  if (data.empty()) {
+    out += kLastChunk;
+    return;
+  }
+  append_chunk(out, data);
+}
+
 }  // namespace relay::edge
 
 namespace relay::edge {

@@ -30,6 +30,10 @@ std::string render_response_head(int status, const core::Headers& h2_headers,
 void append_chunk(std::string& out, std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
+// One piece of the app's body appended to `out` as `framing` delimits it; an empty `data` is the
+// end of the body (chunked: the last chunk; the other framings need no marker).
+void append_body(std::string& out, std::string_view data, Framing framing);
+
 }  // namespace relay::edge
 
 namespace relay::edge {

@@ -171,27 +171,37 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     co_return;
   }
 
+  auto [plan, head] = start_response();
+  if (plan.framing == Framing::none) {
+    if (!h2_->body_complete()) h2_->reset();  // a body the caller must not get
+    responded_ = true;
+    if (!co_await write(head)) outcome_.keep_alive = false;
+    co_return;
+  }
+  co_await forward_body(plan.framing, std::move(head));
+}
+
+// The app's response head, as the caller gets it (response_head.hpp plans and renders it).
+template <class Stream>
+typename StreamProxy<Stream>::ResponseStart StreamProxy<Stream>::start_response() {
   const auto& request = parser_.get();
   const int status = h2_->status();
   const auto& headers = h2_->headers();
   auto plan = plan_response(status, headers, request.method() == http::verb::head,
                             request.version(), outcome_.keep_alive && !state_.stopping);
-  std::string out = render_response_head(status, headers, plan, request.version());
   outcome_.status = status;
   outcome_.keep_alive = plan.keep_alive;
   if (auto code = headers.get(core::kRelayErrorCodeHeader)) {
     outcome_.error_code = known_agent_error(*code);  // the agent's own errors, for the log line
   }
+  return {plan, render_response_head(status, headers, plan, request.version())};
+}
 
-  if (plan.framing == Framing::none) {
-    if (!h2_->body_complete()) h2_->reset();  // a body the caller must not get
-    responded_ = true;
-    if (!co_await write(out)) outcome_.keep_alive = false;
-    co_return;
-  }
-
+// Streams the app's body to the caller behind the head in `out`, framed as `framing` says.
+template <class Stream>
+asio::awaitable<void> StreamProxy<Stream>::forward_body(Framing framing, std::string out) {
   std::optional<std::uint64_t> expected;
-  if (plan.framing == Framing::content_length) expected = headers.content_length();
+  if (framing == Framing::content_length) expected = h2_->headers().content_length();
   std::uint64_t sent = 0;
   std::string chunk;
   bool first = true;
@@ -228,12 +238,7 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     }
     const bool complete = chunk.empty();
     sent += chunk.size();
-    if (plan.framing == Framing::chunked) {
-      append_chunk(out, chunk);
-      if (complete) out += kLastChunk;
-    } else {
-      out += chunk;
-    }
+    append_body(out, chunk, framing);
     // The first write carries the head and the first body bytes together: one TLS record,
     // one syscall for a typical small webhook answer.
     responded_ = true;

@@ -12,6 +12,7 @@
 #include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/proxy_answer.hpp"
+#include "edge/response_head.hpp"
 #include "edge/stream_budget.hpp"
 #include "edge/stream_target.hpp"
 #include "relay/core/error_page.hpp"
@@ -55,6 +56,12 @@ class StreamProxy {
  private:
   boost::asio::awaitable<void> upload();
   boost::asio::awaitable<void> respond();
+  struct ResponseStart {
+    ResponsePlan plan;
+    std::string head;
+  };
+  ResponseStart start_response();
+  boost::asio::awaitable<void> forward_body(Framing framing, std::string out);
   // Relay's own answer instead of the app's (proxy_answer.hpp chooses it).
   boost::asio::awaitable<void> respond_error(core::ErrorPage page);
   boost::asio::awaitable<bool> write(std::string_view bytes);

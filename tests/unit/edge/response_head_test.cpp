@@ -74,3 +74,25 @@ TEST(ErrorResponse, CarriesTheRelayErrorCode) {
 
 }  // namespace
 }  // namespace relay::edge
+
+namespace relay::edge {
+namespace {
+
+TEST(ResponseHead, AppendBodyFramesChunkedAndEndsItOnTheEmptyPiece) {
+  std::string out = "HEAD";
+  append_body(out, "hello", Framing::chunked);
+  append_body(out, "", Framing::chunked);
+  EXPECT_EQ(out, "HEAD5\r\nhello\r\n0\r\n\r\n");
+}
+
+TEST(ResponseHead, AppendBodyPassesOtherFramingsThrough) {
+  for (auto framing : {Framing::content_length, Framing::close_delimited}) {
+    std::string out;
+    append_body(out, "abc", framing);
+    append_body(out, "", framing);  // the end needs no marker: the length or the close says it
+    EXPECT_EQ(out, "abc");
+  }
+}
+
+}  // namespace
+}  // namespace relay::edge
