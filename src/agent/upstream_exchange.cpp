@@ -84,23 +84,6 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
 }
 
 template <class Stream>
-asio::awaitable<UpstreamFailure> read_response_head(Stream& s, UpstreamConnection& c,
-                                                    const Exchange& x,
-                                                    std::optional<ResponseParser>& parser,
-                                                    const AgentLimits& limits) {
-  for (;;) {
-    parser.emplace();
-    parser->header_limit(64 * 1024);
-    parser->body_limit(boost::none);
-    if (x.method == "HEAD") parser->skip(true);
-    c.lowest().expires_after(limits.upstream_response_timeout);
-    auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
-    if (ec) co_return head_failure(ec);
-    if (!is_interim(parser->get().result_int())) co_return UpstreamFailure{};
-  }
-}
-
-template <class Stream>
 asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c, Exchange& x,
                                                 ResponseParser& parser, const AgentLimits& limits) {
   auto& h2 = *x.stream;
@@ -151,15 +134,25 @@ asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c
   co_return UpstreamFailure{};
 }
 
+// Each step is its own coroutine only where it is long: a coroutine call per request costs a
+// few hundred instructions (bench/instructions.sh), so the head is read here.
 template <class Stream>
 asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, Exchange& x,
                                              const UpstreamRequestHead& head,
                                              std::string_view prefix, const AgentLimits& limits) {
   auto sent = co_await send_request(s, c, x, head, prefix, limits);
   if (sent.where != Where::none) co_return UpstreamOutcome{std::move(sent), false};
+  // The response head; interim responses (100 Continue) are skipped.
   std::optional<ResponseParser> parser;
-  auto read = co_await read_response_head(s, c, x, parser, limits);
-  if (read.where != Where::none) co_return UpstreamOutcome{std::move(read), false};
+  do {
+    parser.emplace();
+    parser->header_limit(64 * 1024);
+    parser->body_limit(boost::none);
+    if (x.method == "HEAD") parser->skip(true);
+    c.lowest().expires_after(limits.upstream_response_timeout);
+    auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
+    if (ec) co_return UpstreamOutcome{head_failure(ec), false};
+  } while (is_interim(parser->get().result_int()));
   auto relayed = co_await relay_response(s, c, x, *parser, limits);
   if (relayed.where != Where::none) co_return UpstreamOutcome{std::move(relayed), false};
   co_return UpstreamOutcome{{}, parser->keep_alive()};
@@ -167,15 +160,16 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
 
 }  // namespace
 
+// Not a coroutine: it picks the instantiation and hands back its awaitable (no extra frame).
 asio::awaitable<UpstreamOutcome> exchange_with_upstream(UpstreamConnection& connection,
                                                         Exchange& exchange,
                                                         const UpstreamRequestHead& head,
                                                         std::string_view prefix,
                                                         const AgentLimits& limits) {
   if (connection.tls) {
-    co_return co_await exchange_on(*connection.tls, connection, exchange, head, prefix, limits);
+    return exchange_on(*connection.tls, connection, exchange, head, prefix, limits);
   }
-  co_return co_await exchange_on(*connection.tcp, connection, exchange, head, prefix, limits);
+  return exchange_on(*connection.tcp, connection, exchange, head, prefix, limits);
 }
 
 }  // namespace relay::agent
