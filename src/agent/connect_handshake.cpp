@@ -11,8 +11,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "agent/socket_deadline.hpp"
 #include "relay/agent/agent_error.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::agent {
 
@@ -83,7 +83,11 @@ DialFailure classify_connect_refusal(int status, std::string_view body,
 asio::awaitable<core::Result<std::string>> connect_handshake(
     net::TlsStream& stream, const std::string& host, const std::string& authtoken,
     const protocol::ConnectRequest& request, DialFailure& failure) {
-  SocketDeadline deadline(stream.next_layer(), kTimeout);
+  net::Deadline deadline(stream.get_executor());
+  deadline.arm(kTimeout, [&stream] {
+    boost::system::error_code ignored;
+    stream.next_layer().close(ignored);
+  });
   http::request<http::string_body> req{http::verb::post, std::string(protocol::kConnectPath), 11};
   req.set(http::field::host, host);
   if (!authtoken.empty()) req.set(http::field::authorization, "Bearer " + authtoken);

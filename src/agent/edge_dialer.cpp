@@ -9,9 +9,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "agent/socket_deadline.hpp"
 #include "relay/agent/agent_error.hpp"
 #include "relay/core/log.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/socket_options.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
@@ -22,6 +22,12 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// A deadline's action: the pending connect or handshake then fails, and expired() says why.
+void close_quietly(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.close(ignored);
+}
 }  // namespace
 
 std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::string& error) {
@@ -109,7 +115,8 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
   core::error_code last = asio::error::host_not_found;
   for (const auto& address : addresses) {
     socket = tcp::socket(executor_);
-    SocketDeadline deadline(socket, timeout_);
+    net::Deadline deadline(executor_);
+    deadline.arm(timeout_, [&socket] { close_quietly(socket); });
     auto [ec] = co_await socket.async_connect(address, kUseTuple);
     if (!ec) {
       last = {};
@@ -128,7 +135,8 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
 
   net::TlsStream stream(std::move(socket), *context_);
   net::prepare_client_stream(stream, endpoint_.host, verify_host_);
-  SocketDeadline deadline(stream.next_layer(), timeout_);
+  net::Deadline deadline(executor_);
+  deadline.arm(timeout_, [&stream] { close_quietly(stream.next_layer()); });
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (hec) {
     long verify = SSL_get_verify_result(stream.native_handle());

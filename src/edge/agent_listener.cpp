@@ -14,12 +14,12 @@
 #include "edge/bound_policies.hpp"
 #include "edge/cluster_tokens.hpp"  // cluster: tokens
 #include "edge/connect_check.hpp"
-#include "edge/deadline.hpp"
 #include "edge/ip_rules.hpp"
 #include "edge/listen_socket.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/log.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/socket_options.hpp"
 
 namespace relay::edge {
@@ -107,7 +107,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   };
   auto tracked = state->agent_connections.add({close_socket, close_socket});
   // The whole handshake (TLS + connect request) must arrive in time: a slow-loris guard.
-  Deadline deadline(state->executor);
+  net::Deadline deadline(state->executor);
   deadline.arm(std::min<std::chrono::steady_clock::duration>(
                    state->options.limits.header_timeout,
                    pending.deadline - std::chrono::steady_clock::now()),

@@ -7,7 +7,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "edge/deadline.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::edge {
 
@@ -42,7 +42,7 @@ class BodyRateGuard {
   boost::asio::ip::tcp::socket& socket_;
   std::size_t min_rate_;
   std::chrono::seconds grace_;
-  Deadline deadline_;
+  net::Deadline deadline_;
   std::function<std::size_t()> filled_;
   seconds_f reading_{0};
   std::uint64_t received_ = 0;

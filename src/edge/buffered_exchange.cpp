@@ -6,9 +6,9 @@
 #include <boost/asio/write.hpp>
 
 #include "edge/agent_session.hpp"
-#include "edge/deadline.hpp"
 #include "edge/public_connection.hpp"
 #include "edge/response_head.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/error.hpp"
 
 namespace relay::edge {
@@ -73,7 +73,7 @@ asio::awaitable<BufferedExchange> BufferedExchange::send(
   // From when the session has the request: an app that neither reads the body nor answers
   // runs into it as well as one that reads and never answers.
   bool timed_out = false;
-  Deadline deadline(co_await asio::this_coro::executor);
+  net::Deadline deadline(co_await asio::this_coro::executor);
   deadline.arm(timeout, [&timed_out, h2] {
     timed_out = true;
     h2->reset();

@@ -4,7 +4,7 @@
 
 #include "edge/agent_session.hpp"
 #include "edge/buffered_exchange.hpp"
-#include "edge/deadline.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::edge {
 
@@ -57,7 +57,7 @@ asio::awaitable<AttemptAnswer> attempt_delivery(std::shared_ptr<AgentSession> se
   // The body, for its first bytes, read to its end (an abandoned answer shows as a reset in
   // the agent's log) within the response timeout again: an app that trickles its answer
   // forever must not hold the delivery past its lease.
-  Deadline deadline(executor);
+  net::Deadline deadline(executor);
   deadline.arm(limits.response_timeout, [stream = exchange.stream()] {
     if (stream) stream->reset();
   });

@@ -5,9 +5,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "edge/deadline.hpp"
 #include "edge/memory_trim.hpp"
 #include "relay/core/log.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::edge {
 
@@ -51,7 +51,7 @@ asio::awaitable<void> serve_after_first_bytes(std::shared_ptr<EdgeState> state,
     socket.close(ignored);
   };
   auto tracked = tracker.add({close, close});
-  Deadline deadline(state->executor);
+  net::Deadline deadline(state->executor);
   deadline.arm(pending->deadline - std::chrono::steady_clock::now(), close);
   auto [wait_ec] =
       co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));

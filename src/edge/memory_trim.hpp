@@ -5,7 +5,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "edge/deadline.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::edge {
 
@@ -27,7 +27,7 @@ class MemoryTrimmer {
  private:
   void arm();
 
-  Deadline timer_;
+  net::Deadline timer_;
   std::size_t closes_ = 0;
   bool armed_ = false;
 };

@@ -7,13 +7,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/peer_directory.hpp"
 #include "edge/peer_handshake.hpp"
 #include "edge/peer_protocol.hpp"
 #include "relay/core/log.hpp"
 #include "relay/edge/peer_address.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/error.hpp"
 #include "relay/net/socket_options.hpp"
 
@@ -95,7 +95,7 @@ asio::awaitable<std::string> PeerLink::connect_once() {
     boost::system::error_code ignored;
     stream.lowest_layer().close(ignored);
   };
-  Deadline deadline(state_->executor);
+  net::Deadline deadline(state_->executor);
   deadline.arm(kConnectTimeout, close_socket);
   tcp::resolver resolver(state_->executor);
   auto [resolve_ec, endpoints] =

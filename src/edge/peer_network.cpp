@@ -5,7 +5,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/listen_socket.hpp"
 #include "edge/peer_directory.hpp"
@@ -14,6 +13,7 @@
 #include "edge/peer_serve.hpp"
 #include "relay/core/log.hpp"
 #include "relay/edge/peer_address.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/socket_options.hpp"
 
 namespace relay::edge::peer {
@@ -83,7 +83,7 @@ asio::awaitable<void> PeerNetwork::serve(tcp::socket socket) {
     stream.lowest_layer().close(ignored);
   };
   auto tracked = state->agent_connections.add({close_socket, close_socket});
-  Deadline deadline(state->executor);
+  net::Deadline deadline(state->executor);
   deadline.arm(state->options.limits.handshake_timeout, close_socket);
   auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwaitable);
   if (hs_ec) {

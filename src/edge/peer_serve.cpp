@@ -5,12 +5,12 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "edge/agent_session.hpp"
-#include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/peer_protocol.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/log.hpp"
 #include "relay/edge/peer_address.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/error.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
@@ -48,7 +48,7 @@ class PeerExchange {
   std::shared_ptr<net::H2Stream> out_;  // to the local agent
   std::string peer_id_;
   std::string tunnel_ = "-";
-  Deadline deadline_;
+  net::Deadline deadline_;
   bool upload_done_ = false;
   bool upload_failed_ = false;  // the peer's side went away or broke mid-body
   bool too_large_ = false;

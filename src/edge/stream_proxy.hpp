@@ -9,13 +9,13 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include "edge/deadline.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/proxy_answer.hpp"
 #include "edge/response_head.hpp"
 #include "edge/stream_budget.hpp"
 #include "edge/stream_target.hpp"
 #include "relay/core/error_page.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/net/h2_session.hpp"
 
 namespace relay::edge {
@@ -76,7 +76,7 @@ class StreamProxy {
   std::shared_ptr<StreamTarget> session_;  // cluster: peer link (the agent, or a peer edge)
   Request request_;
   std::shared_ptr<net::H2Stream> h2_;
-  Deadline response_deadline_;
+  net::Deadline response_deadline_;
   ProxyOutcome outcome_;
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;
