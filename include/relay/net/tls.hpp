@@ -5,13 +5,12 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
+
+#include "relay/net/tls_stream.hpp"
 
 namespace relay::net {
 
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 using TlsContextPtr = std::shared_ptr<boost::asio::ssl::context>;
 
 struct CertificatePem {
@@ -26,13 +25,14 @@ CertificatePem make_self_signed_certificate(const std::vector<std::string>& name
 // Server context (TLS 1.2+), from PEM files or PEM text. `alpn` lists the protocols the server
 // accepts in order of preference; empty accepts any. Throws std::runtime_error saying which file
 // is wrong and why.
-TlsContextPtr make_server_tls_context(const CertificatePem& pem, const std::vector<std::string>& alpn);
+TlsContextPtr make_server_tls_context(const CertificatePem& pem,
+                                      const std::vector<std::string>& alpn);
 CertificatePem read_pem_files(const std::string& cert_file, const std::string& key_file);
 
 struct TlsClientOptions {
-  std::string ca_file;        // trust only this CA bundle (PEM); empty: the system store
-  std::string pinned_pem;     // trust only this certificate (embedded edge)
-  bool insecure = false;      // no verification at all: tests only, and relay says so
+  std::string ca_file;     // trust only this CA bundle (PEM); empty: the system store
+  std::string pinned_pem;  // trust only this certificate (embedded edge)
+  bool insecure = false;   // no verification at all: tests only, and relay says so
   std::vector<std::string> alpn;
 };
 TlsContextPtr make_client_tls_context(const TlsClientOptions& options);
