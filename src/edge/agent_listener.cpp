@@ -16,11 +16,10 @@
 #include "edge/connect_check.hpp"
 #include "edge/ip_rules.hpp"
 #include "edge/listen_socket.hpp"
+#include "edge/tls_opening.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/log.hpp"
-#include "relay/net/deadline.hpp"
-#include "relay/net/socket_options.hpp"
 
 namespace relay::edge {
 
@@ -96,29 +95,13 @@ void AgentListener::close() {
 
 asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsContextPtr tls,
                                   tcp::socket socket, PendingHandshake pending) {
-  net::tune_socket(socket);
-  boost::system::error_code ec;
-  auto remote_ep = socket.remote_endpoint(ec);
-  const std::string remote = ec ? "unknown" : to_string(remote_ep);
-  net::TlsStream stream(std::move(socket), *tls);
-  auto close_socket = [&stream] {
-    boost::system::error_code ignored;
-    stream.lowest_layer().close(ignored);
-  };
-  auto tracked = state->agent_connections.add({close_socket, close_socket});
   // The whole handshake (TLS + connect request) must arrive in time: a slow-loris guard.
-  net::Deadline deadline(state->executor);
-  deadline.arm(std::min<std::chrono::steady_clock::duration>(
-                   state->options.limits.header_timeout,
-                   pending.deadline - std::chrono::steady_clock::now()),
-               close_socket);
-
-  auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwaitable);
-  if (hs_ec) {
-    core::log_event(*state->log, spdlog::level::debug, "agent TLS handshake failed",
-                    {{"agent", remote}, {"error", hs_ec.message()}});
-    co_return;
-  }
+  auto timeout = std::min<std::chrono::steady_clock::duration>(
+      state->options.limits.header_timeout, pending.deadline - std::chrono::steady_clock::now());
+  auto opening = co_await open_tls(*state, *tls, std::move(socket), timeout, "agent");
+  if (!opening) co_return;
+  auto& stream = opening->stream;
+  const std::string& remote = opening->remote;
   beast::flat_buffer buffer;
   http::request_parser<http::string_body> parser;
   parser.header_limit(kConnectHeaderLimit);
@@ -137,7 +120,8 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   }
   auto& request = parser.get();
   // A blocked address is refused before its token is even looked at (docs/security.md).
-  const std::string client = ec ? remote : auth_limit_key(remote_ep.address());
+  const std::string client =
+      opening->remote_endpoint ? auth_limit_key(opening->remote_endpoint->address()) : remote;
   if (auto block = check_auth_block(*state, client, remote)) {
     state->metrics.agent_connect(block->refusal.code);
     co_await write_refusal(stream, block->refusal, block->retry_after);
@@ -225,7 +209,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
       "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: relay-h2\r\n\r\n";
   auto [write_ec, written] =
       co_await asio::async_write(stream, asio::buffer(kSwitching), kAwaitable);
-  deadline.disarm();
+  opening->deadline->disarm();
   pending.slot.reset();  // the handshake is over: no longer pending
   if (write_ec) {
     state->registry.detach(grant->session_id, nullptr, std::chrono::steady_clock::now());
@@ -234,7 +218,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   // Bytes the agent sent right behind its request belong to HTTP/2 already.
   auto data = buffer.data();
   std::string already_read(static_cast<const char*>(data.data()), data.size());
-  tracked.reset();
+  opening->tracked.reset();
   auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::client,
                                              state->h2_options, std::move(already_read));
   for (std::size_t i = 0; i < grant->names.size() && i < ip_rules.size(); ++i) {

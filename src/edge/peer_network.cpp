@@ -11,10 +11,9 @@
 #include "edge/peer_handshake.hpp"
 #include "edge/peer_link.hpp"
 #include "edge/peer_serve.hpp"
+#include "edge/tls_opening.hpp"
 #include "relay/core/log.hpp"
 #include "relay/edge/peer_address.hpp"
-#include "relay/net/deadline.hpp"
-#include "relay/net/socket_options.hpp"
 
 namespace relay::edge::peer {
 
@@ -73,34 +72,22 @@ asio::awaitable<void> PeerNetwork::serve(tcp::socket socket) {
   auto self = shared_from_this();
   auto state = state_.lock();
   if (!state || closed_) co_return;
-  net::tune_socket(socket);
-  boost::system::error_code ec;
-  auto remote_ep = socket.remote_endpoint(ec);
-  const std::string remote = ec ? "unknown" : to_string(remote_ep);
-  net::TlsStream stream(std::move(socket), *server_tls_);
-  auto close_socket = [&stream] {
-    boost::system::error_code ignored;
-    stream.lowest_layer().close(ignored);
-  };
-  auto tracked = state->agent_connections.add({close_socket, close_socket});
-  net::Deadline deadline(state->executor);
-  deadline.arm(state->options.limits.handshake_timeout, close_socket);
-  auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwaitable);
-  if (hs_ec) {
-    core::log_event(*state->log, spdlog::level::debug, "peer TLS handshake failed",
-                    {{"remote", remote}, {"error", hs_ec.message()}});
-    co_return;
-  }
+  auto opening = co_await open_tls(*state, *server_tls_, std::move(socket),
+                                   state->options.limits.handshake_timeout, "peer");
+  if (!opening) co_return;
+  auto& stream = opening->stream;
+  const std::string& remote = opening->remote;
   const auto& cluster = state->options.cluster;
   auto proof = co_await prove_as_listener(stream, cluster.secret, cluster.edge_id);
-  deadline.disarm();
+  opening->deadline->disarm();
   if (!proof.ok) {
     // An attack or a misconfigured edge: either way the operator must see it.
     core::log_event(*state->log, spdlog::level::warn, "peer link refused",
                     {{"remote", remote},
                      {"claimed_edge_id", proof.peer_edge_id.empty() ? "-" : proof.peer_edge_id},
                      {"error", proof.error}});
-    close_socket();
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
     co_return;
   }
   core::log_event(*state->log, spdlog::level::info, "peer link accepted",
@@ -115,12 +102,12 @@ asio::awaitable<void> PeerNetwork::serve(tcp::socket socket) {
   auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::server,
                                              options, std::move(proof.already_read));
   std::weak_ptr<net::H2Session> weak_h2 = h2;
-  tracked = state->agent_connections.add({[weak_h2] {
-                                            if (auto s = weak_h2.lock()) s->shutdown();
-                                          },
-                                          [weak_h2] {
-                                            if (auto s = weak_h2.lock()) s->close();
-                                          }});
+  opening->tracked = state->agent_connections.add({[weak_h2] {
+                                                     if (auto s = weak_h2.lock()) s->shutdown();
+                                                   },
+                                                   [weak_h2] {
+                                                     if (auto s = weak_h2.lock()) s->close();
+                                                   }});
   const std::string peer_id = proof.peer_edge_id;
   h2->set_stream_handler([state, peer_id](std::shared_ptr<net::H2Stream> in) {
     asio::co_spawn(state->executor, serve_peer_stream(state, std::move(in), peer_id),
