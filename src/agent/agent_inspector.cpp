@@ -249,7 +249,7 @@ asio::awaitable<core::Result<std::string>> AgentInspector::replay(
   x.request_id = "replay";
   x.body = std::move(request->body);
   x.body_buffered = true;  // the whole body is here: the steps read it from the exchange
-  x.stream.emplace(std::move(headers), std::string());
+  x.stream.emplace(RequestStream(std::move(headers), std::string()));
   x.tunnel = tunnel;
   x.replay_of = original.id;
   co_await tunnel->pipeline->run(x);

@@ -36,7 +36,7 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
                                     std::shared_ptr<TunnelRuntime> tunnel) {
   Exchange x;
   x.started = std::chrono::steady_clock::now();
-  x.stream.emplace(std::move(stream));
+  x.stream.emplace(RequestStream(std::move(stream)));
   const auto& h = x.stream->headers();
   x.method = std::string(h.get(":method").value_or("GET"));
   x.path = std::string(h.get(":path").value_or("/"));
@@ -64,7 +64,7 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
 
 asio::awaitable<void> answer_unknown_tunnel(std::shared_ptr<net::H2Stream> stream) {
   Exchange x;
-  x.stream.emplace(std::move(stream));
+  x.stream.emplace(RequestStream(std::move(stream)));
   x.method = std::string(x.stream->headers().get(":method").value_or("GET"));
   auto name = x.stream->headers().get(protocol::kTunnelHeader).value_or("");
   {
