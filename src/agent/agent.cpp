@@ -10,12 +10,10 @@
 
 #include "agent/agent_impl.hpp"
 #include "agent/agent_inspector.hpp"
-#include "agent/basic_auth_step.hpp"
-#include "agent/capture_step.hpp"
 #include "agent/connect_handshake.hpp"
-#include "agent/forward_step.hpp"
+#include "agent/tunnel_pipeline.hpp"
+#include "agent/upstream_pool.hpp"
 #include "agent/verifier_factory.hpp"
-#include "agent/verify_step.hpp"
 #include "relay/agent/tunnel_name.hpp"
 #include "relay/core/log.hpp"
 #include "relay/inspect/error.hpp"
@@ -105,26 +103,20 @@ std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) 
   if (t->options.name.empty()) t->options.name = name->empty() ? "http" : *name;
   t->pool = std::make_shared<UpstreamPool>(io_.get_executor(), t->upstream, options_.limits,
                                            t->options.upstream_tls_verify);
-  t->pipeline = std::make_shared<Pipeline>();
   t->events = &events;
   t->metrics = &metrics_;
-  if (inspector_) {
-    t->pipeline->append(
-        std::make_unique<CaptureStep>(inspector_->store(), inspector_->body_limit()));
-  }
-  if (t->options.basic_auth) {
-    t->pipeline->append(std::make_unique<BasicAuthStep>(*t->options.basic_auth));
-  }
   if (t->options.verify_webhook) {
     t->signer = make_verifier(*t->options.verify_webhook);
     const core::Headers none;
     const core::RequestView probe{"POST", "https://relay.invalid/", none, "{}"};
     t->can_resign = t->signer->sign(probe, core::Clock::now()).has_value();
-    t->pipeline->append(std::make_unique<VerifyStep>(make_verifier(*t->options.verify_webhook),
-                                                     *t->options.verify_webhook,
-                                                     options_.limits.max_verified_body_bytes));
   }
-  t->pipeline->append(std::make_unique<ForwardStep>(t->pool, t->options, options_.limits));
+  PipelineInputs inputs{.limits = options_.limits};
+  if (inspector_) {
+    inputs.captures = &inspector_->store();
+    inputs.capture_body_limit = inspector_->body_limit();
+  }
+  t->pipeline = build_pipeline(*t, inputs);
   return t;
 }
 
