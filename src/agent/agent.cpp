@@ -62,7 +62,7 @@ Agent::Impl::Impl(asio::io_context& io, AgentOptions options)
     : io_(io), options_(std::move(options)), links_(make_links(io, options_, *this)) {
   if (options_.version.empty()) options_.version = std::string(kAgentVersion);
   if (!options_.inspect_addr.empty()) {
-    inspector_ = std::make_unique<AgentInspector>(*this, io.get_executor(), options_);
+    inspector_ = std::make_unique<AgentInspector>(*this, metrics_, io.get_executor(), options_);
   }
   for (auto& t : options_.tunnels) tunnels_.push_back(make_runtime(t));
 }

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "agent/agent_impl.hpp"
+#include "agent/agent_metrics.hpp"
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "agent/verifier_factory.hpp"
@@ -82,9 +82,10 @@ inspect::CaptureStoreOptions store_options(const AgentOptions& options) {
 
 }  // namespace
 
-AgentInspector::AgentInspector(Agent::Impl& agent, asio::any_io_executor ex,
-                               const AgentOptions& options)
+AgentInspector::AgentInspector(InspectorHost& agent, const AgentMetrics& metrics,
+                               asio::any_io_executor ex, const AgentOptions& options)
     : agent_(agent),
+      metrics_(metrics),
       ex_(std::move(ex)),
       addr_(options.inspect_addr),
       version_(options.version),
@@ -97,7 +98,7 @@ std::string AgentInspector::start() {
   server_.emplace(ex_, store_, *this, *this,
                   inspect::InspectorOptions{
                       .addr = addr_, .version = version_, .deliveries = this, .metrics = [this] {
-                        return agent_.metrics().render();
+                        return metrics_.render();
                       }});
   std::string error;
   auto ep = server_->start(error);
