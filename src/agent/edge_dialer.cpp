@@ -89,13 +89,16 @@ EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options, st
   }
 }
 
-asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& failure) {
+void throw_exception_from_error(const DialFailure& failure, const boost::source_location&) {
+  throw std::runtime_error(failure.message);
+}
+
+asio::awaitable<DialResult<net::TlsStream>> EdgeDialer::dial() {
   const std::string where = endpoint_.host + ":" + endpoint_.port;
   tcp::resolver resolver(executor_);
   auto [rec, results] = co_await resolver.async_resolve(endpoint_.host, endpoint_.port, kUseTuple);
   if (rec) {
-    failure = {rec, "cannot resolve " + endpoint_.host + ": " + rec.message(), false};
-    co_return rec;
+    co_return DialFailure{rec, "cannot resolve " + endpoint_.host + ": " + rec.message(), false};
   }
   std::vector<tcp::endpoint> addresses;
   for (const auto& r : results) addresses.push_back(r.endpoint());
@@ -121,8 +124,7 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
     last = deadline.expired() ? core::error_code(asio::error::timed_out) : ec;
   }
   if (last) {
-    failure = {last, "cannot connect to " + where + ": " + last.message(), false};
-    co_return last;
+    co_return DialFailure{last, "cannot connect to " + where + ": " + last.message(), false};
   }
   net::tune_socket(socket);
 
@@ -131,6 +133,7 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
   SocketDeadline deadline(stream.next_layer(), timeout_);
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (hec) {
+    DialFailure failure;
     long verify = SSL_get_verify_result(stream.native_handle());
     if (verify != X509_V_OK) {
       // A certificate does not fix itself between retries: give up and say what to do.
@@ -140,7 +143,7 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
     } else {
       failure = {hec, "TLS handshake with " + where + " failed: " + hec.message(), false};
     }
-    co_return failure.ec;
+    co_return failure;
   }
   co_return std::move(stream);
 }

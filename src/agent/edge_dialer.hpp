@@ -6,6 +6,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
 
 #include "relay/agent/agent_options.hpp"
 #include "relay/core/result.hpp"
@@ -31,6 +33,14 @@ struct DialFailure {
   std::chrono::seconds retry_after{0};
 };
 
+// A step of reaching the edge: its T, or the DialFailure saying why not (one channel).
+template <class T>
+using DialResult = boost::system::result<T, DialFailure>;
+
+// value() on a failure is a programming error (check first): thrown.
+[[noreturn]] void throw_exception_from_error(const DialFailure& failure,
+                                             const boost::source_location& where);
+
 // TCP to every resolved address of the edge in turn, TCP_NODELAY, then TLS (ALPN relay/1)
 // verified against the system store, --edge-ca, or the pinned certificate of the embedded
 // edge. Construction throws std::runtime_error on a malformed `edge` or an unusable CA file.
@@ -41,7 +51,7 @@ class EdgeDialer {
   EdgeDialer(boost::asio::any_io_executor ex, const AgentOptions& options, std::string_view edge,
              std::size_t address_index = 0);
 
-  boost::asio::awaitable<core::Result<net::TlsStream>> dial(DialFailure& failure);
+  boost::asio::awaitable<DialResult<net::TlsStream>> dial();
   [[nodiscard]] const EdgeEndpoint& endpoint() const { return endpoint_; }
   // "host:port" as configured.
   [[nodiscard]] std::string where() const { return endpoint_.host + ":" + endpoint_.port; }
