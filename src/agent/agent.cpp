@@ -93,12 +93,11 @@ std::vector<inspect::LinkStatus> Agent::Impl::link_status() const {
 std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) {
   auto t = std::make_shared<TunnelRuntime>();
   t->options = std::move(options);
-  std::string error;
-  auto upstream = parse_upstream_address(t->options.addr, error);
-  if (!upstream) throw std::runtime_error(error);
+  auto upstream = parse_upstream_address(t->options.addr);
+  if (!upstream) throw std::runtime_error(upstream.error().message);
   t->upstream = *upstream;
-  auto name = requested_tunnel_name(t->options.url, error);
-  if (!name) throw std::runtime_error(error);
+  auto name = requested_tunnel_name(t->options.url);
+  if (!name) throw std::runtime_error(name.error().message);
   t->requested_name = *name;
   if (t->options.name.empty()) t->options.name = name->empty() ? "http" : *name;
   t->pool = std::make_shared<UpstreamPool>(io_.get_executor(), t->upstream, options_.limits,

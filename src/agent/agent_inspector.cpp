@@ -155,11 +155,15 @@ asio::awaitable<core::Result<inspect::TunnelInfo>> AgentInspector::add_tunnel(
   options.name = spec.name;
   options.addr = spec.addr;
   options.url = spec.url;
-  std::string error;
-  if (!parse_upstream_address(options.addr, error) || !requested_tunnel_name(options.url, error)) {
-    core::log_event(*core::logger("relay.agent"), spdlog::level::warn, "tunnel not added",
-                    {{"tunnel", spec.name}, {"error", error}});
-    co_return core::error_code(Errc::invalid_tunnel);
+  {
+    auto upstream = parse_upstream_address(options.addr);
+    auto name = requested_tunnel_name(options.url);
+    if (!upstream || !name) {
+      core::log_event(*core::logger("relay.agent"), spdlog::level::warn, "tunnel not added",
+                      {{"tunnel", spec.name},
+                       {"error", (!upstream ? upstream.error() : name.error()).message}});
+      co_return core::error_code(Errc::invalid_tunnel);
+    }
   }
   if (!spec.verify_provider.empty()) {
     options.verify_webhook.emplace();

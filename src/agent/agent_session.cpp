@@ -44,9 +44,9 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
   x.scheme = std::string(h.get(":scheme").value_or("http"));
   x.request_id = std::string(h.get(protocol::kRequestIdHeader).value_or(""));
   x.tunnel = std::move(tunnel);
-  std::string delivery_error;
-  x.delivery = read_delivery_headers(h, delivery_error);
-  if (!delivery_error.empty()) {
+  auto delivery = read_delivery_headers(h);
+  if (!delivery) {
+    const std::string delivery_error = delivery.error().message;
     // Without a trustworthy received-at a signature's freshness cannot be judged: refused, and
     // the edge dead-letters it with this message (a 4xx is final).
     core::logger("relay.agent")
@@ -59,6 +59,7 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
     co_await respond_error(x, 400, core::error_codes::bad_delivery, std::move(message));
     co_return;
   }
+  x.delivery = std::move(*delivery);
   co_await x.tunnel->pipeline->run(x);
 }
 

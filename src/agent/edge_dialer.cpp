@@ -24,22 +24,22 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::string& error) {
+core::Fallible<EdgeEndpoint> parse_edge_endpoint(std::string_view text) {
   EdgeEndpoint ep;
   if (auto sep = text.find("://"); sep != std::string_view::npos) text.remove_prefix(sep + 3);
   if (!text.empty() && text.back() == '/') text.remove_suffix(1);
   if (text.empty()) {
-    error =
-        "the edge address is empty: use HOST:PORT of the edge's agent listener, e.g. "
-        "relay.example.com:4443";
-    return std::nullopt;
+    return core::Failure{
+        .message =
+            "the edge address is empty: use HOST:PORT of the edge's agent listener, e.g. "
+            "relay.example.com:4443"};
   }
   std::string_view port;
   if (text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string_view::npos) {
-      error = "edge address '" + std::string(text) + "' has an unclosed '['";
-      return std::nullopt;
+      return core::Failure{.message =
+                               "edge address '" + std::string(text) + "' has an unclosed '['"};
     }
     ep.host = std::string(text.substr(1, close - 1));
     auto rest = text.substr(close + 1);
@@ -47,9 +47,8 @@ std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::stri
   } else {
     auto colon = text.rfind(':');
     if (colon != std::string_view::npos && text.find(':') != colon) {
-      error =
-          "edge address '" + std::string(text) + "': put an IPv6 address in brackets, [::1]:4443";
-      return std::nullopt;
+      return core::Failure{.message = "edge address '" + std::string(text) +
+                                      "': put an IPv6 address in brackets, [::1]:4443"};
     }
     ep.host = std::string(text.substr(0, colon));
     if (colon != std::string_view::npos) port = text.substr(colon + 1);
@@ -58,9 +57,8 @@ std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::stri
   if (ep.host.empty() || port.find_first_not_of("0123456789") != std::string_view::npos ||
       port.size() > 5 || std::stoul(std::string(port)) == 0 ||
       std::stoul(std::string(port)) > 65535) {
-    error =
-        "edge address '" + std::string(text) + "' is not HOST:PORT (e.g. relay.example.com:4443)";
-    return std::nullopt;
+    return core::Failure{.message = "edge address '" + std::string(text) +
+                                    "' is not HOST:PORT (e.g. relay.example.com:4443)"};
   }
   ep.port = std::string(port);
   return ep;
@@ -71,9 +69,8 @@ EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options, st
     : executor_(std::move(ex)),
       address_index_(address_index),
       verify_host_(!options.edge_insecure) {
-  std::string error;
-  auto ep = parse_edge_endpoint(edge, error);
-  if (!ep) throw std::runtime_error(error);
+  auto ep = parse_edge_endpoint(edge);
+  if (!ep) throw std::runtime_error(ep.error().message);  // start-up configuration: ends it
   endpoint_ = std::move(*ep);
   net::TlsClientOptions tls;
   tls.ca_file = options.edge_ca_file;

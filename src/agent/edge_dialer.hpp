@@ -10,6 +10,7 @@
 #include <boost/system/result.hpp>
 
 #include "relay/agent/agent_options.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/core/result.hpp"
 #include "relay/net/tls.hpp"
 
@@ -20,8 +21,8 @@ struct EdgeEndpoint {
   std::string port;
 };
 
-// "host:port", "[::1]:4443", or "host" (port 4443). nullopt and `error` set when malformed.
-std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::string& error);
+// "host:port", "[::1]:4443", or "host" (port 4443); a failure saying how to write it when not.
+core::Fallible<EdgeEndpoint> parse_edge_endpoint(std::string_view text);
 
 // The outcome of an attempt to reach the edge: a message for the user and whether retrying
 // can help.

@@ -49,10 +49,10 @@ struct HttpFlags {
 };
 
 agent::AgentOptions options_from_flags(const HttpFlags& f) {
-  std::string error;
-  if (!agent::parse_upstream_address(f.upstream, error))
-    throw CLI::ValidationError("UPSTREAM", error);
-  if (!agent::requested_tunnel_name(f.url, error)) throw CLI::ValidationError("--url", error);
+  if (auto upstream = agent::parse_upstream_address(f.upstream); !upstream)
+    throw CLI::ValidationError("UPSTREAM", upstream.error().message);
+  if (auto name = agent::requested_tunnel_name(f.url); !name)
+    throw CLI::ValidationError("--url", name.error().message);
   if (f.host_header.find_first_of("\r\n") != std::string::npos) {
     throw CLI::ValidationError("--host-header", "must be 'rewrite' or a host name");
   }

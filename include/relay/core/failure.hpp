@@ -12,10 +12,12 @@ namespace relay::core {
 
 // An expected failure a user meets (docs/architecture.md § Errors): `message` says what
 // happened and what to do, in a sentence fit to show as it is; `code`, when set, tells callers
-// that branch on the kind.
+// that branch on the kind. Written `Failure{.message = ...}`: `code` comes first so that a
+// Failure is not constructible from a string alone, which would make Fallible<std::string>
+// ambiguous (C++20 builds aggregates from parentheses).
 struct Failure {
-  std::string message;
   error_code code{};
+  std::string message;
 };
 
 // A T, or the Failure saying why not: Result whose error carries its message.
