@@ -100,11 +100,10 @@ std::string AgentInspector::start() {
                       .addr = addr_, .version = version_, .deliveries = this, .metrics = [this] {
                         return metrics_.render();
                       }});
-  std::string error;
-  auto ep = server_->start(error);
+  auto ep = server_->start();
   if (!ep) {
     server_.reset();
-    throw std::runtime_error(error);
+    throw std::runtime_error(ep.error().message);  // start-up: the command reports it and exits
   }
   core::log_event(*core::logger("relay.agent"), spdlog::level::info, "starting web service",
                   {{"obj", "web"}, {"addr", endpoint_text(*ep)}});
