@@ -47,10 +47,10 @@ Target target_for(const std::string& url, const std::string& command) {
     return t;
   }
   if (!endpoint->password.empty()) {
-    auto password = verify::resolve_secret(endpoint->password, error);
+    auto password = verify::resolve_secret(endpoint->password);
     if (!password) {
-      std::cerr << "relay edge token " << command << ": --cluster: the Redis password: " << error
-                << '\n';
+      std::cerr << "relay edge token " << command
+                << ": --cluster: the Redis password: " << password.error().message << '\n';
       t.usage_error = kExitUsage;
       return t;
     }
