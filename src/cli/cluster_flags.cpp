@@ -88,9 +88,8 @@ void apply_cluster_flags(const ClusterFlags& f, edge::EdgeOptions& options) {
     }
     return;
   }
-  std::string error;
-  auto endpoint = store::redis::parse_redis_url(cluster.redis_url, error);
-  if (!endpoint) throw CLI::ValidationError("--cluster", error);
+  auto endpoint = store::redis::parse_redis_url(cluster.redis_url);
+  if (!endpoint) throw CLI::ValidationError("--cluster", endpoint.error().message);
   if (!endpoint->password.empty()) {
     // A literal password stays as given; env:NAME / file:PATH are read now.
     auto password = verify::resolve_secret(endpoint->password);
