@@ -10,12 +10,10 @@
 
 #include "agent/agent_impl.hpp"
 #include "agent/agent_inspector.hpp"
-#include "agent/basic_auth_step.hpp"
-#include "agent/capture_step.hpp"
 #include "agent/connect_handshake.hpp"
-#include "agent/forward_step.hpp"
+#include "agent/tunnel_pipeline.hpp"
+#include "agent/upstream_pool.hpp"
 #include "agent/verifier_factory.hpp"
-#include "agent/verify_step.hpp"
 #include "relay/agent/tunnel_name.hpp"
 #include "relay/core/log.hpp"
 #include "relay/inspect/error.hpp"
@@ -64,7 +62,7 @@ Agent::Impl::Impl(asio::io_context& io, AgentOptions options)
     : io_(io), options_(std::move(options)), links_(make_links(io, options_, *this)) {
   if (options_.version.empty()) options_.version = std::string(kAgentVersion);
   if (!options_.inspect_addr.empty()) {
-    inspector_ = std::make_unique<AgentInspector>(*this, io.get_executor(), options_);
+    inspector_ = std::make_unique<AgentInspector>(*this, metrics_, io.get_executor(), options_);
   }
   for (auto& t : options_.tunnels) tunnels_.push_back(make_runtime(t));
 }
@@ -95,36 +93,29 @@ std::vector<inspect::LinkStatus> Agent::Impl::link_status() const {
 std::shared_ptr<TunnelRuntime> Agent::Impl::make_runtime(TunnelOptions options) {
   auto t = std::make_shared<TunnelRuntime>();
   t->options = std::move(options);
-  std::string error;
-  auto upstream = parse_upstream_address(t->options.addr, error);
-  if (!upstream) throw std::runtime_error(error);
+  auto upstream = parse_upstream_address(t->options.addr);
+  if (!upstream) throw std::runtime_error(upstream.error().message);
   t->upstream = *upstream;
-  auto name = requested_tunnel_name(t->options.url, error);
-  if (!name) throw std::runtime_error(error);
+  auto name = requested_tunnel_name(t->options.url);
+  if (!name) throw std::runtime_error(name.error().message);
   t->requested_name = *name;
   if (t->options.name.empty()) t->options.name = name->empty() ? "http" : *name;
   t->pool = std::make_shared<UpstreamPool>(io_.get_executor(), t->upstream, options_.limits,
                                            t->options.upstream_tls_verify);
-  t->pipeline = std::make_shared<Pipeline>();
   t->events = &events;
   t->metrics = &metrics_;
-  if (inspector_) {
-    t->pipeline->append(
-        std::make_unique<CaptureStep>(inspector_->store(), inspector_->body_limit()));
-  }
-  if (t->options.basic_auth) {
-    t->pipeline->append(std::make_unique<BasicAuthStep>(*t->options.basic_auth));
-  }
   if (t->options.verify_webhook) {
     t->signer = make_verifier(*t->options.verify_webhook);
     const core::Headers none;
     const core::RequestView probe{"POST", "https://relay.invalid/", none, "{}"};
     t->can_resign = t->signer->sign(probe, core::Clock::now()).has_value();
-    t->pipeline->append(std::make_unique<VerifyStep>(make_verifier(*t->options.verify_webhook),
-                                                     *t->options.verify_webhook,
-                                                     options_.limits.max_verified_body_bytes));
   }
-  t->pipeline->append(std::make_unique<ForwardStep>(t->pool, t->options, options_.limits));
+  PipelineInputs inputs{.limits = options_.limits};
+  if (inspector_) {
+    inputs.captures = &inspector_->store();
+    inputs.capture_body_limit = inspector_->body_limit();
+  }
+  t->pipeline = build_pipeline(*t, inputs);
   return t;
 }
 

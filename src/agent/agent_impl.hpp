@@ -12,6 +12,7 @@
 
 #include "agent/agent_metrics.hpp"
 #include "agent/edge_link.hpp"
+#include "agent/inspector_host.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/inspect/tunnel_directory.hpp"
@@ -25,7 +26,7 @@ namespace relay::agent {
 // tunnel is online while any link is. Everything runs on the io_context's one thread.
 class AgentInspector;
 
-class Agent::Impl final : public LinkOwner {
+class Agent::Impl final : public LinkOwner, public InspectorHost {
  public:
   Impl(boost::asio::io_context& io, AgentOptions options);
   ~Impl() override;
@@ -33,32 +34,30 @@ class Agent::Impl final : public LinkOwner {
   boost::asio::awaitable<core::error_code> run();
   void stop();
   std::vector<TunnelStatus> tunnels() const;
-  boost::asio::awaitable<core::Result<TunnelStatus>> add_tunnel(TunnelOptions options);
-  boost::asio::awaitable<core::error_code> remove_tunnel(std::string name);
   std::string start_inspector();
 
-  // For the inspector (AgentInspector).
-  [[nodiscard]] const std::vector<std::shared_ptr<TunnelRuntime>>& runtimes() const {
+  // InspectorHost (what AgentInspector may use) and LinkOwner.
+  [[nodiscard]] bool stopping() const override { return stopping_; }
+
+  // InspectorHost.
+  [[nodiscard]] const std::vector<std::shared_ptr<TunnelRuntime>>& runtimes() const override {
     return tunnels_;
   }
-  [[nodiscard]] std::shared_ptr<TunnelRuntime> find_by_name(std::string_view name) const;
-  [[nodiscard]] const AgentMetrics& metrics() const { return metrics_; }
-  [[nodiscard]] bool stopping() const override { return stopping_; }
-  [[nodiscard]] std::string_view session_state() const { return session_state_; }
-  [[nodiscard]] std::string edge_address() const;
-  // Each link's edge ("host:port"), the address it reached, and its state.
-  [[nodiscard]] std::vector<inspect::LinkStatus> link_status() const;
-
-  // Durable delivery (agent_queue.cpp): the edge's queue of this session's tunnels, asked over
-  // the control stream of any live link; answers are matched by `request`. Errors:
-  // inspect::Errc::no_session (no session), edge_timeout (no answer within kQueueTimeout).
+  [[nodiscard]] std::shared_ptr<TunnelRuntime> find_by_name(std::string_view name) const override;
+  boost::asio::awaitable<core::Result<TunnelStatus>> add_tunnel(TunnelOptions options) override;
+  boost::asio::awaitable<core::error_code> remove_tunnel(std::string name) override;
+  [[nodiscard]] std::string_view session_state() const override { return session_state_; }
+  [[nodiscard]] std::string edge_address() const override;
+  [[nodiscard]] std::vector<inspect::LinkStatus> link_status() const override;
+  // Durable delivery (agent_queue.cpp): answers are matched by `request`; no answer within
+  // kQueueTimeout → inspect::Errc::edge_timeout.
   boost::asio::awaitable<core::Result<net::protocol::DeliveriesMessage>> list_deliveries(
-      net::protocol::ListDeliveriesMessage message);
+      net::protocol::ListDeliveriesMessage message) override;
   boost::asio::awaitable<core::Result<net::protocol::DeliveryResultMessage>> delivery_command(
-      net::protocol::DeliveryCommandMessage message);
+      net::protocol::DeliveryCommandMessage message) override;
   static constexpr std::chrono::seconds kQueueTimeout{5};
 
-  // LinkOwner (agent_links.cpp).
+  // LinkOwner (agent_links.cpp); stopping() above.
   boost::asio::awaitable<void> wait_for_names(EdgeLink& link) override;
   [[nodiscard]] net::protocol::ConnectRequest connect_request(const EdgeLink& link) const override;
   std::shared_ptr<TunnelRuntime> find_by_public_name(std::string_view name) override;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "agent/agent_impl.hpp"
+#include "agent/agent_metrics.hpp"
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "agent/verifier_factory.hpp"
@@ -82,9 +82,10 @@ inspect::CaptureStoreOptions store_options(const AgentOptions& options) {
 
 }  // namespace
 
-AgentInspector::AgentInspector(Agent::Impl& agent, asio::any_io_executor ex,
-                               const AgentOptions& options)
+AgentInspector::AgentInspector(InspectorHost& agent, const AgentMetrics& metrics,
+                               asio::any_io_executor ex, const AgentOptions& options)
     : agent_(agent),
+      metrics_(metrics),
       ex_(std::move(ex)),
       addr_(options.inspect_addr),
       version_(options.version),
@@ -97,13 +98,12 @@ std::string AgentInspector::start() {
   server_.emplace(ex_, store_, *this, *this,
                   inspect::InspectorOptions{
                       .addr = addr_, .version = version_, .deliveries = this, .metrics = [this] {
-                        return agent_.metrics().render();
+                        return metrics_.render();
                       }});
-  std::string error;
-  auto ep = server_->start(error);
+  auto ep = server_->start();
   if (!ep) {
     server_.reset();
-    throw std::runtime_error(error);
+    throw std::runtime_error(ep.error().message);  // start-up: the command reports it and exits
   }
   core::log_event(*core::logger("relay.agent"), spdlog::level::info, "starting web service",
                   {{"obj", "web"}, {"addr", endpoint_text(*ep)}});
@@ -154,11 +154,15 @@ asio::awaitable<core::Result<inspect::TunnelInfo>> AgentInspector::add_tunnel(
   options.name = spec.name;
   options.addr = spec.addr;
   options.url = spec.url;
-  std::string error;
-  if (!parse_upstream_address(options.addr, error) || !requested_tunnel_name(options.url, error)) {
-    core::log_event(*core::logger("relay.agent"), spdlog::level::warn, "tunnel not added",
-                    {{"tunnel", spec.name}, {"error", error}});
-    co_return core::error_code(Errc::invalid_tunnel);
+  {
+    auto upstream = parse_upstream_address(options.addr);
+    auto name = requested_tunnel_name(options.url);
+    if (!upstream || !name) {
+      core::log_event(*core::logger("relay.agent"), spdlog::level::warn, "tunnel not added",
+                      {{"tunnel", spec.name},
+                       {"error", (!upstream ? upstream.error() : name.error()).message}});
+      co_return core::error_code(Errc::invalid_tunnel);
+    }
   }
   if (!spec.verify_provider.empty()) {
     options.verify_webhook.emplace();
@@ -249,7 +253,7 @@ asio::awaitable<core::Result<std::string>> AgentInspector::replay(
   x.request_id = "replay";
   x.body = std::move(request->body);
   x.body_buffered = true;  // the whole body is here: the steps read it from the exchange
-  x.stream.emplace(std::move(headers), std::string());
+  x.stream.emplace(RequestStream(std::move(headers), std::string()));
   x.tunnel = tunnel;
   x.replay_of = original.id;
   co_await tunnel->pipeline->run(x);

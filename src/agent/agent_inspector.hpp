@@ -6,7 +6,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "relay/agent/agent.hpp"
+#include "agent/inspector_host.hpp"
+#include "relay/agent/agent_options.hpp"
 #include "relay/inspect/capture_store.hpp"
 #include "relay/inspect/deliveries.hpp"
 #include "relay/inspect/inspector_server.hpp"
@@ -15,17 +16,21 @@
 
 namespace relay::agent {
 
+class AgentMetrics;
 struct TunnelRuntime;
 
 // The agent side of the inspector (docs/inspector.md): owns the capture store and the
 // InspectorServer, and implements what inspect asks of the agent, the tunnel directory and the
-// replayer, on top of Agent::Impl. Everything runs on the agent's io thread.
+// replayer, on top of what InspectorHost lets it see of the agent. Everything runs on the agent's
+// io thread.
 class AgentInspector final : public inspect::TunnelDirectory,
                              public inspect::Replayer,
                              public inspect::Deliveries {
  public:
   // Opens the captures database (throws std::runtime_error at start-up when it cannot).
-  AgentInspector(Agent::Impl& agent, boost::asio::any_io_executor ex, const AgentOptions& options);
+  // `agent` and `metrics` outlive the inspector (the agent owns it).
+  AgentInspector(InspectorHost& agent, const AgentMetrics& metrics, boost::asio::any_io_executor ex,
+                 const AgentOptions& options);
   ~AgentInspector() override;
 
   [[nodiscard]] inspect::CaptureStore& store() { return store_; }
@@ -59,7 +64,8 @@ class AgentInspector final : public inspect::TunnelDirectory,
   // knows; unknown names are passed on as they are.
   [[nodiscard]] std::string public_tunnel_name(std::string name) const;
 
-  Agent::Impl& agent_;
+  InspectorHost& agent_;
+  const AgentMetrics& metrics_;
   boost::asio::any_io_executor ex_;
   std::string addr_;
   std::string version_;

@@ -36,7 +36,7 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
                                     std::shared_ptr<TunnelRuntime> tunnel) {
   Exchange x;
   x.started = std::chrono::steady_clock::now();
-  x.stream.emplace(std::move(stream));
+  x.stream.emplace(RequestStream(std::move(stream)));
   const auto& h = x.stream->headers();
   x.method = std::string(h.get(":method").value_or("GET"));
   x.path = std::string(h.get(":path").value_or("/"));
@@ -44,9 +44,9 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
   x.scheme = std::string(h.get(":scheme").value_or("http"));
   x.request_id = std::string(h.get(protocol::kRequestIdHeader).value_or(""));
   x.tunnel = std::move(tunnel);
-  std::string delivery_error;
-  x.delivery = read_delivery_headers(h, delivery_error);
-  if (!delivery_error.empty()) {
+  auto delivery = read_delivery_headers(h);
+  if (!delivery) {
+    const std::string delivery_error = delivery.error().message;
     // Without a trustworthy received-at a signature's freshness cannot be judged: refused, and
     // the edge dead-letters it with this message (a 4xx is final).
     core::logger("relay.agent")
@@ -59,12 +59,13 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
     co_await respond_error(x, 400, core::error_codes::bad_delivery, std::move(message));
     co_return;
   }
+  x.delivery = std::move(*delivery);
   co_await x.tunnel->pipeline->run(x);
 }
 
 asio::awaitable<void> answer_unknown_tunnel(std::shared_ptr<net::H2Stream> stream) {
   Exchange x;
-  x.stream.emplace(std::move(stream));
+  x.stream.emplace(RequestStream(std::move(stream)));
   x.method = std::string(x.stream->headers().get(":method").value_or("GET"));
   auto name = x.stream->headers().get(protocol::kTunnelHeader).value_or("");
   {

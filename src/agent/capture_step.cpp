@@ -49,15 +49,15 @@ asio::awaitable<Step::Outcome> CaptureStep::run(Exchange& x) {
   }
   if (c.remote_addr.empty() && x.stream->is_replay()) c.remote_addr = "replay";
   if (x.body_buffered) c.request_body.assign(x.body, limit_);
-  x.stream->tap(&c, limit_);
-  store_.upsert(c);  // in flight: the list shows it now
+  x.stream->record_into(c, limit_);  // the copy is made in CapturingStream, as bytes pass
+  store_.upsert(c);                  // in flight: the list shows it now
   co_return Outcome::next;
 }
 
 void CaptureStep::finished(Exchange& x) {
   if (!x.capture) return;
   auto& c = *x.capture;
-  x.stream->tap(nullptr, 0);  // the capture leaves the exchange below
+  x.stream->stop_recording();  // the capture leaves the exchange below
   c.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - x.started);
   if (x.verdict) c.verdict = x.verdict;

@@ -80,9 +80,9 @@ DialFailure classify_connect_refusal(int status, std::string_view body,
   }
 }
 
-asio::awaitable<core::Result<std::string>> connect_handshake(
+asio::awaitable<DialResult<std::string>> connect_handshake(
     net::TlsStream& stream, const std::string& host, const std::string& authtoken,
-    const protocol::ConnectRequest& request, DialFailure& failure) {
+    const protocol::ConnectRequest& request) {
   net::Deadline deadline(stream.get_executor());
   deadline.arm(kTimeout, [&stream] {
     boost::system::error_code ignored;
@@ -100,29 +100,26 @@ asio::awaitable<core::Result<std::string>> connect_handshake(
 
   auto [wec, wn] = co_await http::async_write(stream, req, kUseTuple);
   if (wec) {
-    failure = {deadline.expired() ? core::error_code(asio::error::timed_out) : wec,
-               "sending the connect request failed: " +
-                   (deadline.expired() ? std::string("timed out") : wec.message()),
-               false};
-    co_return failure.ec;
+    co_return DialFailure{deadline.expired() ? core::error_code(asio::error::timed_out) : wec,
+                          "sending the connect request failed: " +
+                              (deadline.expired() ? std::string("timed out") : wec.message()),
+                          false};
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024);
   auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
   if (rec) {
-    failure = {deadline.expired() ? core::error_code(asio::error::timed_out) : rec,
-               "reading the edge's answer to the connect request failed: " +
-                   (deadline.expired() ? std::string("timed out") : rec.message()) + " (is " +
-                   host + " a relay edge's agent listener?)",
-               false};
-    co_return failure.ec;
+    co_return DialFailure{deadline.expired() ? core::error_code(asio::error::timed_out) : rec,
+                          "reading the edge's answer to the connect request failed: " +
+                              (deadline.expired() ? std::string("timed out") : rec.message()) +
+                              " (is " + host + " a relay edge's agent listener?)",
+                          false};
   }
   const auto& res = parser.get();
   if (res.result() != http::status::switching_protocols) {
-    failure = classify_connect_refusal(static_cast<int>(res.result_int()), res.body(),
+    co_return classify_connect_refusal(static_cast<int>(res.result_int()), res.body(),
                                        res[http::field::retry_after]);
-    co_return failure.ec;
   }
   // HTTP/2 begins right after the 101 head; whatever arrived with it belongs to the session.
   co_return beast::buffers_to_string(buffer.data());

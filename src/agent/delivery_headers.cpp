@@ -94,35 +94,31 @@ std::optional<core::Clock::time_point> parse_rfc3339(std::string_view text) {
                                  duration_cast<core::Clock::duration>(fraction)};
 }
 
-std::optional<DeliveryInfo> read_delivery_headers(const core::Headers& headers,
-                                                  std::string& error) {
-  error.clear();
+core::Fallible<std::optional<DeliveryInfo>> read_delivery_headers(const core::Headers& headers) {
   auto id = headers.get(protocol::kDeliveryIdHeader);
-  if (!id) return std::nullopt;
+  if (!id) return std::optional<DeliveryInfo>();  // not a delivery
   if (id->empty()) {
-    error = "the edge sent an empty relay-delivery-id";
-    return std::nullopt;
+    return core::Failure{.message = "the edge sent an empty relay-delivery-id"};
   }
   DeliveryInfo info;
   info.id = std::string(*id);
   auto received = headers.get(protocol::kReceivedAtHeader);
   if (!received) {
-    error = "delivery " + info.id + " came without relay-received-at";
-    return std::nullopt;
+    return core::Failure{.message = "delivery " + info.id + " came without relay-received-at"};
   }
   auto at = parse_rfc3339(*received);
   if (!at) {
-    error = "delivery " + info.id + " has a relay-received-at that is not an RFC 3339 time: '" +
-            std::string(received->substr(0, 64)) + "'";
-    return std::nullopt;
+    return core::Failure{.message = "delivery " + info.id +
+                                    " has a relay-received-at that is not an RFC 3339 time: '" +
+                                    std::string(received->substr(0, 64)) + "'"};
   }
   info.received_at = *at;
   if (auto attempt = headers.get(protocol::kDeliveryAttemptHeader)) {
     int value = 0;
     auto [end, ec] = std::from_chars(attempt->data(), attempt->data() + attempt->size(), value);
     if (ec != std::errc{} || end != attempt->data() + attempt->size() || value < 1) {
-      error = "delivery " + info.id + " has a relay-delivery-attempt that is not a number from 1";
-      return std::nullopt;
+      return core::Failure{.message = "delivery " + info.id +
+                                      " has a relay-delivery-attempt that is not a number from 1"};
     }
     info.attempt = value;
   }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "relay/core/clock.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/core/headers.hpp"
 
 namespace relay::agent {
@@ -22,10 +23,10 @@ struct DeliveryInfo {
 // with a +hh:mm / -hh:mm offset). nullopt for anything else, including impossible dates.
 std::optional<core::Clock::time_point> parse_rfc3339(std::string_view text);
 
-// nullopt with `error` empty: not a delivery (no relay-delivery-id). nullopt with `error` set:
-// a delivery whose received-at or attempt is missing or malformed (the edge's bug; the agent
-// refuses it, as it cannot judge the signature's freshness).
-std::optional<DeliveryInfo> read_delivery_headers(const core::Headers& headers, std::string& error);
+// nullopt: not a delivery (no relay-delivery-id). A failure: a delivery whose received-at or
+// attempt is missing or malformed (the edge's bug; the agent refuses it, as it cannot judge the
+// signature's freshness).
+core::Fallible<std::optional<DeliveryInfo>> read_delivery_headers(const core::Headers& headers);
 
 // `headers` with every field named in `signature` (case-insensitively) replaced by the
 // signature's fields: the request a re-signed delivery carries to the app.

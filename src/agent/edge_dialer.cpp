@@ -30,22 +30,22 @@ void close_quietly(tcp::socket& socket) {
 }
 }  // namespace
 
-std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::string& error) {
+core::Fallible<EdgeEndpoint> parse_edge_endpoint(std::string_view text) {
   EdgeEndpoint ep;
   if (auto sep = text.find("://"); sep != std::string_view::npos) text.remove_prefix(sep + 3);
   if (!text.empty() && text.back() == '/') text.remove_suffix(1);
   if (text.empty()) {
-    error =
-        "the edge address is empty: use HOST:PORT of the edge's agent listener, e.g. "
-        "relay.example.com:4443";
-    return std::nullopt;
+    return core::Failure{
+        .message =
+            "the edge address is empty: use HOST:PORT of the edge's agent listener, e.g. "
+            "relay.example.com:4443"};
   }
   std::string_view port;
   if (text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string_view::npos) {
-      error = "edge address '" + std::string(text) + "' has an unclosed '['";
-      return std::nullopt;
+      return core::Failure{.message =
+                               "edge address '" + std::string(text) + "' has an unclosed '['"};
     }
     ep.host = std::string(text.substr(1, close - 1));
     auto rest = text.substr(close + 1);
@@ -53,9 +53,8 @@ std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::stri
   } else {
     auto colon = text.rfind(':');
     if (colon != std::string_view::npos && text.find(':') != colon) {
-      error =
-          "edge address '" + std::string(text) + "': put an IPv6 address in brackets, [::1]:4443";
-      return std::nullopt;
+      return core::Failure{.message = "edge address '" + std::string(text) +
+                                      "': put an IPv6 address in brackets, [::1]:4443"};
     }
     ep.host = std::string(text.substr(0, colon));
     if (colon != std::string_view::npos) port = text.substr(colon + 1);
@@ -64,9 +63,8 @@ std::optional<EdgeEndpoint> parse_edge_endpoint(std::string_view text, std::stri
   if (ep.host.empty() || port.find_first_not_of("0123456789") != std::string_view::npos ||
       port.size() > 5 || std::stoul(std::string(port)) == 0 ||
       std::stoul(std::string(port)) > 65535) {
-    error =
-        "edge address '" + std::string(text) + "' is not HOST:PORT (e.g. relay.example.com:4443)";
-    return std::nullopt;
+    return core::Failure{.message = "edge address '" + std::string(text) +
+                                    "' is not HOST:PORT (e.g. relay.example.com:4443)"};
   }
   ep.port = std::string(port);
   return ep;
@@ -77,9 +75,8 @@ EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options, st
     : executor_(std::move(ex)),
       address_index_(address_index),
       verify_host_(!options.edge_insecure) {
-  std::string error;
-  auto ep = parse_edge_endpoint(edge, error);
-  if (!ep) throw std::runtime_error(error);
+  auto ep = parse_edge_endpoint(edge);
+  if (!ep) throw std::runtime_error(ep.error().message);  // start-up configuration: ends it
   endpoint_ = std::move(*ep);
   net::TlsClientOptions tls;
   tls.ca_file = options.edge_ca_file;
@@ -95,13 +92,16 @@ EdgeDialer::EdgeDialer(asio::any_io_executor ex, const AgentOptions& options, st
   }
 }
 
-asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& failure) {
+void throw_exception_from_error(const DialFailure& failure, const boost::source_location&) {
+  throw std::runtime_error(failure.message);
+}
+
+asio::awaitable<DialResult<net::TlsStream>> EdgeDialer::dial() {
   const std::string where = endpoint_.host + ":" + endpoint_.port;
   tcp::resolver resolver(executor_);
   auto [rec, results] = co_await resolver.async_resolve(endpoint_.host, endpoint_.port, kUseTuple);
   if (rec) {
-    failure = {rec, "cannot resolve " + endpoint_.host + ": " + rec.message(), false};
-    co_return rec;
+    co_return DialFailure{rec, "cannot resolve " + endpoint_.host + ": " + rec.message(), false};
   }
   std::vector<tcp::endpoint> addresses;
   for (const auto& r : results) addresses.push_back(r.endpoint());
@@ -128,8 +128,7 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
     last = deadline.expired() ? core::error_code(asio::error::timed_out) : ec;
   }
   if (last) {
-    failure = {last, "cannot connect to " + where + ": " + last.message(), false};
-    co_return last;
+    co_return DialFailure{last, "cannot connect to " + where + ": " + last.message(), false};
   }
   net::tune_socket(socket);
 
@@ -139,6 +138,7 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
   deadline.arm(timeout_, [&stream] { close_quietly(stream.next_layer()); });
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (hec) {
+    DialFailure failure;
     long verify = SSL_get_verify_result(stream.native_handle());
     if (verify != X509_V_OK) {
       // A certificate does not fix itself between retries: give up and say what to do.
@@ -148,7 +148,7 @@ asio::awaitable<core::Result<net::TlsStream>> EdgeDialer::dial(DialFailure& fail
     } else {
       failure = {hec, "TLS handshake with " + where + " failed: " + hec.message(), false};
     }
-    co_return failure.ec;
+    co_return failure;
   }
   co_return std::move(stream);
 }

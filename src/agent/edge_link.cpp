@@ -66,21 +66,20 @@ asio::awaitable<core::error_code> EdgeLink::run() {
   while (!stopping_ && !owner_.stopping()) {
     set_state("connecting", where());
     co_await owner_.wait_for_names(*this);
-    DialFailure failure;
-    auto stream = co_await dialer_.dial(failure);
+    auto stream = co_await dialer_.dial();
     std::string already_read;
     if (stream) {
       // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
       const auto request = owner_.connect_request(*this);
-      auto upgraded =
-          co_await connect_handshake(*stream, host, options_.authtoken, request, failure);
+      auto upgraded = co_await connect_handshake(*stream, host, options_.authtoken, request);
       if (upgraded) {
-        already_read = std::move(upgraded.value());
+        already_read = std::move(*upgraded);
       } else {
-        stream = failure.ec;
+        stream = upgraded.error();
       }
     }
     if (!stream) {
+      const DialFailure failure = stream.error();
       owner_.on_link_ended(*this);
       // A name held elsewhere right after our own session dropped is usually our old session
       // that the edge has not noticed yet: that one is worth retrying.

@@ -8,8 +8,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "agent/capturing_stream.hpp"
 #include "agent/delivery_headers.hpp"
-#include "agent/request_stream.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/inspect/capture.hpp"
 #include "relay/verify/verdict.hpp"
@@ -19,9 +19,9 @@ namespace relay::agent {
 struct TunnelRuntime;
 
 // One public request travelling through the agent's pipeline: the stream it came on (from the
-// edge, or a replay) and what the steps learned about it.
+// edge, or a replay; seen through the capture) and what the steps learned about it.
 struct Exchange {
-  std::optional<RequestStream> stream;  // always set; optional only to construct it in place
+  std::optional<CapturingStream> stream;  // always set; optional only to construct it in place
   std::shared_ptr<TunnelRuntime> tunnel;
   std::string method;
   std::string path;

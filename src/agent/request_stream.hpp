@@ -10,7 +10,6 @@
 
 #include "relay/core/headers.hpp"
 #include "relay/core/result.hpp"
-#include "relay/inspect/capture.hpp"
 #include "relay/net/h2_session.hpp"
 
 namespace relay::agent {
@@ -18,10 +17,7 @@ namespace relay::agent {
 // Where the pipeline reads a request and writes its response: an HTTP/2 stream from the edge,
 // or a request the inspector replays (no edge involved; what the app answers is only captured).
 // The members mirror net::H2Stream's server side, so the steps are written once for both.
-//
-// It is also the capture tap: once tap() is called, body bytes read and written are copied into
-// the capture up to its limit as they pass (never more, never buffered for it), and the response
-// head is recorded when sent. Delivery is unchanged: the same bytes go the same way.
+// Only transport: the steps see it through CapturingStream, where the inspector's copy is made.
 class RequestStream {
  public:
   explicit RequestStream(std::shared_ptr<net::H2Stream> h2) : h2_(std::move(h2)) {}
@@ -45,15 +41,7 @@ class RequestStream {
   [[nodiscard]] bool closed() const { return h2_ ? h2_->closed() : reset_; }
   [[nodiscard]] bool is_replay() const { return h2_ == nullptr; }
 
-  // From now on, copy what passes into `capture` (request body, response head and body), each
-  // body up to `limit` bytes. `capture` must outlive the exchange (it lives in the Exchange).
-  void tap(inspect::Capture* capture, std::size_t limit) {
-    capture_ = capture;
-    limit_ = limit;
-  }
-
  private:
-  boost::asio::awaitable<core::error_code> read_tapped(std::string& out);
   boost::asio::awaitable<core::error_code> read_replay(std::string& out);
   boost::asio::awaitable<core::error_code> write_replay();
 
@@ -62,8 +50,6 @@ class RequestStream {
   std::string body_;       // replay only
   bool body_read_ = true;
   bool reset_ = false;
-  inspect::Capture* capture_ = nullptr;
-  std::size_t limit_ = 0;
 };
 
 }  // namespace relay::agent

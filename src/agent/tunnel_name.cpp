@@ -5,25 +5,26 @@
 
 namespace relay::agent {
 
-std::optional<std::string> requested_tunnel_name(std::string_view url, std::string& error) {
+core::Fallible<std::string> requested_tunnel_name(std::string_view url) {
   std::string_view rest = url;
   if (auto sep = rest.find("://"); sep != std::string_view::npos) rest.remove_prefix(sep + 3);
   if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
   if (auto colon = rest.find(':'); colon != std::string_view::npos) rest = rest.substr(0, colon);
   if (rest.empty()) {
     if (!url.empty()) {
-      error = "--url '" + std::string(url) +
-              "' has no name; use --url myhook or --url https://myhook.example.com";
-      return std::nullopt;
+      return core::Failure{
+          .message = "--url '" + std::string(url) +
+                     "' has no name; use --url myhook or --url https://myhook.example.com"};
     }
     return std::string();
   }
   auto name = core::to_lower(rest.substr(0, rest.find('.')));
   if (!net::protocol::is_valid_tunnel_name(name)) {
-    error = "tunnel name '" + name + "' (from --url '" + std::string(url) +
+    return core::Failure{
+        .message =
+            "tunnel name '" + name + "' (from --url '" + std::string(url) +
             "') is not valid: use 1-63 lowercase letters, digits or '-', not starting or ending "
-            "with '-'";
-    return std::nullopt;
+            "with '-'"};
   }
   return name;
 }

@@ -13,22 +13,20 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool parse_port(std::string_view text, std::string_view whole, std::uint16_t& port,
-                std::string& error) {
+core::Fallible<std::uint16_t> parse_port(std::string_view text, std::string_view whole) {
   if (!all_digits(text)) {
-    error = "invalid port '" + std::string(text) + "' in upstream '" + std::string(whole) +
-            "': a port is a number from 1 to 65535 " + std::string(kExamples);
-    return false;
+    return core::Failure{.message = "invalid port '" + std::string(text) + "' in upstream '" +
+                                    std::string(whole) + "': a port is a number from 1 to 65535 " +
+                                    std::string(kExamples)};
   }
   unsigned value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || value == 0 || value > 65535) {
-    error = "port " + std::string(text) + " in upstream '" + std::string(whole) +
-            "' is out of range: use a port from 1 to 65535";
-    return false;
+    return core::Failure{.message = "port " + std::string(text) + " in upstream '" +
+                                    std::string(whole) +
+                                    "' is out of range: use a port from 1 to 65535"};
   }
-  port = static_cast<std::uint16_t>(value);
-  return true;
+  return static_cast<std::uint16_t>(value);
 }
 
 bool valid_host_char(char c) {
@@ -45,12 +43,12 @@ std::string UpstreamAddress::host_port() const {
 
 std::string UpstreamAddress::url() const { return std::string(scheme()) + "://" + host_port(); }
 
-std::optional<UpstreamAddress> parse_upstream_address(std::string_view text, std::string& error) {
+core::Fallible<UpstreamAddress> parse_upstream_address(std::string_view text) {
   const std::string_view whole = text;
   if (text.empty()) {
-    error = "the upstream address is empty: give the port or address of your app " +
-            std::string(kExamples);
-    return std::nullopt;
+    return core::Failure{
+        .message = "the upstream address is empty: give the port or address of your app " +
+                   std::string(kExamples)};
   }
   UpstreamAddress out;
   bool has_scheme = false;
@@ -61,30 +59,32 @@ std::optional<UpstreamAddress> parse_upstream_address(std::string_view text, std
     } else if (scheme == "https" || scheme == "HTTPS") {
       out.tls = true;
     } else {
-      error = "unsupported scheme '" + std::string(scheme) + "' in upstream '" +
-              std::string(whole) + "': use http:// or https://";
-      return std::nullopt;
+      return core::Failure{.message = "unsupported scheme '" + std::string(scheme) +
+                                      "' in upstream '" + std::string(whole) +
+                                      "': use http:// or https://"};
     }
     has_scheme = true;
     text.remove_prefix(sep + 3);
     // A bare trailing slash is harmless; a path prefix is not supported yet.
     if (auto slash = text.find('/'); slash != std::string_view::npos) {
       if (text.substr(slash) != "/") {
-        error = "upstream '" + std::string(whole) +
-                "' has a path; relay forwards the request path as it came, so give only "
-                "scheme://host:port";
-        return std::nullopt;
+        return core::Failure{
+            .message = "upstream '" + std::string(whole) +
+                       "' has a path; relay forwards the request path as it came, so give only "
+                       "scheme://host:port"};
       }
       text = text.substr(0, slash);
     }
   }
   if (text.empty()) {
-    error = "upstream '" + std::string(whole) + "' has no host " + std::string(kExamples);
-    return std::nullopt;
+    return core::Failure{.message = "upstream '" + std::string(whole) + "' has no host " +
+                                    std::string(kExamples)};
   }
   if (!has_scheme && all_digits(text)) {  // `3000`
     out.host = "localhost";
-    if (!parse_port(text, whole, out.port, error)) return std::nullopt;
+    auto port = parse_port(text, whole);
+    if (!port) return port.error();
+    out.port = *port;
     return out;
   }
 
@@ -93,59 +93,60 @@ std::optional<UpstreamAddress> parse_upstream_address(std::string_view text, std
   if (text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string_view::npos) {
-      error = "upstream '" + std::string(whole) + "' has an unclosed '[': write IPv6 as [::1]:3000";
-      return std::nullopt;
+      return core::Failure{.message = "upstream '" + std::string(whole) +
+                                      "' has an unclosed '[': write IPv6 as [::1]:3000"};
     }
     host = text.substr(1, close - 1);
     auto rest = text.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') {
-        error = "unexpected '" + std::string(rest) + "' after ']' in upstream '" +
-                std::string(whole) + "': write IPv6 as [::1]:3000";
-        return std::nullopt;
+        return core::Failure{.message = "unexpected '" + std::string(rest) +
+                                        "' after ']' in upstream '" + std::string(whole) +
+                                        "': write IPv6 as [::1]:3000"};
       }
       port = rest.substr(1);
       if (port.empty()) {
-        error = "upstream '" + std::string(whole) + "' ends with ':' but has no port";
-        return std::nullopt;
+        return core::Failure{.message = "upstream '" + std::string(whole) +
+                                        "' ends with ':' but has no port"};
       }
     }
     if (host.empty() ||
         host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
-      error = "'" + std::string(host) + "' in upstream '" + std::string(whole) +
-              "' is not an IPv6 address";
-      return std::nullopt;
+      return core::Failure{.message = "'" + std::string(host) + "' in upstream '" +
+                                      std::string(whole) + "' is not an IPv6 address"};
     }
   } else {
     auto colon = text.find(':');
     if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos) {
-      error = "upstream '" + std::string(whole) +
-              "' looks like an IPv6 address: put it in brackets, as in [::1]:3000";
-      return std::nullopt;
+      return core::Failure{
+          .message = "upstream '" + std::string(whole) +
+                     "' looks like an IPv6 address: put it in brackets, as in [::1]:3000"};
     }
     host = text.substr(0, colon);
     if (colon != std::string_view::npos) {
       port = text.substr(colon + 1);
       if (port.empty()) {
-        error = "upstream '" + std::string(whole) + "' ends with ':' but has no port";
-        return std::nullopt;
+        return core::Failure{.message = "upstream '" + std::string(whole) +
+                                        "' ends with ':' but has no port"};
       }
     }
     if (host.empty()) {
-      error = "upstream '" + std::string(whole) + "' has no host " + std::string(kExamples);
-      return std::nullopt;
+      return core::Failure{.message = "upstream '" + std::string(whole) + "' has no host " +
+                                      std::string(kExamples)};
     }
     if (!std::all_of(host.begin(), host.end(), valid_host_char)) {
-      error = "'" + std::string(host) + "' in upstream '" + std::string(whole) +
-              "' is not a valid host name " + std::string(kExamples);
-      return std::nullopt;
+      return core::Failure{.message = "'" + std::string(host) + "' in upstream '" +
+                                      std::string(whole) + "' is not a valid host name " +
+                                      std::string(kExamples)};
     }
   }
   out.host = std::string(host);
   if (port.empty()) {
     out.port = out.tls ? 443 : 80;
-  } else if (!parse_port(port, whole, out.port, error)) {
-    return std::nullopt;
+  } else {
+    auto number = parse_port(port, whole);
+    if (!number) return number.error();
+    out.port = *number;
   }
   return out;
 }

@@ -88,13 +88,14 @@ void apply_cluster_flags(const ClusterFlags& f, edge::EdgeOptions& options) {
     }
     return;
   }
-  std::string error;
-  auto endpoint = store::redis::parse_redis_url(cluster.redis_url, error);
-  if (!endpoint) throw CLI::ValidationError("--cluster", error);
+  auto endpoint = store::redis::parse_redis_url(cluster.redis_url);
+  if (!endpoint) throw CLI::ValidationError("--cluster", endpoint.error().message);
   if (!endpoint->password.empty()) {
     // A literal password stays as given; env:NAME / file:PATH are read now.
-    auto password = verify::resolve_secret(endpoint->password, error);
-    if (!password) throw CLI::ValidationError("--cluster", "the Redis password: " + error);
+    auto password = verify::resolve_secret(endpoint->password);
+    if (!password) {
+      throw CLI::ValidationError("--cluster", "the Redis password: " + password.error().message);
+    }
     cluster.redis_password = *password;
   }
   if (cluster.secret.empty()) {
@@ -107,8 +108,8 @@ void apply_cluster_flags(const ClusterFlags& f, edge::EdgeOptions& options) {
                                "give the secret as env:NAME or file:PATH, not in the clear (a "
                                "flag's value shows in ps)");
   }
-  auto secret = verify::resolve_secret(cluster.secret, error);
-  if (!secret) throw CLI::ValidationError("--cluster-secret", error);
+  auto secret = verify::resolve_secret(cluster.secret);
+  if (!secret) throw CLI::ValidationError("--cluster-secret", secret.error().message);
   if (secret->empty()) throw CLI::ValidationError("--cluster-secret", "the secret is empty");
   cluster.secret = *secret;
   if (cluster.edge_id.empty()) cluster.edge_id = hostname();

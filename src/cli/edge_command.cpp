@@ -183,9 +183,8 @@ edge::EdgeOptions edge_options_from_flags(const EdgeFlags& f) {
   for (const auto& t : f.authtokens) {
     if (t.empty()) throw CLI::ValidationError("--authtoken", "an authtoken cannot be empty");
     // parsing: env:NAME / file:PATH keep the token out of /proc/PID/cmdline.
-    std::string error;
-    auto text = verify::resolve_secret(t, error);
-    if (!text) throw CLI::ValidationError("--authtoken", error);
+    auto text = verify::resolve_secret(t);
+    if (!text) throw CLI::ValidationError("--authtoken", text.error().message);
     o.authtokens.push_back(token_from_text(*text, "--authtoken"));
   }
   if (!f.authtokens_file.empty()) {

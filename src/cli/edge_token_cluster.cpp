@@ -39,18 +39,18 @@ struct Target {
 
 Target target_for(const std::string& url, const std::string& command) {
   Target t;
-  std::string error;
-  auto endpoint = store::redis::parse_redis_url(url, error);
+  auto endpoint = store::redis::parse_redis_url(url);
   if (!endpoint) {
-    std::cerr << "relay edge token " << command << ": --cluster: " << error << '\n';
+    std::cerr << "relay edge token " << command << ": --cluster: " << endpoint.error().message
+              << '\n';
     t.usage_error = kExitUsage;
     return t;
   }
   if (!endpoint->password.empty()) {
-    auto password = verify::resolve_secret(endpoint->password, error);
+    auto password = verify::resolve_secret(endpoint->password);
     if (!password) {
-      std::cerr << "relay edge token " << command << ": --cluster: the Redis password: " << error
-                << '\n';
+      std::cerr << "relay edge token " << command
+                << ": --cluster: the Redis password: " << password.error().message << '\n';
       t.usage_error = kExitUsage;
       return t;
     }

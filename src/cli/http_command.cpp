@@ -49,10 +49,10 @@ struct HttpFlags {
 };
 
 agent::AgentOptions options_from_flags(const HttpFlags& f) {
-  std::string error;
-  if (!agent::parse_upstream_address(f.upstream, error))
-    throw CLI::ValidationError("UPSTREAM", error);
-  if (!agent::requested_tunnel_name(f.url, error)) throw CLI::ValidationError("--url", error);
+  if (auto upstream = agent::parse_upstream_address(f.upstream); !upstream)
+    throw CLI::ValidationError("UPSTREAM", upstream.error().message);
+  if (auto name = agent::requested_tunnel_name(f.url); !name)
+    throw CLI::ValidationError("--url", name.error().message);
   if (f.host_header.find_first_of("\r\n") != std::string::npos) {
     throw CLI::ValidationError("--host-header", "must be 'rewrite' or a host name");
   }
@@ -64,9 +64,8 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   o.ha_connections = f.ha_connections;
   if (!f.authtoken.empty()) {
     // env:NAME / file:PATH keep the token out of /proc/PID/cmdline (docs/security.md).
-    std::string error;
-    auto token = verify::resolve_secret(f.authtoken, error);
-    if (!token) throw CLI::ValidationError("--authtoken", error);
+    auto token = verify::resolve_secret(f.authtoken);
+    if (!token) throw CLI::ValidationError("--authtoken", token.error().message);
     o.authtoken = std::move(*token);
   }
   if (o.authtoken.empty()) {
@@ -92,9 +91,9 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
     }
     // Resolved and checked here, before an embedded edge starts: env:/file: secrets, and an
     // unknown provider is a usage error listing the known ones.
+    auto secret = verify::resolve_secret(f.verify_secret);
+    if (!secret) throw CLI::ValidationError("--verify-webhook-secret", secret.error().message);
     std::string error;
-    auto secret = verify::resolve_secret(f.verify_secret, error);
-    if (!secret) throw CLI::ValidationError("--verify-webhook-secret", error);
     verify::VerifierOptions check;
     check.secret = *secret;
     if (!verify::builtin_registry().create(f.verify_provider, check, error)) {

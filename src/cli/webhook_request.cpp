@@ -44,8 +44,8 @@ verify::VerifierPtr make_verifier(const WebhookArgs& args) {
   }
   verify::VerifierOptions options;
   std::string error;
-  auto secret = verify::resolve_secret(args.secret, error);
-  if (!secret) throw UsageError(error);
+  auto secret = verify::resolve_secret(args.secret);
+  if (!secret) throw UsageError(secret.error().message);
   options.secret = std::move(*secret);
   if (args.tolerance) {
     if (*args.tolerance < 0) throw UsageError("--tolerance must be 0 or more seconds");

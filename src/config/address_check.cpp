@@ -73,9 +73,9 @@ std::optional<std::string> check_authority(std::string_view text, bool port_requ
 }  // namespace
 
 std::optional<std::string> check_upstream_address(std::string_view text) {
-  std::string error;
-  if (agent::parse_upstream_address(text, error)) return std::nullopt;
-  return error;
+  auto address = agent::parse_upstream_address(text);
+  if (address) return std::nullopt;
+  return address.error().message;
 }
 
 std::optional<std::string> check_host_port(std::string_view text) {

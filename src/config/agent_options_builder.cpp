@@ -39,11 +39,10 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
   options.ip_deny = tunnel.ip_deny;
   if (tunnel.verify_webhook) {
     const auto& verify = *tunnel.verify_webhook;
-    std::string error;
-    auto secret = verify::resolve_secret(verify.secret, error);
+    auto secret = verify::resolve_secret(verify.secret);
     if (!secret) {
       diagnostics.error(verify.secret_at, "tunnels." + tunnel.name + ".verify_webhook.secret",
-                        error);
+                        secret.error().message);
       return std::nullopt;
     }
     // The provider checks its own settings (hmac's header, algorithm...): its message, at the
@@ -52,6 +51,7 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
     check.secret = *secret;
     check.tolerance = verify.tolerance;
     check.params = verify.params;
+    std::string error;
     if (!verify::builtin_registry().create(verify.provider, check, error)) {
       diagnostics.error(verify.params_at, "tunnels." + tunnel.name + ".verify_webhook", error);
       return std::nullopt;
@@ -78,11 +78,10 @@ agent::AgentOptions to_agent_options(const AgentConfig& config, const TunnelSele
     options.ha_connections = static_cast<std::size_t>(*config.ha_connections);
   }
   if (!config.authtoken.empty()) {
-    std::string error;
-    if (auto token = verify::resolve_secret(config.authtoken, error)) {
+    if (auto token = verify::resolve_secret(config.authtoken)) {
       options.authtoken = std::move(*token);
     } else {
-      diagnostics.error(config.authtoken_at, "authtoken", error);
+      diagnostics.error(config.authtoken_at, "authtoken", token.error().message);
     }
   }
   options.edge_ca_file = config.edge_ca;

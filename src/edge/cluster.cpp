@@ -26,9 +26,8 @@ constexpr std::chrono::milliseconds kClaimWait{1000};
 
 store::redis::RedisClientOptions client_options(const ClusterOptions& options) {
   store::redis::RedisClientOptions out;
-  std::string error;
-  auto endpoint = store::redis::parse_redis_url(options.redis_url, error);
-  if (!endpoint) throw std::runtime_error("--cluster: " + error);
+  auto endpoint = store::redis::parse_redis_url(options.redis_url);
+  if (!endpoint) throw std::runtime_error("--cluster: " + endpoint.error().message);
   out.endpoint = *endpoint;
   out.endpoint.password = options.redis_password;
   return out;

@@ -67,7 +67,7 @@ class InspectorServer::Impl : public std::enable_shared_from_this<Impl> {
                  options_.metrics),
         acceptor_(ex_) {}
 
-  core::Result<tcp::endpoint> start(std::string& error);
+  core::Fallible<tcp::endpoint> start();
   void stop();
   tcp::endpoint endpoint_;
 
@@ -86,22 +86,23 @@ class InspectorServer::Impl : public std::enable_shared_from_this<Impl> {
   std::uint64_t next_connection_ = 0;
 };
 
-core::Result<tcp::endpoint> InspectorServer::Impl::start(std::string& error) {
+core::Fallible<tcp::endpoint> InspectorServer::Impl::start() {
   std::string host;
   unsigned short port = 0;
   if (!parse_addr(options_.addr, host, port)) {
-    error = fmt::format("invalid inspector address \"{}\": use HOST:PORT, e.g. 127.0.0.1:4040",
-                        options_.addr);
-    return asio::error::invalid_argument;
+    return core::Failure{
+        .code = asio::error::invalid_argument,
+        .message = fmt::format(
+            "invalid inspector address \"{}\": use HOST:PORT, e.g. 127.0.0.1:4040", options_.addr)};
   }
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) {
-    error = fmt::format(
-        "invalid inspector address \"{}\": the host must be an IP address such "
-        "as 127.0.0.1",
-        options_.addr);
-    return ec;
+    return core::Failure{
+        .code = ec,
+        .message = fmt::format("invalid inspector address \"{}\": the host must be an IP address "
+                               "such as 127.0.0.1",
+                               options_.addr)};
   }
   const int attempts = port == 0 ? 1 : std::max(options_.port_attempts, 1);
   for (int i = 0; i < attempts; ++i) {
@@ -115,12 +116,13 @@ core::Result<tcp::endpoint> InspectorServer::Impl::start(std::string& error) {
     if (ec != asio::error::address_in_use) break;
   }
   if (ec) {
-    error = fmt::format(
-        "cannot start the inspector on {} ({}); pass --inspect ADDR with a free port, or "
-        "--inspect=false",
-        options_.addr, ec.message());
     acceptor_.close();
-    return ec;
+    return core::Failure{
+        .code = ec,
+        .message = fmt::format(
+            "cannot start the inspector on {} ({}); pass --inspect ADDR with a free port, or "
+            "--inspect=false",
+            options_.addr, ec.message())};
   }
   endpoint_ = acceptor_.local_endpoint();
   handler_.set_bind_host(address.to_string());
@@ -230,9 +232,7 @@ InspectorServer::InspectorServer(asio::any_io_executor ex, CaptureStore& store,
 
 InspectorServer::~InspectorServer() { impl_->stop(); }
 
-core::Result<tcp::endpoint> InspectorServer::start(std::string& error) {
-  return impl_->start(error);
-}
+core::Fallible<tcp::endpoint> InspectorServer::start() { return impl_->start(); }
 
 void InspectorServer::stop() { impl_->stop(); }
 

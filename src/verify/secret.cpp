@@ -8,19 +8,19 @@
 
 namespace relay::verify {
 
-core::Result<std::string> resolve_secret(std::string_view spec, std::string& error) {
+core::Fallible<std::string> resolve_secret(std::string_view spec) {
   if (spec.starts_with("env:")) {
     const std::string name{spec.substr(4)};
     const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
     if (value == nullptr) {
-      error = "secret 'env:" + name + "': environment variable " + name +
-              " is not set; export it or pass the secret another way";
-      return VerifyErrc::secret_unavailable;
+      return core::Failure{.code = VerifyErrc::secret_unavailable,
+                           .message = "secret 'env:" + name + "': environment variable " + name +
+                                      " is not set; export it or pass the secret another way"};
     }
     if (*value == '\0') {
-      error = "secret 'env:" + name + "': environment variable " + name +
-              " is empty; set it to the provider's signing secret";
-      return VerifyErrc::secret_unavailable;
+      return core::Failure{.code = VerifyErrc::secret_unavailable,
+                           .message = "secret 'env:" + name + "': environment variable " + name +
+                                      " is empty; set it to the provider's signing secret"};
     }
     return std::string{value};
   }
@@ -28,9 +28,9 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
     const std::string path{spec.substr(5)};
     std::ifstream in{path, std::ios::binary};
     if (!in) {
-      error = "secret 'file:" + path + "': cannot read " + path +
-              "; check the path and its permissions";
-      return VerifyErrc::secret_unavailable;
+      return core::Failure{.code = VerifyErrc::secret_unavailable,
+                           .message = "secret 'file:" + path + "': cannot read " + path +
+                                      "; check the path and its permissions"};
     }
     // Bounded: a secret or public key is a few KiB at most, and file:/dev/zero must not grow
     // the process without limit.
@@ -39,9 +39,11 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
     in.read(value.data(), static_cast<std::streamsize>(value.size()));
     value.resize(static_cast<std::size_t>(in.gcount()));
     if (value.size() > kMaxSecretBytes) {
-      error = "secret 'file:" + path + "': " + path +
-              " is larger than 64 KiB; it should hold only the signing secret or public key";
-      return VerifyErrc::secret_unavailable;
+      return core::Failure{
+          .code = VerifyErrc::secret_unavailable,
+          .message =
+              "secret 'file:" + path + "': " + path +
+              " is larger than 64 KiB; it should hold only the signing secret or public key"};
     }
     // Files written by editors and `echo` end with a newline that is not part of the secret.
     if (value.ends_with("\r\n")) {
@@ -50,9 +52,9 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
       value.pop_back();
     }
     if (value.empty()) {
-      error = "secret 'file:" + path + "': " + path +
-              " is empty; write the provider's signing secret into it";
-      return VerifyErrc::secret_unavailable;
+      return core::Failure{.code = VerifyErrc::secret_unavailable,
+                           .message = "secret 'file:" + path + "': " + path +
+                                      " is empty; write the provider's signing secret into it"};
     }
     return value;
   }
@@ -60,9 +62,8 @@ core::Result<std::string> resolve_secret(std::string_view spec, std::string& err
 }
 
 std::string resolve_secret_or_throw(std::string_view spec) {
-  std::string error;
-  auto result = resolve_secret(spec, error);
-  if (!result) throw std::runtime_error(error);
+  auto result = resolve_secret(spec);
+  if (!result) throw std::runtime_error(result.error().message);
   return std::move(*result);
 }
 

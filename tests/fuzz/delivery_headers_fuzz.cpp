@@ -19,9 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (split != std::string_view::npos) {
     headers.add("relay-delivery-attempt", std::string(text.substr(split + 1)));
   }
-  std::string error;
-  auto info = relay::agent::read_delivery_headers(headers, error);
-  if (!info && error.empty()) __builtin_trap();  // a delivery is refused with a reason
-  if (info && info->attempt < 1) __builtin_trap();
+  auto info = relay::agent::read_delivery_headers(headers);
+  if (!info && info.error().message.empty())
+    __builtin_trap();                    // a delivery is refused with a reason
+  if (info && !*info) __builtin_trap();  // it has a relay-delivery-id: it is a delivery
+  if (info && (*info)->attempt < 1) __builtin_trap();
   return 0;
 }

@@ -11,10 +11,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view url(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  auto endpoint = relay::store::redis::parse_redis_url(url, error);
+  auto endpoint = relay::store::redis::parse_redis_url(url);
   if (!endpoint) {
-    if (error.empty()) __builtin_trap();
+    if (endpoint.error().message.empty()) __builtin_trap();
     return 0;
   }
   if (endpoint->host.empty() || endpoint->port == 0 || endpoint->db < 0) __builtin_trap();

@@ -9,13 +9,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  auto address = relay::agent::parse_upstream_address(text, error);
+  auto address = relay::agent::parse_upstream_address(text);
   if (!address) {
-    if (error.empty()) __builtin_trap();  // every refusal says why
+    if (address.error().message.empty()) __builtin_trap();  // every refusal says why
     return 0;
   }
-  auto again = relay::agent::parse_upstream_address(address->url(), error);
+  auto again = relay::agent::parse_upstream_address(address->url());
   if (!again || again->host != address->host || again->port != address->port ||
       again->tls != address->tls) {
     __builtin_trap();

@@ -1,9 +1,10 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "relay/core/failure.hpp"
 
 namespace relay::agent {
 
@@ -21,8 +22,8 @@ struct UpstreamAddress {
 };
 
 // Accepts `3000`, `localhost:3000`, `127.0.0.1:3000`, `[::1]:3000`, `host` (port 80),
-// `http://host[:port][/]`, `https://host[:port][/]`. On failure returns nullopt and `error`
-// says what was wrong and how to write it.
-std::optional<UpstreamAddress> parse_upstream_address(std::string_view text, std::string& error);
+// `http://host[:port][/]`, `https://host[:port][/]`. The failure says what was wrong and how to
+// write it.
+core::Fallible<UpstreamAddress> parse_upstream_address(std::string_view text);
 
 }  // namespace relay::agent

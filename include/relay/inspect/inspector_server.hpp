@@ -7,7 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "relay/core/result.hpp"
+#include "relay/core/failure.hpp"
 
 namespace relay::inspect {
 
@@ -43,9 +43,9 @@ class InspectorServer {
   InspectorServer(const InspectorServer&) = delete;
   InspectorServer& operator=(const InspectorServer&) = delete;
 
-  // Binds (trying the next ports when taken) and starts serving. Errors say which address and
-  // what to do; a start-up error, so the caller may report it and exit.
-  core::Result<boost::asio::ip::tcp::endpoint> start(std::string& error);
+  // Binds (trying the next ports when taken) and starts serving. The failure says which address
+  // and what to do; a start-up error, so the caller may report it and exit.
+  core::Fallible<boost::asio::ip::tcp::endpoint> start();
   // Closes the listener and every connection (SSE streams included).
   void stop();
 

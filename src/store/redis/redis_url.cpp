@@ -25,7 +25,7 @@ std::string RedisEndpoint::display() const {
   return fmt::format("{}{}{}:{}/{}", v6 ? "[" : "", host, v6 ? "]" : "", port, db);
 }
 
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& error) {
+core::Fallible<RedisEndpoint> parse_redis_url(std::string_view url) {
   RedisEndpoint out;
   std::string_view rest;
   if (url.starts_with("redis://")) {
@@ -34,8 +34,7 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     rest = url.substr(9);
     out.tls = true;
   } else {
-    error = fmt::format("'{}' is not a redis:// URL; {}", url, kExample);
-    return std::nullopt;
+    return core::Failure{.message = fmt::format("'{}' is not a redis:// URL; {}", url, kExample)};
   }
   // The password may hold '/' (file:PATH), so the user part ends at the last '@'.
   if (auto at = rest.rfind('@'); at != std::string_view::npos) {
@@ -43,15 +42,15 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     rest = rest.substr(at + 1);
     auto colon = user.find(':');
     if (colon == std::string_view::npos || colon != 0) {
-      error =
-          "only a password is supported in the Redis URL (redis://:PASSWORD@HOST:PORT/DB), "
-          "not a user name";
-      return std::nullopt;
+      return core::Failure{
+          .message =
+              "only a password is supported in the Redis URL (redis://:PASSWORD@HOST:PORT/DB), "
+              "not a user name"};
     }
     out.password = std::string(user.substr(colon + 1));
     if (out.password.empty()) {
-      error = "the Redis URL has an empty password; drop the ':@' or give one";
-      return std::nullopt;
+      return core::Failure{.message =
+                               "the Redis URL has an empty password; drop the ':@' or give one"};
     }
   }
   // rediss://: ?cacert=PATH (a path may hold '/', so the query is cut off before the DB).
@@ -61,15 +60,15 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     constexpr std::string_view kCaCert = "cacert=";
     if (!param.starts_with(kCaCert) || param.size() == kCaCert.size() ||
         param.find('&') != std::string_view::npos) {
-      error = fmt::format(
-          "'{}': the only URL parameter is ?cacert=PATH (rediss:// only), e.g. "
-          "rediss://redis.internal:6380/0?cacert=/etc/relay/redis-ca.pem",
-          param);
-      return std::nullopt;
+      return core::Failure{
+          .message =
+              fmt::format("'{}': the only URL parameter is ?cacert=PATH (rediss:// only), e.g. "
+                          "rediss://redis.internal:6380/0?cacert=/etc/relay/redis-ca.pem",
+                          param)};
     }
     if (!out.tls) {
-      error = "?cacert= is for rediss:// (Redis over TLS); redis:// is plain TCP";
-      return std::nullopt;
+      return core::Failure{.message =
+                               "?cacert= is for rediss:// (Redis over TLS); redis:// is plain TCP"};
     }
     out.ca_file = std::string(param.substr(kCaCert.size()));
   }
@@ -78,23 +77,25 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     hostport = rest.substr(0, slash);
     std::string_view db = rest.substr(slash + 1);
     if (!db.empty() && (!parse_number(db, out.db) || out.db < 0)) {
-      error = fmt::format("'{}' is not a Redis database number (0, 1, ...); {}", db, kExample);
-      return std::nullopt;
+      return core::Failure{
+          .message =
+              fmt::format("'{}' is not a Redis database number (0, 1, ...); {}", db, kExample)};
     }
   }
   std::string_view port;
   if (hostport.starts_with('[')) {
     auto close = hostport.find(']');
     if (close == std::string_view::npos) {
-      error = fmt::format("'{}' has an unclosed '[' in its host; {}", url, kExample);
-      return std::nullopt;
+      return core::Failure{
+          .message = fmt::format("'{}' has an unclosed '[' in its host; {}", url, kExample)};
     }
     out.host = std::string(hostport.substr(1, close - 1));
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') {
-        error = fmt::format("'{}': expected ':PORT' after the IPv6 address; {}", url, kExample);
-        return std::nullopt;
+        return core::Failure{
+            .message =
+                fmt::format("'{}': expected ':PORT' after the IPv6 address; {}", url, kExample)};
       }
       port = after.substr(1);
     }
@@ -103,19 +104,17 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& 
     out.host = std::string(hostport.substr(0, colon));
     if (colon != std::string_view::npos) port = hostport.substr(colon + 1);
     if (colon != std::string_view::npos && port.empty()) {
-      error = fmt::format("'{}' has an empty port; {}", url, kExample);
-      return std::nullopt;
+      return core::Failure{.message = fmt::format("'{}' has an empty port; {}", url, kExample)};
     }
   }
   if (out.host.empty() || out.host.find_first_of("/@ ") != std::string::npos) {
-    error = fmt::format("'{}' has no valid host; {}", url, kExample);
-    return std::nullopt;
+    return core::Failure{.message = fmt::format("'{}' has no valid host; {}", url, kExample)};
   }
   if (!port.empty()) {
     unsigned int p = 0;
     if (!parse_number(port, p) || p == 0 || p > 65535) {
-      error = fmt::format("'{}' is not a port (1-65535); {}", port, kExample);
-      return std::nullopt;
+      return core::Failure{.message =
+                               fmt::format("'{}' is not a port (1-65535); {}", port, kExample)};
     }
     out.port = static_cast<unsigned short>(p);
   }

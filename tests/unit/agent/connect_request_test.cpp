@@ -90,27 +90,27 @@ TEST(ControlMessage, SessionAndBindRoundTrip) {
 }
 
 TEST(RequestedName, FromUrlFlag) {
-  std::string error;
-  EXPECT_EQ(requested_tunnel_name("", error), "");
-  EXPECT_EQ(requested_tunnel_name("myhook", error), "myhook");
-  EXPECT_EQ(requested_tunnel_name("https://myhook.relay.example.com", error), "myhook");
-  EXPECT_EQ(requested_tunnel_name("MyHook.relay.example.com/", error), "myhook");
-  EXPECT_FALSE(requested_tunnel_name("-bad", error));
-  EXPECT_THAT(error, HasSubstr("not valid"));
-  EXPECT_FALSE(requested_tunnel_name("my_hook", error));
+  EXPECT_EQ(requested_tunnel_name("").value(), "");
+  EXPECT_EQ(requested_tunnel_name("myhook").value(), "myhook");
+  EXPECT_EQ(requested_tunnel_name("https://myhook.relay.example.com").value(), "myhook");
+  EXPECT_EQ(requested_tunnel_name("MyHook.relay.example.com/").value(), "myhook");
+  auto bad = requested_tunnel_name("-bad");
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr("not valid"));
+  EXPECT_FALSE(requested_tunnel_name("my_hook"));
 }
 
 TEST(EdgeEndpoint, Parse) {
-  std::string error;
-  auto a = parse_edge_endpoint("relay.example.com:4443", error);
+  auto a = parse_edge_endpoint("relay.example.com:4443");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->host, "relay.example.com");
   EXPECT_EQ(a->port, "4443");
-  EXPECT_EQ(parse_edge_endpoint("relay.example.com", error)->port, "4443");
-  EXPECT_EQ(parse_edge_endpoint("[::1]:5000", error)->host, "::1");
-  EXPECT_FALSE(parse_edge_endpoint("host:99999", error));
-  EXPECT_THAT(error, HasSubstr("HOST:PORT"));
-  EXPECT_FALSE(parse_edge_endpoint("", error));
+  EXPECT_EQ(parse_edge_endpoint("relay.example.com").value().port, "4443");
+  EXPECT_EQ(parse_edge_endpoint("[::1]:5000").value().host, "::1");
+  auto out_of_range = parse_edge_endpoint("host:99999");
+  ASSERT_FALSE(out_of_range);
+  EXPECT_THAT(out_of_range.error().message, HasSubstr("HOST:PORT"));
+  EXPECT_FALSE(parse_edge_endpoint(""));
 }
 
 }  // namespace

@@ -37,35 +37,36 @@ TEST(ReceivedAt, RefusesAnythingElse) {
 }
 
 TEST(DeliveryHeaders, ALiveRequestIsNoDelivery) {
-  std::string error;
-  EXPECT_FALSE(read_delivery_headers({{"relay-request-id", "r1"}}, error));
-  EXPECT_TRUE(error.empty());
+  auto info = read_delivery_headers({{"relay-request-id", "r1"}});
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_FALSE(*info);
 }
 
 TEST(DeliveryHeaders, ReadsIdReceivedAtAndAttempt) {
-  std::string error;
-  auto info = read_delivery_headers({{"relay-delivery-id", "d1"},
+  auto read = read_delivery_headers({{"relay-delivery-id", "d1"},
                                      {"relay-received-at", "2026-12-06T10:15:30.123Z"},
-                                     {"relay-delivery-attempt", "4"}},
-                                    error);
-  ASSERT_TRUE(info) << error;
-  EXPECT_EQ(info->id, "d1");
-  EXPECT_EQ(info->attempt, 4);
-  EXPECT_EQ(info->received_at, parse_rfc3339("2026-12-06T10:15:30.123Z"));
+                                     {"relay-delivery-attempt", "4"}});
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_TRUE(*read);
+  const auto& info = **read;
+  EXPECT_EQ(info.id, "d1");
+  EXPECT_EQ(info.attempt, 4);
+  EXPECT_EQ(info.received_at, parse_rfc3339("2026-12-06T10:15:30.123Z"));
 }
 
 TEST(DeliveryHeaders, AMalformedDeliveryIsRefusedWithAReason) {
-  std::string error;
-  EXPECT_FALSE(read_delivery_headers({{"relay-delivery-id", "d1"}}, error));
-  EXPECT_THAT(error, HasSubstr("without relay-received-at"));
-  EXPECT_FALSE(read_delivery_headers(
-      {{"relay-delivery-id", "d1"}, {"relay-received-at", "yesterday"}}, error));
-  EXPECT_THAT(error, HasSubstr("not an RFC 3339 time: 'yesterday'"));
-  EXPECT_FALSE(read_delivery_headers({{"relay-delivery-id", "d1"},
-                                      {"relay-received-at", "2026-12-06T10:15:30Z"},
-                                      {"relay-delivery-attempt", "0"}},
-                                     error));
-  EXPECT_THAT(error, HasSubstr("relay-delivery-attempt"));
+  auto refusal = [](const core::Headers& headers) {
+    auto read = read_delivery_headers(headers);
+    EXPECT_FALSE(read) << "accepted";
+    return read ? std::string() : read.error().message;
+  };
+  EXPECT_THAT(refusal({{"relay-delivery-id", "d1"}}), HasSubstr("without relay-received-at"));
+  EXPECT_THAT(refusal({{"relay-delivery-id", "d1"}, {"relay-received-at", "yesterday"}}),
+              HasSubstr("not an RFC 3339 time: 'yesterday'"));
+  EXPECT_THAT(refusal({{"relay-delivery-id", "d1"},
+                       {"relay-received-at", "2026-12-06T10:15:30Z"},
+                       {"relay-delivery-attempt", "0"}}),
+              HasSubstr("relay-delivery-attempt"));
 }
 
 TEST(Resign, SignatureFieldsAreReplacedOthersKept) {

@@ -22,7 +22,7 @@ inline std::shared_ptr<TunnelRuntime> make_tunnel() {
 }
 
 // An exchange on a socket-free stream (RequestStream(headers, body), as the inspector's replay
-// makes): what a step sees, without an edge. Held by pointer: the capture tap points into it.
+// makes): what a step sees, without an edge. Held by pointer: the capture recording points into it.
 inline std::unique_ptr<Exchange> make_exchange(const std::shared_ptr<TunnelRuntime>& tunnel,
                                                std::string method, std::string path,
                                                const core::Headers& fields = {},
@@ -31,7 +31,7 @@ inline std::unique_ptr<Exchange> make_exchange(const std::shared_ptr<TunnelRunti
       {":method", method}, {":path", path}, {":authority", "t.relay.test"}, {":scheme", "https"}};
   for (const auto& f : fields) headers.add(f.name, f.value);
   auto x = std::make_unique<Exchange>();
-  x->stream.emplace(std::move(headers), std::move(body));
+  x->stream.emplace(RequestStream(std::move(headers), std::move(body)));
   x->tunnel = tunnel;
   x->method = std::move(method);
   x->path = std::move(path);

@@ -9,17 +9,15 @@ namespace {
 using ::testing::HasSubstr;
 
 UpstreamAddress parse_ok(std::string_view text) {
-  std::string error;
-  auto a = parse_upstream_address(text, error);
-  EXPECT_TRUE(a.has_value()) << text << ": " << error;
-  return a.value_or(UpstreamAddress{});
+  auto a = parse_upstream_address(text);
+  EXPECT_TRUE(a.has_value()) << text << ": " << (a ? "" : a.error().message);
+  return a ? *a : UpstreamAddress{};
 }
 
 std::string parse_error(std::string_view text) {
-  std::string error;
-  auto a = parse_upstream_address(text, error);
+  auto a = parse_upstream_address(text);
   EXPECT_FALSE(a.has_value()) << text << " parsed as " << (a ? a->url() : "");
-  return error;
+  return a ? std::string() : a.error().message;
 }
 
 TEST(UpstreamAddress, BarePortIsLocalhost) {

@@ -22,9 +22,8 @@ TEST(InspectorBind, TakesTheNextPortWhenTheFirstIsTaken) {
                          p.tunnels,
                          p.replayer,
                          {.addr = "127.0.0.1:" + std::to_string(busy)}};
-  std::string error;
-  const auto ep = server.start(error);
-  ASSERT_TRUE(ep) << error;
+  const auto ep = server.start();
+  ASSERT_TRUE(ep) << ep.error().message;
   EXPECT_GT(ep->port(), busy);
   EXPECT_EQ(server.url(), "http://127.0.0.1:" + std::to_string(ep->port()));
 }
@@ -33,9 +32,9 @@ TEST(InspectorBind, ExplainsABadAddress) {
   Parts p;
   InspectorServer server{
       p.io.get_executor(), p.store, p.tunnels, p.replayer, {.addr = "not-an-ip:80x"}};
-  std::string error;
-  EXPECT_FALSE(server.start(error));
-  EXPECT_NE(error.find("HOST:PORT"), std::string::npos) << error;
+  const auto ep = server.start();
+  ASSERT_FALSE(ep);
+  EXPECT_NE(ep.error().message.find("HOST:PORT"), std::string::npos) << ep.error().message;
 }
 
 }  // namespace

@@ -148,9 +148,8 @@ class InspectorTest : public ::testing::Test {
     server = std::make_unique<InspectorServer>(
         io.get_executor(), store, tunnels, replayer,
         InspectorOptions{.addr = "127.0.0.1:0", .deliveries = &deliveries});
-    std::string error;
-    auto ep = server->start(error);
-    ASSERT_TRUE(ep) << error;
+    auto ep = server->start();
+    ASSERT_TRUE(ep) << ep.error().message;
     port = ep->port();
     work.emplace(io.get_executor());
     thread = std::thread([this] { io.run(); });

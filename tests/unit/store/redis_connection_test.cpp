@@ -170,41 +170,41 @@ TEST_F(RedisConnectionTest, NameClaimsAreAtomicAcrossClients) {
 }
 
 TEST(RedisUrl, ParsesAndRefuses) {
-  std::string error;
-  auto ep = parse_redis_url("redis://:env:PW@10.0.0.1:6380/2", error);
-  ASSERT_TRUE(ep) << error;
+  auto ep = parse_redis_url("redis://:env:PW@10.0.0.1:6380/2");
+  ASSERT_TRUE(ep) << ep.error().message;
   EXPECT_EQ(ep->host, "10.0.0.1");
   EXPECT_EQ(ep->port, 6380);
   EXPECT_EQ(ep->db, 2);
   EXPECT_EQ(ep->password, "env:PW");
   EXPECT_EQ(ep->display(), "10.0.0.1:6380/2");
-  ep = parse_redis_url("redis://[::1]/", error);
-  ASSERT_TRUE(ep) << error;
+  ep = parse_redis_url("redis://[::1]/");
+  ASSERT_TRUE(ep) << ep.error().message;
   EXPECT_EQ(ep->host, "::1");
   EXPECT_EQ(ep->port, 6379);
   for (const char* bad : {"http://x:1/0", "redis://", "redis://h:0/0", "redis://h:99999",
                           "redis://h:1/x", "redis://user:pw@h:1/0", "redis://h:/0"}) {
-    EXPECT_FALSE(parse_redis_url(bad, error)) << bad;
-    EXPECT_FALSE(error.empty());
+    auto refused = parse_redis_url(bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_FALSE(refused.error().message.empty());
   }
   // idle-sessions: rediss:// (TLS), with ?cacert=PATH for a private CA.
-  ep = parse_redis_url("rediss://:file:/run/pw@redis.internal:6380/1?cacert=/etc/relay/ca.pem",
-                       error);
-  ASSERT_TRUE(ep) << error;
+  ep = parse_redis_url("rediss://:file:/run/pw@redis.internal:6380/1?cacert=/etc/relay/ca.pem");
+  ASSERT_TRUE(ep) << ep.error().message;
   EXPECT_TRUE(ep->tls);
   EXPECT_EQ(ep->host, "redis.internal");
   EXPECT_EQ(ep->port, 6380);
   EXPECT_EQ(ep->db, 1);
   EXPECT_EQ(ep->password, "file:/run/pw");
   EXPECT_EQ(ep->ca_file, "/etc/relay/ca.pem");
-  ep = parse_redis_url("rediss://h?cacert=/ca.pem", error);
-  ASSERT_TRUE(ep) << error;
+  ep = parse_redis_url("rediss://h?cacert=/ca.pem");
+  ASSERT_TRUE(ep) << ep.error().message;
   EXPECT_EQ(ep->db, 0);
   EXPECT_EQ(ep->ca_file, "/ca.pem");
   for (const char* bad : {"redis://h/0?cacert=/ca.pem", "rediss://h/0?cacert=", "rediss://h/0?x=1",
                           "rediss://h/0?cacert=/a&x=1"}) {
-    EXPECT_FALSE(parse_redis_url(bad, error)) << bad;
-    EXPECT_FALSE(error.empty());
+    auto refused = parse_redis_url(bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_FALSE(refused.error().message.empty());
   }
 }
 

@@ -116,9 +116,8 @@ class RedisTlsTest : public ::testing::Test {
   }
 
   std::shared_ptr<RedisConnection> connect(const std::string& url) {
-    std::string error;
-    auto endpoint = parse_redis_url(url, error);
-    EXPECT_TRUE(endpoint) << error;
+    auto endpoint = parse_redis_url(url);
+    EXPECT_TRUE(endpoint) << endpoint.error().message;
     RedisClientOptions options;
     options.endpoint = *endpoint;
     options.backoff_max = std::chrono::milliseconds(200);
@@ -191,9 +190,8 @@ TEST_F(RedisTlsTest, ACertificateFromAnotherCaIsRefusedWithTheReasonAndRetried) 
 }
 
 TEST_F(RedisTlsTest, AnUnreadableCaFileIsAClearStartupError) {
-  std::string error;
-  auto endpoint = parse_redis_url(url((dir_ / "missing.pem").string()), error);
-  ASSERT_TRUE(endpoint) << error;
+  auto endpoint = parse_redis_url(url((dir_ / "missing.pem").string()));
+  ASSERT_TRUE(endpoint) << endpoint.error().message;
   RedisClientOptions options;
   options.endpoint = *endpoint;
   try {

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "relay/core/failure.hpp"
+
 namespace relay::store::redis {
 
 // Where the cluster's Redis is: redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS, which
@@ -22,7 +24,7 @@ struct RedisEndpoint {
   [[nodiscard]] std::string display() const;
 };
 
-// Parses the URL; on failure, nullopt and `error` says what is wrong and what a valid URL is.
-std::optional<RedisEndpoint> parse_redis_url(std::string_view url, std::string& error);
+// Parses the URL; the failure says what is wrong and what a valid URL is.
+core::Fallible<RedisEndpoint> parse_redis_url(std::string_view url);
 
 }  // namespace relay::store::redis

@@ -1,0 +1,33 @@
+#include "agent/capturing_stream.hpp"
+
+namespace relay::agent {
+
+namespace asio = boost::asio;
+
+// Not a coroutine when not recording: the caller awaits the stream's own read directly.
+asio::awaitable<core::error_code> CapturingStream::read(std::string& out) {
+  if (capture_ == nullptr) return stream_.read(out);
+  return read_recorded(out);
+}
+
+asio::awaitable<core::error_code> CapturingStream::read_recorded(std::string& out) {
+  auto ec = co_await stream_.read(out);
+  if (!ec && capture_ != nullptr) capture_->request_body.append(out, limit_);
+  co_return ec;
+}
+
+core::error_code CapturingStream::respond(int status, const core::Headers& headers,
+                                          bool end_stream) {
+  if (capture_ != nullptr) {
+    capture_->status = status;
+    capture_->response_headers = headers;
+  }
+  return stream_.respond(status, headers, end_stream);
+}
+
+asio::awaitable<core::error_code> CapturingStream::write(std::string_view data, bool fin) {
+  if (capture_ != nullptr) capture_->response_body.append(data, limit_);
+  return stream_.write(data, fin);
+}
+
+}  // namespace relay::agent
