@@ -97,6 +97,8 @@ class TlsStream {
 
   template <class Buffers>
   static boost::asio::mutable_buffer first_buffer(const Buffers& buffers) {
+    // A pointer for a single buffer, an iterator class for a sequence: no `const auto*` here.
+    // NOLINTNEXTLINE(readability-qualified-auto)
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
          it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::const_buffer b(*it);
