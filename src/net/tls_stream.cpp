@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <climits>
 #include <utility>
 
 #include <boost/asio/ssl/error.hpp>
@@ -108,8 +107,6 @@ error_code error_of(TlsStream::Io& io, int ssl_error) {
 // SSL_MODE_RELEASE_BUFFERS below).
 constexpr std::size_t kReadBuffer = 4 * (16 * 1024 + 256);
 
-int clamp(std::size_t n) { return n > INT_MAX ? INT_MAX : static_cast<int>(n); }
-
 }  // namespace
 
 TlsStream::TlsStream(asio::ip::tcp::socket socket, asio::ssl::context& context)
@@ -178,8 +175,7 @@ TlsStream::Outcome TlsStream::advance(Io& io, Step step, asio::mutable_buffer bu
       // records per recv(), and SSL_read returns one at a time.
       while (done < buffer.size()) {
         std::size_t n = 0;
-        rc = SSL_read_ex(ssl, data + done, static_cast<std::size_t>(clamp(buffer.size() - done)),
-                         &n);
+        rc = SSL_read_ex(ssl, data + done, buffer.size() - done, &n);
         if (rc != 1) break;
         done += n;
         if (SSL_has_pending(ssl) == 0) break;

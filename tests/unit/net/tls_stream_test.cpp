@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -87,6 +88,21 @@ class TlsStreamTest : public ::testing::Test {
   TlsContextPtr client_ctx_;
 };
 
+// A read of up to 16 bytes left pending on `stream`; `done` and `ec` once it completes.
+struct PendingRead {
+  std::string buf = std::string(16, '\0');
+  bool done = false;
+  error_code ec;
+};
+std::shared_ptr<PendingRead> start_read(TlsStream& stream) {
+  auto read = std::make_shared<PendingRead>();
+  stream.async_read_some(asio::buffer(read->buf), [read](error_code ec, std::size_t) {
+    read->ec = ec;
+    read->done = true;
+  });
+  return read;
+}
+
 std::string pattern(std::size_t n, char seed) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + (i * 7) % 251);
@@ -167,18 +183,12 @@ TEST_F(TlsStreamTest, CloseNotifyIsEofAndTcpCloseIsTruncation) {
   {
     auto [server, client] = connect();
     bool shut = false;
-    error_code read_ec;
-    bool read_done = false;
-    std::string buf(16, '\0');
-    server.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t) {
-      read_ec = ec;
-      read_done = true;
-    });
+    auto read = start_read(server);
     // The client's shutdown waits for the server's close_notify, which OpenSSL sends when the
     // server reads the client's: close the client once its own is out.
     client.async_shutdown([&](error_code) { shut = true; });
-    run_until([&] { return read_done; });
-    EXPECT_EQ(read_ec, asio::error::eof) << read_ec.message();
+    run_until([&] { return read->done; });
+    EXPECT_EQ(read->ec, asio::error::eof) << read->ec.message();
     client.lowest_layer().close();
     run_until([&] { return shut; });
   }
@@ -186,32 +196,20 @@ TEST_F(TlsStreamTest, CloseNotifyIsEofAndTcpCloseIsTruncation) {
     auto [server, client] = connect();
     // No close_notify, just FIN (a close() with the session tickets unread would be a RST).
     client.lowest_layer().shutdown(tcp::socket::shutdown_send);
-    error_code read_ec;
-    bool read_done = false;
-    std::string buf(16, '\0');
-    server.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t) {
-      read_ec = ec;
-      read_done = true;
-    });
-    run_until([&] { return read_done; });
-    EXPECT_EQ(read_ec, asio::ssl::error::stream_truncated) << read_ec.message();
+    auto read = start_read(server);
+    run_until([&] { return read->done; });
+    EXPECT_EQ(read->ec, asio::ssl::error::stream_truncated) << read->ec.message();
   }
 }
 
 TEST_F(TlsStreamTest, ClosingTheSocketCancelsAPendingRead) {
   auto [server, client] = connect();
-  error_code read_ec;
-  bool read_done = false;
-  std::string buf(16, '\0');
-  server.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t) {
-    read_ec = ec;
-    read_done = true;
-  });
+  auto read = start_read(server);
   io_.poll();
-  EXPECT_FALSE(read_done);
+  EXPECT_FALSE(read->done);
   server.lowest_layer().close();
-  run_until([&] { return read_done; });
-  EXPECT_EQ(read_ec, asio::error::operation_aborted) << read_ec.message();
+  run_until([&] { return read->done; });
+  EXPECT_EQ(read->ec, asio::error::operation_aborted) << read->ec.message();
 }
 
 // The BIO sends with MSG_NOSIGNAL: a write to a peer that is gone fails, the process lives on.
