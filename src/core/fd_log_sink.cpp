@@ -33,17 +33,36 @@ FdLogSink::~FdLogSink() {
 void FdLogSink::sink_it_(const spdlog::details::log_msg& msg) {
   line_.clear();
   formatter_->format(msg, line_);
+  const bool batched = msg.payload.size() > 0 && msg.payload.data()[0] == kBatchMark;
+  take_line(msg.time, msg.level, batched);
+}
+
+bool FdLogSink::write_event(const EventFormatter::Event& event, bool batched) {
+  std::lock_guard lock(mutex_);
+  if (event_formatter_ == nullptr) return false;
+  line_.clear();
+  event_formatter_->format_event(event, line_);
+  take_line(event.time, event.level, batched);
+  return true;
+}
+
+void FdLogSink::set_formatter_(std::unique_ptr<spdlog::formatter> formatter) {
+  formatter_ = std::move(formatter);
+  event_formatter_ = dynamic_cast<EventFormatter*>(formatter_.get());
+}
+
+void FdLogSink::take_line(spdlog::log_clock::time_point time, spdlog::level::level_enum level,
+                          bool batched) {
   buffer_.append(line_.data(), line_.size());
   // A request line waits only while they are coming fast (the previous one is less than
   // kFlushInterval old): the first after a quiet spell is written at once, so a reader that made
   // one request sees its line without waiting for the flusher.
-  const bool batched = msg.payload.size() > 0 && msg.payload.data()[0] == kBatchMark;
   bool hold = false;
   if (batched) {
-    hold = msg.time - last_batched_ < kFlushInterval;
-    last_batched_ = msg.time;
+    hold = time - last_batched_ < kFlushInterval;
+    last_batched_ = time;
   }
-  if (terminal_ || !hold || msg.level >= spdlog::level::warn || buffer_.size() >= kBufferLimit) {
+  if (terminal_ || !hold || level >= spdlog::level::warn || buffer_.size() >= kBufferLimit) {
     write_out();
   }
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -73,35 +74,50 @@ std::string_view short_level(spdlog::level::level_enum l) {
   }
 }
 
+// fmt's buffer::append is out of line and copies in a loop: a log line is ~60 short appends.
+template <class Buffer>
+void put(Buffer& dest, std::string_view text) {
+  const auto size = dest.size();
+  dest.try_resize(size + text.size());
+  std::memcpy(dest.data() + size, text.data(), text.size());
+}
+
+// Bytes a logfmt value must not hold bare: controls, space, '"', '=', '\\' and non-ASCII.
+constexpr std::array<bool, 256> kNeedsQuotes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
+  }
+  return table;
+}();
+
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
-  return std::ranges::any_of(v, [](char c) {
-    return c <= ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f;
-  });
+  return std::ranges::any_of(v, [](char c) { return kNeedsQuotes[static_cast<unsigned char>(c)]; });
 }
 
 void append_logfmt_value(spdlog::memory_buf_t& dest, std::string_view v) {
   if (!needs_quotes(v)) {
-    dest.append(v.data(), v.data() + v.size());
+    put(dest, v);
     return;
   }
   dest.push_back('"');
   for (char c : v) {
     switch (c) {
       case '"':
-        dest.append(std::string_view("\\\""));
+        put(dest, "\\\"");
         break;
       case '\\':
-        dest.append(std::string_view("\\\\"));
+        put(dest, "\\\\");
         break;
       case '\n':
-        dest.append(std::string_view("\\n"));
+        put(dest, "\\n");
         break;
       case '\r':
-        dest.append(std::string_view("\\r"));
+        put(dest, "\\r");
         break;
       case '\t':
-        dest.append(std::string_view("\\t"));
+        put(dest, "\\t");
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
@@ -125,12 +141,13 @@ class IsoTime {
       cached_ = fmt::format("{:%Y-%m-%dT%H:%M:%S}.", fmt::gmtime(spdlog::log_clock::to_time_t(t)));
       cached_secs_ = secs;
     }
-    dest.append(cached_.data(), cached_.data() + cached_.size());
+    put(dest, cached_);
     auto ms = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(since).count() % 1000);
-    char digits[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                      static_cast<char>('0' + ms % 10), 'Z'};
-    dest.append(digits, digits + 4);
+    const std::array<char, 4> digits = {static_cast<char>('0' + ms / 100),
+                                        static_cast<char>('0' + ms / 10 % 10),
+                                        static_cast<char>('0' + ms % 10), 'Z'};
+    put(dest, std::string_view(digits.data(), digits.size()));
   }
 
  private:
@@ -138,25 +155,32 @@ class IsoTime {
   std::string cached_;
 };
 
-class RelayFormatter final : public spdlog::formatter {
+// Renders one event in the sink's format. An event's fields come either from a log_event()
+// call's list (the direct path, EventFormatter::format_event) or packed into a spdlog message
+// (format(): lines that went through spdlog's own API); `each_field(fn)` calls fn(key, value)
+// for each, so both render through the same code.
+class RelayFormatter final : public EventFormatter {
  public:
   RelayFormatter(LogFormat format, bool color) : format_(format), color_(color) {}
 
   void format(const spdlog::details::log_msg& m, spdlog::memory_buf_t& dest) override {
     auto p = parse_payload(std::string_view(m.payload.data(), m.payload.size()));
-    std::string_view name(m.logger_name.data(), m.logger_name.size());
-    switch (format_) {
-      case LogFormat::json:
-        format_json(m, name, p, dest);
-        break;
-      case LogFormat::logfmt:
-        format_logfmt(m, name, p, dest);
-        break;
-      case LogFormat::term:
-        format_term(m, name, p, dest);
-        break;
-    }
-    dest.push_back('\n');
+    const Event event{
+        m.time, m.level, std::string_view(m.logger_name.data(), m.logger_name.size()), p.msg, {}};
+    render(
+        event, [&](auto&& fn) { for_each_field(p.payload, fn); }, dest);
+  }
+
+  void format_event(const Event& event, spdlog::memory_buf_t& dest) override {
+    render(
+        event,
+        [&](auto&& fn) {
+          for (const auto& f : event.fields) {
+            // An optional field that is not there (an error's code) is passed empty.
+            if (!f.value.empty()) fn(f.key, f.value);
+          }
+        },
+        dest);
   }
 
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -164,50 +188,64 @@ class RelayFormatter final : public spdlog::formatter {
   }
 
  private:
-  void format_logfmt(const spdlog::details::log_msg& m, std::string_view name, const Parsed& p,
-                     spdlog::memory_buf_t& dest) {
-    auto put = [&](std::string_view text) { dest.append(text.data(), text.data() + text.size()); };
-    put("t=");
-    time_.append(m.time, dest);
-    put(" lvl=");
-    put(short_level(m.level));
-    put(" logger=");
-    put(name);
-    put(" msg=");
-    append_logfmt_value(dest, p.msg);
-    for_each_field(p.payload, [&](std::string_view k, std::string_view v) {
+  template <class EachField>
+  void render(const Event& e, EachField&& each_field, spdlog::memory_buf_t& dest) {
+    switch (format_) {
+      case LogFormat::json:
+        format_json(e, each_field, dest);
+        break;
+      case LogFormat::logfmt:
+        format_logfmt(e, each_field, dest);
+        break;
+      case LogFormat::term:
+        format_term(e, each_field, dest);
+        break;
+    }
+    dest.push_back('\n');
+  }
+
+  template <class EachField>
+  void format_logfmt(const Event& e, EachField& each_field, spdlog::memory_buf_t& dest) {
+    put(dest, "t=");
+    time_.append(e.time, dest);
+    put(dest, " lvl=");
+    put(dest, short_level(e.level));
+    put(dest, " logger=");
+    put(dest, e.logger);
+    put(dest, " msg=");
+    append_logfmt_value(dest, e.msg);
+    each_field([&](std::string_view k, std::string_view v) {
       dest.push_back(' ');
-      dest.append(k.data(), k.data() + k.size());
+      put(dest, k);
       dest.push_back('=');
       append_logfmt_value(dest, v);
     });
   }
 
-  void format_json(const spdlog::details::log_msg& m, std::string_view name, const Parsed& p,
-                   spdlog::memory_buf_t& dest) {
+  template <class EachField>
+  void format_json(const Event& e, EachField& each_field, spdlog::memory_buf_t& dest) {
     spdlog::memory_buf_t t;
-    time_.append(m.time, t);
+    time_.append(e.time, t);
     nlohmann::ordered_json j;
     j["t"] = std::string(t.data(), t.size());
-    j["lvl"] = short_level(m.level);
-    j["logger"] = name;
-    j["msg"] = p.msg;
-    for_each_field(p.payload,
-                   [&](std::string_view k, std::string_view v) { j[std::string(k)] = v; });
+    j["lvl"] = short_level(e.level);
+    j["logger"] = e.logger;
+    j["msg"] = e.msg;
+    each_field([&](std::string_view k, std::string_view v) { j[std::string(k)] = v; });
     auto s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    dest.append(s.data(), s.data() + s.size());
+    put(dest, s);
   }
 
-  void format_term(const spdlog::details::log_msg& m, std::string_view name, const Parsed& p,
-                   spdlog::memory_buf_t& dest) const {
+  template <class EachField>
+  void format_term(const Event& e, EachField& each_field, spdlog::memory_buf_t& dest) const {
     auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(m.time.time_since_epoch()).count() %
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count() %
         1000;
     fmt::format_to(std::back_inserter(dest), "{:%H:%M:%S}.{:03d} ",
-                   fmt::localtime(spdlog::log_clock::to_time_t(m.time)), static_cast<int>(ms));
+                   fmt::localtime(spdlog::log_clock::to_time_t(e.time)), static_cast<int>(ms));
     std::string_view color;
     if (color_) {
-      switch (m.level) {
+      switch (e.level) {
         case spdlog::level::warn:
           color = "\x1b[33m";
           break;
@@ -224,16 +262,15 @@ class RelayFormatter final : public spdlog::formatter {
           break;
       }
     }
-    dest.append(color.data(), color.data() + color.size());
-    auto lvl = short_level(m.level);
-    for (char c : lvl) dest.push_back(static_cast<char>(c - 'a' + 'A'));
-    if (color_) dest.append(std::string_view("\x1b[0m"));
-    fmt::format_to(std::back_inserter(dest), " {:<13} {}", name, p.msg);
-    for_each_field(p.payload, [&](std::string_view k, std::string_view v) {
+    put(dest, color);
+    for (char c : short_level(e.level)) dest.push_back(static_cast<char>(c - 'a' + 'A'));
+    if (color_) put(dest, "\x1b[0m");
+    fmt::format_to(std::back_inserter(dest), " {:<13} {}", e.logger, e.msg);
+    each_field([&](std::string_view k, std::string_view v) {
       dest.push_back(' ');
-      if (color_) dest.append(std::string_view("\x1b[36m"));
-      dest.append(k.data(), k.data() + k.size());
-      if (color_) dest.append(std::string_view("\x1b[0m"));
+      if (color_) put(dest, "\x1b[36m");
+      put(dest, k);
+      if (color_) put(dest, "\x1b[0m");
       dest.push_back('=');
       append_logfmt_value(dest, v);
     });
@@ -324,15 +361,23 @@ namespace {
 void log_packed(spdlog::logger& log, spdlog::level::level_enum level, std::string_view msg,
                 std::initializer_list<LogField> fields, bool batched) {
   if (!log.should_log(level)) return;
+  // The direct path: our own sink renders the fields as they are. Through spdlog they would be
+  // packed into one string, then parsed back out by the formatter: twice the work per line.
+  const auto& sinks = log.sinks();
+  if (sinks.size() == 1) {
+    auto* sink = dynamic_cast<FdLogSink*>(sinks.front().get());
+    const EventFormatter::Event event{spdlog::log_clock::now(), level, log.name(), msg, fields};
+    if (sink != nullptr && sink->should_log(level) && sink->write_event(event, batched)) return;
+  }
   fmt::memory_buffer buf;
   if (batched) buf.push_back(FdLogSink::kBatchMark);
-  buf.append(msg.data(), msg.data() + msg.size());
+  put(buf, msg);
   for (const auto& f : fields) {
     if (f.value.empty()) continue;  // an optional field that is not there (an error's code)
     buf.push_back(kUnitSep);
-    buf.append(f.key.data(), f.key.data() + f.key.size());
+    put(buf, f.key);
     buf.push_back(kRecordSep);
-    buf.append(f.value.data(), f.value.data() + f.value.size());
+    put(buf, f.value);
   }
   log.log(level, std::string_view(buf.data(), buf.size()));
 }
