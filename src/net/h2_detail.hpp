@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "relay/net/tunnel_protocol.hpp"
+
 namespace relay::net::detail {
 
 // Frames are gathered into one TLS write up to about this size: one syscall and one TLS record
@@ -32,12 +34,21 @@ class NvList {
     }
     nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                    const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                   name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+                   name.size(), value.size(),
+                   unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE});
   }
   nghttp2_nv* data() { return nv_.data(); }
   std::size_t size() const { return nv_.size(); }
 
  private:
+  // Values that never repeat stay out of HPACK's dynamic table: indexed, each would evict the
+  // entries that do repeat (the tunnel, the caller's address, content-type...), so every field
+  // would be sent and decoded as a literal again, and both tables copied per request.
+  static bool unique_per_request(std::string_view name) {
+    return name == protocol::kRequestIdHeader || name == protocol::kDeliveryIdHeader ||
+           name == protocol::kReceivedAtHeader;
+  }
+
   // Stable addresses as it grows, and no allocation while empty (the usual case: a std::deque
   // allocates two blocks on construction, for every header block submitted).
   std::forward_list<std::string> storage_;

@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "net/h2_detail.hpp"
+#include "relay/net/tunnel_protocol.hpp"
+
+namespace relay::net::detail {
+namespace {
+
+std::string name_of(const nghttp2_nv& nv) {
+  return {reinterpret_cast<const char*>(nv.name), nv.namelen};
+}
+
+TEST(NvList, NamesAreLowerCasedAndValuesPointAtTheCallers) {
+  const std::string value = "application/json";
+  NvList nv;
+  nv.add("Content-Type", value);
+  ASSERT_EQ(nv.size(), 1U);
+  EXPECT_EQ(name_of(nv.data()[0]), "content-type");
+  EXPECT_EQ(nv.data()[0].value, reinterpret_cast<const std::uint8_t*>(value.data()));
+}
+
+// A value that never repeats would push the repeating ones out of HPACK's dynamic table.
+TEST(NvList, OnlyPerRequestValuesStayOutOfTheDynamicTable) {
+  NvList nv;
+  nv.add(protocol::kRequestIdHeader, "r1");
+  nv.add(protocol::kDeliveryIdHeader, "d1");
+  nv.add(protocol::kReceivedAtHeader, "1700000000000");
+  nv.add(protocol::kTunnelHeader, "demo");
+  nv.add(protocol::kRemoteAddrHeader, "203.0.113.9:4000");
+  nv.add("content-type", "application/json");
+  ASSERT_EQ(nv.size(), 6U);
+  for (std::size_t i = 0; i < nv.size(); ++i) {
+    EXPECT_EQ(nv.data()[i].flags, i < 3 ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE)
+        << name_of(nv.data()[i]);
+  }
+}
+
+}  // namespace
+}  // namespace relay::net::detail
