@@ -315,5 +315,13 @@ TEST(HeaderMapping, ExactResponseFields) {
             "x-long-header-name-over-fifteen: value that is longer than fifteen bytes\n");
 }
 
+TEST(HeaderMapping, ForwardedEscapesQuotesAndBackslashes) {
+  auto up = local3000();
+  core::Headers in{
+      {":method", "GET"}, {":path", "/"}, {":authority", R"(we"ird\host)"}, {":scheme", "http"}};
+  auto head = map_request(in, {.upstream = &up});
+  EXPECT_THAT(head.text, HasSubstr("Forwarded: host=\"we\\\"ird\\\\host\";proto=http\r\n"));
+}
+
 }  // namespace
 }  // namespace relay::agent
