@@ -32,6 +32,12 @@ std::string_view lower_name(std::string_view name, std::string& scratch) {
   return scratch;
 }
 
+void to_lower_in_place(std::string& name) {
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+}
+
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ").append(value).append("\r\n");
 }
@@ -288,16 +294,21 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   return head;
 }
 
-core::Headers map_response_headers(const core::Headers& in) {
-  const auto connection = in.get_all("connection");  // its items are hop-by-hop too
+core::Headers map_response_headers(std::span<const FieldView> in) {
+  std::vector<std::string_view> connection;  // its items are hop-by-hop too
+  for (const auto& f : in) {
+    if (f.name.size() == 10 && core::iequals(f.name, "connection")) connection.push_back(f.value);
+  }
   core::Headers out;
   out.reserve(in.size());
-  std::string scratch;
   bool has_length = false;
   for (const auto& f : in) {
-    auto lower = lower_name(f.name, scratch);
-    if (protocol::is_hop_by_hop(lower) || core::lists_have_token(connection, lower) ||
-        lower == core::kRelayErrorCodeHeader || lower.empty() || lower.front() == ':') {
+    // Lowered in the string the output keeps: one copy of the name, none when it is dropped
+    // (short names live in the string itself).
+    std::string lower(f.name);
+    to_lower_in_place(lower);
+    if (lower.empty() || lower.front() == ':' || protocol::is_hop_by_hop(lower) ||
+        lower == core::kRelayErrorCodeHeader || core::lists_have_token(connection, lower)) {
       continue;
     }
     if (lower == "content-length") {
@@ -309,12 +320,19 @@ core::Headers map_response_headers(const core::Headers& in) {
       value = value.substr(0, value.find(','));
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
         value.remove_suffix(1);
-      out.add(std::string(lower), std::string(value));
+      out.add(std::move(lower), std::string(value));
       continue;
     }
-    out.add(std::string(lower), f.value);
+    out.add(std::move(lower), std::string(f.value));
   }
   return out;
+}
+
+core::Headers map_response_headers(const core::Headers& in) {
+  std::vector<FieldView> fields;
+  fields.reserve(in.size());
+  for (const auto& f : in) fields.push_back({f.name, f.value});
+  return map_response_headers(fields);
 }
 
 }  // namespace relay::agent

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,8 +44,16 @@ struct UpstreamRequestHead {
 UpstreamRequestHead map_request(const core::Headers& h2_request,
                                 const RequestMappingOptions& options);
 
+// One field of a parsed message, viewed where the parser keeps it (names in any case).
+struct FieldView {
+  std::string_view name;
+  std::string_view value;
+};
+
 // The response fields relay passes back (pure): lower-case names (HTTP/2), without hop-by-hop
-// fields, the fields named by Connection, or a relay-error-code the app tried to set.
+// fields, the fields named by Connection, or a relay-error-code the app tried to set. Read from
+// views of the parser's fields: each kept field is copied once, into the result.
+core::Headers map_response_headers(std::span<const FieldView> upstream_response);
 core::Headers map_response_headers(const core::Headers& upstream_response);
 
 }  // namespace relay::agent
