@@ -34,7 +34,8 @@ asio::awaitable<void> Pipeline::run(Exchange& x) {
   auto& tunnel = *x.tunnel;
   ++tunnel.open;
   if (tunnel.metrics != nullptr) {
-    tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open));
+    tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open),
+                                  tunnel.series);
   }
   for (auto& step : steps_) {
     if (co_await step->run(x) == Step::Outcome::answered) break;
@@ -47,8 +48,9 @@ asio::awaitable<void> Pipeline::run(Exchange& x) {
   const auto elapsed = std::chrono::steady_clock::now() - x.started;
   auto ms = std::chrono::duration<double, std::milli>(elapsed);
   if (tunnel.metrics != nullptr) {
-    tunnel.metrics->request(x, ms.count() / 1000);
-    tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open));
+    tunnel.metrics->request(x, ms.count() / 1000, tunnel.series);
+    tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open),
+                                  tunnel.series);
   }
   static const auto log = core::logger("relay.agent.request");
   auto level = x.status == 0 || x.status >= 500 ? spdlog::level::warn : spdlog::level::info;
