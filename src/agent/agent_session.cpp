@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "agent/exchange.hpp"
+#include "agent/header_mapping.hpp"
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/error_page.hpp"
@@ -38,11 +39,12 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
   x.started = std::chrono::steady_clock::now();
   x.stream.emplace(RequestStream(std::move(stream)));
   const auto& h = x.stream->headers();
-  x.method = std::string(h.get(":method").value_or("GET"));
-  x.path = std::string(h.get(":path").value_or("/"));
-  x.authority = std::string(h.get(":authority").value_or(h.get("host").value_or("")));
-  x.scheme = std::string(h.get(":scheme").value_or("http"));
-  x.request_id = std::string(h.get(protocol::kRequestIdHeader).value_or(""));
+  const auto facts = request_facts(h);  // one pass over the fields, not one per field read
+  x.method = std::string(facts.method.value_or("GET"));
+  x.path = std::string(facts.path.value_or("/"));
+  x.authority = std::string(facts.authority_or_host());
+  x.scheme = std::string(facts.scheme.value_or("http"));
+  x.request_id = std::string(facts.request_id.value_or(""));
   x.tunnel = std::move(tunnel);
   auto delivery = read_delivery_headers(h);
   if (!delivery) {

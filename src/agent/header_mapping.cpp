@@ -1,6 +1,7 @@
 #include "agent/header_mapping.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "relay/agent/upstream_address.hpp"
@@ -91,21 +92,24 @@ RequestFieldRole request_field_role(std::string_view lower) {
   }
 }
 
-// The fields map_request reads for itself, picked out in one pass; each is the first of its
-// name (any case), as Headers::get finds it.
-struct RequestFacts {
-  std::optional<std::string_view> method;
-  std::optional<std::string_view> path;
-  std::optional<std::string_view> authority;
-  std::optional<std::string_view> host;
-  std::optional<std::string_view> scheme;
-  std::optional<std::string_view> remote_addr;
-  std::vector<std::string_view> connection;  // every Connection value: its items are hop-by-hop
-};
+// iequals(name, lower) for a lower-case `lower`, inlined where every field of a request is
+// compared (a call per comparison cost more than the comparison).
+bool is_named(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c != lower[i] && !(c >= 'A' && c <= 'Z' && static_cast<char>(c - 'A' + 'a') == lower[i])) {
+      return false;
+    }
+  }
+  return true;
+}
 
 void keep_first(std::optional<std::string_view>& slot, std::string_view value) {
   if (!slot) slot = value;
 }
+
+}  // namespace
 
 RequestFacts request_facts(const core::Headers& in) {
   RequestFacts facts;
@@ -113,22 +117,24 @@ RequestFacts request_facts(const core::Headers& in) {
     const std::string_view name = f.name;
     switch (name.size()) {  // iequals only against the names of that length
       case 4:
-        if (core::iequals(name, "host")) keep_first(facts.host, f.value);
+        if (is_named(name, "host")) keep_first(facts.host, f.value);
         break;
       case 5:
-        if (core::iequals(name, ":path")) keep_first(facts.path, f.value);
+        if (is_named(name, ":path")) keep_first(facts.path, f.value);
         break;
       case 7:
-        if (core::iequals(name, ":method")) keep_first(facts.method, f.value);
-        if (core::iequals(name, ":scheme")) keep_first(facts.scheme, f.value);
+        if (is_named(name, ":method")) keep_first(facts.method, f.value);
+        if (is_named(name, ":scheme")) keep_first(facts.scheme, f.value);
         break;
       case 10:
-        if (core::iequals(name, ":authority")) keep_first(facts.authority, f.value);
-        if (core::iequals(name, "connection")) facts.connection.push_back(f.value);
+        if (is_named(name, ":authority")) keep_first(facts.authority, f.value);
+        if (is_named(name, "connection")) facts.connection.push_back(f.value);
+        break;
+      case protocol::kRequestIdHeader.size():
+        if (is_named(name, protocol::kRequestIdHeader)) keep_first(facts.request_id, f.value);
         break;
       case protocol::kRemoteAddrHeader.size():
-        if (core::iequals(name, protocol::kRemoteAddrHeader))
-          keep_first(facts.remote_addr, f.value);
+        if (is_named(name, protocol::kRemoteAddrHeader)) keep_first(facts.remote_addr, f.value);
         break;
       default:
         break;
@@ -137,30 +143,19 @@ RequestFacts request_facts(const core::Headers& in) {
   return facts;
 }
 
+namespace {
+
 // RFC 9110 §5.6.2 tchar, in ASCII (std::isalnum would consult the locale for each byte).
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
+constexpr auto kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (const char c : std::string_view(
+           "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+    table.at(static_cast<unsigned char>(c)) = true;
   }
-}
+  return table;
+}();
+
+bool is_token_char(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 // A Forwarded parameter value (RFC 7239 §4): a token as is, anything else quoted. `out` holds
 // "Forwarded: " and the parameters so far (`first`: none yet).
@@ -220,7 +215,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   head.method = std::string(facts.method.value_or("GET"));
   const auto path = facts.path.value_or("/");
   head.path = path.empty() ? std::string("/") : std::string(path);
-  const auto authority = facts.authority.value_or(facts.host.value_or(""));
+  const auto authority = facts.authority_or_host();
   const auto scheme = facts.scheme.value_or("http");
 
   std::string rewritten;  // the Host value when it is not a view of the request or options

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,26 @@ struct UpstreamRequestHead {
   std::string method;
   std::string path;
 };
+
+// The request's fields the agent reads for itself, picked out in one pass (a Headers::get each
+// would be a pass each); each is the first of its name, in any case, as Headers::get finds it.
+// Views into the headers given.
+struct RequestFacts {
+  std::optional<std::string_view> method;
+  std::optional<std::string_view> path;
+  std::optional<std::string_view> authority;
+  std::optional<std::string_view> host;
+  std::optional<std::string_view> scheme;
+  std::optional<std::string_view> request_id;   // relay-request-id
+  std::optional<std::string_view> remote_addr;  // relay-remote-addr
+  std::vector<std::string_view> connection;     // every Connection value: its items are hop-by-hop
+
+  // :authority, else Host, else "".
+  [[nodiscard]] std::string_view authority_or_host() const {
+    return authority.value_or(host.value_or(""));
+  }
+};
+RequestFacts request_facts(const core::Headers& request);
 
 // The HTTP/1.1 request the app receives for one HTTP/2 request from the edge (pure):
 // - pseudo-headers become the request line and Host (kept, rewritten, or a literal);

@@ -323,5 +323,37 @@ TEST(HeaderMapping, ForwardedEscapesQuotesAndBackslashes) {
   EXPECT_THAT(head.text, HasSubstr("Forwarded: host=\"we\\\"ird\\\\host\";proto=http\r\n"));
 }
 
+// What serve_request and map_request read, found in one pass: the first field of each name, in
+// any case, as Headers::get finds it.
+TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
+  core::Headers in{{":Method", "POST"},
+                   {":method", "GET"},
+                   {":PATH", "/a"},
+                   {"HOST", "h.example"},
+                   {":scheme", "https"},
+                   {"Relay-Request-Id", "r1"},
+                   {"relay-request-id", "r2"},
+                   {"relay-remote-addr", "192.0.2.1:5"},
+                   {"Connection", "a"},
+                   {"connection", "b"},
+                   {"x-other", "1"}};
+  const auto facts = request_facts(in);
+  EXPECT_EQ(facts.method, "POST");
+  EXPECT_EQ(facts.path, "/a");
+  EXPECT_EQ(facts.authority, std::nullopt);
+  EXPECT_EQ(facts.authority_or_host(), "h.example");
+  EXPECT_EQ(facts.scheme, "https");
+  EXPECT_EQ(facts.request_id, "r1");
+  EXPECT_EQ(facts.remote_addr, "192.0.2.1:5");
+  EXPECT_EQ(facts.connection, (std::vector<std::string_view>{"a", "b"}));
+  for (const auto* name : {":method", ":path", ":authority", "host", ":scheme", "relay-request-id",
+                           "relay-remote-addr"}) {
+    EXPECT_EQ(in.get(name).has_value(), name != std::string_view(":authority")) << name;
+  }
+  core::Headers with_authority{{"host", "h.example"}, {":authority", "a.example"}};
+  EXPECT_EQ(request_facts(with_authority).authority_or_host(), "a.example");
+  EXPECT_EQ(request_facts(core::Headers{}).authority_or_host(), "");
+}
+
 }  // namespace
 }  // namespace relay::agent
