@@ -172,14 +172,15 @@ void append_forwarded_param(std::string& out, bool& first, std::string_view name
   out += '"';
   if (!brackets.empty()) out += brackets.front();
   // Runs between the characters a quoted-string escapes go in one append each (find_first_of
-  // would call memchr once per character).
-  const auto escaped = [](char c) { return c == '"' || c == '\\'; };
-  for (auto special = std::find_if(value.begin(), value.end(), escaped); special != value.end();
-       special = std::find_if(value.begin(), value.end(), escaped)) {
-    const auto at = static_cast<std::size_t>(special - value.begin());
-    out.append(value.substr(0, at)).append(1, '\\').append(1, *special);
-    value.remove_prefix(at + 1);
+  // would call memchr once per character); each escaped character starts the next run.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '"' || value[i] == '\\') {
+      out.append(value.substr(run, i - run)).append(1, '\\');
+      run = i;
+    }
   }
+  value.remove_prefix(run);
   out.append(value);
   if (!brackets.empty()) out += brackets.back();
   out += '"';
@@ -215,7 +216,10 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   head.method = std::string(facts.method.value_or("GET"));
   const auto path = facts.path.value_or("/");
   head.path = path.empty() ? std::string("/") : std::string(path);
-  const auto authority = facts.authority_or_host();
+  // A CR or LF in it would start a line of its own after "Host: " (HTTP/2 refuses one, a replay
+  // may not): such an authority is not used at all, as if there were none.
+  auto authority = facts.authority_or_host();
+  if (!safe_value(authority)) authority = {};
   const auto scheme = facts.scheme.value_or("http");
 
   std::string rewritten;  // the Host value when it is not a view of the request or options

@@ -355,5 +355,15 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
   EXPECT_EQ(request_facts(core::Headers{}).authority_or_host(), "");
 }
 
+// HTTP/2 refuses CR and LF in :authority and Host; a replayed request is checked here: such an
+// authority is not used (the Host line then names the app), never written as a line of its own.
+TEST(HeaderMapping, AnAuthorityWithALineBreakIsNotUsed) {
+  auto up = local3000();
+  core::Headers in{{":method", "GET"}, {":path", "/"}, {"host", "a.example\r\nX-Injected: 1"}};
+  auto head = map_request(in, {.upstream = &up});
+  EXPECT_THAT(head.text, StartsWith("GET / HTTP/1.1\r\nHost: localhost:3000\r\n"));
+  EXPECT_THAT(head.text, Not(HasSubstr("X-Injected")));
+}
+
 }  // namespace
 }  // namespace relay::agent
