@@ -35,10 +35,17 @@ AgentMetrics::AgentMetrics()
   reconnects_.with({});
 }
 
-void AgentMetrics::request(const Exchange& x, double seconds) {
+void AgentMetrics::request(const Exchange& x, double seconds, TunnelSeries& series) {
   const std::string& tunnel = x.tunnel->options.name;
-  requests_.with({tunnel, core::metrics::status_class(x.status)}).inc();
-  duration_.with({tunnel}).observe(seconds);
+  const auto status_class = core::metrics::status_class(x.status);
+  // The same classes as status_class: 1xx ... 5xx, then "other".
+  const std::size_t index =
+      x.status < 100 || x.status > 599 ? 5 : static_cast<std::size_t>(x.status / 100 - 1);
+  auto*& requests = series.requests.at(index);
+  if (requests == nullptr) requests = &requests_.with({tunnel, status_class});
+  requests->inc();
+  if (series.duration == nullptr) series.duration = &duration_.with({tunnel});
+  series.duration->observe(seconds);
   if (!x.relay_code.empty()) relay_errors_.with({tunnel, x.relay_code}).inc();
   if (x.verdict) {
     verifications_.with({x.verdict->provider, verify::to_string(x.verdict->code)}).inc();

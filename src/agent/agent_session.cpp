@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "agent/exchange.hpp"
+#include "agent/header_mapping.hpp"
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/error_page.hpp"
@@ -32,34 +33,41 @@ auto log_escape(std::string_view what) {
   };
 }
 
+// The exchange's request line and delivery fields, from its stream's headers; the reason when a
+// delivery's fields are malformed. Not in serve_request itself: its locals would sit in the
+// coroutine frame, which Asio recycles only up to ~1 KB (a larger one is malloc'd per request).
+std::optional<std::string> read_request_fields(Exchange& x) {
+  const auto facts = request_facts(x.stream->headers());  // one pass, not one per field read
+  x.method = std::string(facts.method.value_or("GET"));
+  x.path = std::string(facts.path.value_or("/"));
+  x.authority = std::string(facts.authority_or_host());
+  x.scheme = std::string(facts.scheme.value_or("http"));
+  x.request_id = std::string(facts.request_id.value_or(""));
+  auto delivery = read_delivery_headers(x.stream->headers());
+  if (!delivery) return delivery.error().message;
+  x.delivery = std::move(*delivery);
+  return std::nullopt;
+}
+
 asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
                                     std::shared_ptr<TunnelRuntime> tunnel) {
   Exchange x;
   x.started = std::chrono::steady_clock::now();
   x.stream.emplace(RequestStream(std::move(stream)));
-  const auto& h = x.stream->headers();
-  x.method = std::string(h.get(":method").value_or("GET"));
-  x.path = std::string(h.get(":path").value_or("/"));
-  x.authority = std::string(h.get(":authority").value_or(h.get("host").value_or("")));
-  x.scheme = std::string(h.get(":scheme").value_or("http"));
-  x.request_id = std::string(h.get(protocol::kRequestIdHeader).value_or(""));
   x.tunnel = std::move(tunnel);
-  auto delivery = read_delivery_headers(h);
-  if (!delivery) {
-    const std::string delivery_error = delivery.error().message;
+  if (auto delivery_error = read_request_fields(x)) {
     // Without a trustworthy received-at a signature's freshness cannot be judged: refused, and
     // the edge dead-letters it with this message (a 4xx is final).
     core::logger("relay.agent")
         ->warn("refusing a delivery from the edge on tunnel {}: {}", x.tunnel->options.name,
-               delivery_error);
+               *delivery_error);
     // Named, not a temporary: GCC 12 may destroy temporaries of a co_await expression twice.
-    std::string message = delivery_error +
+    std::string message = *delivery_error +
                           "; the edge and this agent disagree on the delivery format: upgrade "
                           "the older of the two";
     co_await respond_error(x, 400, core::error_codes::bad_delivery, std::move(message));
     co_return;
   }
-  x.delivery = std::move(*delivery);
   co_await x.tunnel->pipeline->run(x);
 }
 

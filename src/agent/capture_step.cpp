@@ -1,5 +1,7 @@
 #include "agent/capture_step.hpp"
 
+#include <memory>
+
 #include "agent/tunnel_runtime.hpp"
 #include "relay/core/clock.hpp"
 #include "relay/core/host_port.hpp"
@@ -22,7 +24,8 @@ bool starts_with_relay(std::string_view name) {
 }  // namespace
 
 asio::awaitable<Step::Outcome> CaptureStep::run(Exchange& x) {
-  auto& c = x.capture.emplace();
+  x.capture = std::make_unique<inspect::Capture>();
+  auto& c = *x.capture;
   c.id = store_.make_id();
   x.capture_id = c.id;
   c.tunnel = x.tunnel->options.name;

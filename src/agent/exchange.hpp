@@ -42,8 +42,10 @@ struct Exchange {
   std::optional<verify::Verdict> verdict;  // set by the verify step when it checked a signature
   bool duplicate = false;  // the verify step saw the provider's event id before (a redelivery)
   // The inspector's record of this exchange (CaptureStep), filled as bytes pass; unset when the
-  // inspector is off.
-  std::optional<inspect::Capture> capture;
+  // inspector is off. On the heap: inline it doubled the Exchange, and the Exchange lives in
+  // serve_request's coroutine frame, which Asio recycles only up to ~1 KB (a larger one is a
+  // fresh malloc per request that also consolidates malloc's fast bins).
+  std::unique_ptr<inspect::Capture> capture;
   std::string capture_id;  // the capture's id, kept once the capture went to the store
   std::string replay_of;   // a replay: the capture it replays
 

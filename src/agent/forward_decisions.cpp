@@ -88,7 +88,13 @@ std::optional<std::string> response_framing_problem(const http::fields& fields, 
                                                     bool chunked,
                                                     std::optional<std::uint64_t> content_length) {
   net::Http1FramingCheck check;
-  for (const auto& f : fields) check.add(f.name_string(), f.value());
+  // Beast already knows each field's name (matched case-insensitively, as the check would): only
+  // the two framing fields are handed over, not every field to be compared twice.
+  for (const auto& f : fields) {
+    if (f.name() == http::field::content_length || f.name() == http::field::transfer_encoding) {
+      check.add(f.name_string(), f.value());
+    }
+  }
   const auto framing = check.result(false, version);
   if (!framing.ok()) return std::string(framing.reason());
   if (!framing.agrees_with(chunked, content_length)) return "its body length is ambiguous";

@@ -1,7 +1,8 @@
 #include "agent/header_mapping.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <array>
+#include <optional>
 
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
@@ -15,30 +16,39 @@ namespace {
 
 namespace protocol = net::protocol;
 
-bool listed(const std::vector<std::string>& names, std::string_view lower) {
-  return std::find(names.begin(), names.end(), lower) != names.end();
-}
-
-// Two memchr scans: find_first_of("\r\n") calls memchr once per byte of `v`.
+// One memchr scan per character: find_first_of("\r\n") calls memchr once per byte of `v`.
 bool safe_value(std::string_view v) {
   return v.find('\n') == std::string_view::npos && v.find('\r') == std::string_view::npos;
 }
 
+bool has_upper(std::string_view name) {
+  return std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 // HTTP/2 field names arrive in lower case (nghttp2 rejects others); names from a replayed
-// request may not, so only those are copied.
+// request or an HTTP/1.1 response may not, so only those are copied.
 std::string_view lower_name(std::string_view name, std::string& scratch) {
-  if (std::none_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return name;
-  }
+  if (!has_upper(name)) return name;
   scratch = core::to_lower(name);
   return scratch;
+}
+
+void to_lower_in_place(std::string& name) {
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
-bool starts_with_relay(std::string_view lower) { return lower.starts_with("relay-"); }
+// A name the caller gave in options.remove (any case).
+bool listed(const std::vector<std::string>* names, std::string_view lower) {
+  return names != nullptr && std::any_of(names->begin(), names->end(), [&](const std::string& n) {
+           return core::iequals(n, lower);
+         });
+}
 
 // The relay-* fields the app gets: the request id (to match its logs with relay's) and a queued
 // delivery's id, received-at and attempt (to deduplicate and judge freshness). The edge strips
@@ -48,67 +58,178 @@ bool passed_to_app(std::string_view lower) {
          lower == protocol::kReceivedAtHeader || lower == protocol::kDeliveryAttemptHeader;
 }
 
-// A Forwarded parameter value (RFC 7239 §4): a token as is, anything else quoted.
-void append_forwarded_param(std::string& out, std::string_view name, std::string_view value) {
-  constexpr std::string_view kTokenSpecials = "!#$%&'*+-.^_`|~";
-  const bool token = !value.empty() && std::all_of(value.begin(), value.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           kTokenSpecials.find(c) != std::string_view::npos;
-  });
-  if (!out.empty()) out += ';';
+// What map_request does with a request field, by its lower-case name alone (the Connection
+// header's items and options.remove are checked afterwards, for the fields kept here).
+enum class RequestFieldRole { copy, drop, cookie, content_length };
+
+// A switch on the length first: a field is compared with the one or two names of its length
+// only (this runs for every field of every request).
+RequestFieldRole request_field_role(std::string_view lower) {
+  using enum RequestFieldRole;
+  if (protocol::is_hop_by_hop(lower)) return drop;
+  if (lower.starts_with("relay-")) return passed_to_app(lower) ? copy : drop;
+  switch (lower.size()) {
+    case 4:
+      return lower == "host" ? drop : copy;  // Host is written first, from :authority
+    case 6:
+      if (lower == "cookie") return cookie;
+      return lower == "expect" ? drop : copy;
+    // Ours win: the edge decided the client address (relay-remote-addr), a caller's own
+    // values would let it claim any address.
+    case 9:
+      return lower == "forwarded" || lower == "x-real-ip" ? drop : copy;
+    case 14:
+      if (lower == "content-length") return content_length;
+      return lower == "http2-settings" ? drop : copy;
+    case 15:
+      return lower == "x-forwarded-for" ? drop : copy;
+    case 16:
+      return lower == "x-forwarded-host" ? drop : copy;
+    case 17:
+      return lower == "x-forwarded-proto" ? drop : copy;
+    default:
+      return copy;
+  }
+}
+
+// iequals(name, lower) for a lower-case `lower`, inlined where every field of a request is
+// compared (a call per comparison cost more than the comparison).
+bool is_named(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c != lower[i] && !(c >= 'A' && c <= 'Z' && static_cast<char>(c - 'A' + 'a') == lower[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void keep_first(std::optional<std::string_view>& slot, std::string_view value) {
+  if (!slot) slot = value;
+}
+
+}  // namespace
+
+RequestFacts request_facts(const core::Headers& in) {
+  RequestFacts facts;
+  for (const auto& f : in) {
+    const std::string_view name = f.name;
+    switch (name.size()) {  // iequals only against the names of that length
+      case 4:
+        if (is_named(name, "host")) keep_first(facts.host, f.value);
+        break;
+      case 5:
+        if (is_named(name, ":path")) keep_first(facts.path, f.value);
+        break;
+      case 7:
+        if (is_named(name, ":method")) keep_first(facts.method, f.value);
+        if (is_named(name, ":scheme")) keep_first(facts.scheme, f.value);
+        break;
+      case 10:
+        if (is_named(name, ":authority")) keep_first(facts.authority, f.value);
+        if (is_named(name, "connection")) facts.connection.push_back(f.value);
+        break;
+      case protocol::kRequestIdHeader.size():
+        if (is_named(name, protocol::kRequestIdHeader)) keep_first(facts.request_id, f.value);
+        break;
+      case protocol::kRemoteAddrHeader.size():
+        if (is_named(name, protocol::kRemoteAddrHeader)) keep_first(facts.remote_addr, f.value);
+        break;
+      default:
+        break;
+    }
+  }
+  return facts;
+}
+
+namespace {
+
+// RFC 9110 §5.6.2 tchar, in ASCII (std::isalnum would consult the locale for each byte).
+constexpr auto kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (const char c : std::string_view(
+           "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+    table.at(static_cast<unsigned char>(c)) = true;
+  }
+  return table;
+}();
+
+bool is_token_char(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
+
+// A Forwarded parameter value (RFC 7239 §4): a token as is, anything else quoted. `out` holds
+// "Forwarded: " and the parameters so far (`first`: none yet).
+void append_forwarded_param(std::string& out, bool& first, std::string_view name,
+                            std::string_view value, std::string_view brackets = {}) {
+  if (!first) out += ';';
+  first = false;
   out.append(name).append("=");
-  if (token) {
+  if (brackets.empty() && !value.empty() &&
+      std::all_of(value.begin(), value.end(), is_token_char)) {
     out.append(value);
     return;
   }
   out += '"';
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  if (!brackets.empty()) out += brackets.front();
+  // Runs between the characters a quoted-string escapes go in one append each (find_first_of
+  // would call memchr once per character); each escaped character starts the next run.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '"' || value[i] == '\\') {
+      out.append(value.substr(run, i - run)).append(1, '\\');
+      run = i;
+    }
   }
+  value.remove_prefix(run);
+  out.append(value);
+  if (!brackets.empty()) out += brackets.back();
   out += '"';
 }
 
 // Forwarded: for=203.0.113.9;host=...;proto=https. An IPv6 address goes in brackets, quoted.
-std::string forwarded_value(std::string_view client, std::string_view scheme,
-                            std::string_view authority) {
-  std::string out;
+// Written straight into the head; nothing at all when there is no parameter.
+void append_forwarded(std::string& out, std::string_view client, std::string_view scheme,
+                      std::string_view authority) {
+  const auto mark = out.size();
+  out.append("Forwarded: ");
+  bool first = true;
   if (!client.empty()) {
-    append_forwarded_param(out, "for",
-                           client.find(':') != std::string_view::npos
-                               ? "[" + std::string(client) + "]"
-                               : std::string(client));
+    append_forwarded_param(out, first, "for", client,
+                           client.find(':') != std::string_view::npos ? "[]" : "");
   }
-  if (!authority.empty() && safe_value(authority)) append_forwarded_param(out, "host", authority);
-  if (!scheme.empty() && safe_value(scheme)) append_forwarded_param(out, "proto", scheme);
-  return out;
+  if (!authority.empty() && safe_value(authority)) {
+    append_forwarded_param(out, first, "host", authority);
+  }
+  if (!scheme.empty() && safe_value(scheme)) append_forwarded_param(out, first, "proto", scheme);
+  if (first) {
+    out.resize(mark);
+    return;
+  }
+  out.append("\r\n");
 }
 
 }  // namespace
 
 UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOptions& options) {
+  const auto facts = request_facts(in);
   UpstreamRequestHead head;
-  head.method = std::string(in.get(":method").value_or("GET"));
-  head.path = std::string(in.get(":path").value_or("/"));
-  if (head.path.empty()) head.path = "/";
-  const auto authority = in.get(":authority").value_or(in.get("host").value_or(""));
-  const auto scheme = in.get(":scheme").value_or("http");
+  head.method = std::string(facts.method.value_or("GET"));
+  const auto path = facts.path.value_or("/");
+  head.path = path.empty() ? std::string("/") : std::string(path);
+  // A CR or LF in it would start a line of its own after "Host: " (HTTP/2 refuses one, a replay
+  // may not): such an authority is not used at all, as if there were none.
+  auto authority = facts.authority_or_host();
+  if (!safe_value(authority)) authority = {};
+  const auto scheme = facts.scheme.value_or("http");
 
-  std::string host;
-  if (options.host_header.empty()) {
-    host = std::string(authority);
-  } else if (options.host_header == "rewrite") {
-    host = options.upstream ? options.upstream->host_port() : std::string(authority);
-  } else {
-    host = std::string(options.host_header);
+  std::string rewritten;  // the Host value when it is not a view of the request or options
+  std::string_view host = authority;
+  if (options.host_header == "rewrite") {
+    if (options.upstream) host = rewritten = options.upstream->host_port();
+  } else if (!options.host_header.empty()) {
+    host = options.host_header;
   }
-  if (host.empty() && options.upstream) host = options.upstream->host_port();
-
-  const auto connection = in.get_all("connection");  // its items are hop-by-hop too
-  std::vector<std::string> removed;
-  if (options.remove) {
-    for (const auto& r : *options.remove) removed.push_back(core::to_lower(r));
-  }
+  if (host.empty() && options.upstream) host = rewritten = options.upstream->host_port();
 
   std::string& out = head.text;
   out.reserve(512);
@@ -122,24 +243,17 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
     if (f.name.empty() || f.name.front() == ':') continue;
     const auto lower = lower_name(f.name, scratch);
     if (!safe_value(f.value) || !safe_value(f.name)) continue;  // never inject a line
-    if (protocol::is_hop_by_hop(lower) || core::lists_have_token(connection, lower) ||
-        lower == "host" || lower == "expect" || lower == "http2-settings" ||
-        listed(removed, lower)) {
+    const auto role = request_field_role(lower);
+    if (role == RequestFieldRole::drop || core::lists_have_token(facts.connection, lower) ||
+        listed(options.remove, lower)) {
       continue;
     }
-    if (starts_with_relay(lower) && !passed_to_app(lower)) continue;
-    // Ours win: the edge decided the client address (relay-remote-addr), a caller's own
-    // values would let it claim any address.
-    if (lower == "x-forwarded-proto" || lower == "x-forwarded-host" || lower == "x-forwarded-for" ||
-        lower == "x-real-ip" || lower == "forwarded") {
-      continue;
-    }
-    if (lower == "cookie") {
+    if (role == RequestFieldRole::cookie) {
       if (!cookies.empty()) cookies += "; ";
       cookies += f.value;
       continue;
     }
-    if (lower == "content-length") {
+    if (role == RequestFieldRole::content_length) {
       if (has_length) continue;  // HTTP/2 already checked that repeated values agree
       has_length = true;
     }
@@ -147,8 +261,8 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   }
   if (!cookies.empty()) append_field(out, "Cookie", cookies);
   std::string_view client;
-  if (auto remote = in.get(protocol::kRemoteAddrHeader); remote && safe_value(*remote)) {
-    client = core::address_without_port(*remote);
+  if (facts.remote_addr && safe_value(*facts.remote_addr)) {
+    client = core::address_without_port(*facts.remote_addr);
   }
   if (!client.empty()) {
     append_field(out, "X-Forwarded-For", client);
@@ -156,9 +270,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   }
   if (safe_value(scheme)) append_field(out, "X-Forwarded-Proto", scheme);
   if (!authority.empty() && safe_value(authority)) append_field(out, "X-Forwarded-Host", authority);
-  if (auto forwarded = forwarded_value(client, scheme, authority); !forwarded.empty()) {
-    append_field(out, "Forwarded", forwarded);
-  }
+  append_forwarded(out, client, scheme, authority);
   if (options.add) {
     for (const auto& [name, value] : *options.add) {
       if (safe_value(name) && safe_value(value)) append_field(out, name, value);
@@ -181,16 +293,21 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   return head;
 }
 
-core::Headers map_response_headers(const core::Headers& in) {
-  const auto connection = in.get_all("connection");  // its items are hop-by-hop too
+core::Headers map_response_headers(std::span<const FieldView> in) {
+  std::vector<std::string_view> connection;  // its items are hop-by-hop too
+  for (const auto& f : in) {
+    if (f.name.size() == 10 && core::iequals(f.name, "connection")) connection.push_back(f.value);
+  }
   core::Headers out;
   out.reserve(in.size());
-  std::string scratch;
   bool has_length = false;
   for (const auto& f : in) {
-    auto lower = lower_name(f.name, scratch);
-    if (protocol::is_hop_by_hop(lower) || core::lists_have_token(connection, lower) ||
-        lower == core::kRelayErrorCodeHeader || lower.empty() || lower.front() == ':') {
+    // Lowered in the string the output keeps: one copy of the name, none when it is dropped
+    // (short names live in the string itself).
+    std::string lower(f.name);
+    to_lower_in_place(lower);
+    if (lower.empty() || lower.front() == ':' || protocol::is_hop_by_hop(lower) ||
+        lower == core::kRelayErrorCodeHeader || core::lists_have_token(connection, lower)) {
       continue;
     }
     if (lower == "content-length") {
@@ -202,12 +319,19 @@ core::Headers map_response_headers(const core::Headers& in) {
       value = value.substr(0, value.find(','));
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
         value.remove_suffix(1);
-      out.add(std::string(lower), std::string(value));
+      out.add(std::move(lower), std::string(value));
       continue;
     }
-    out.add(std::string(lower), f.value);
+    out.add(std::move(lower), std::string(f.value));
   }
   return out;
+}
+
+core::Headers map_response_headers(const core::Headers& in) {
+  std::vector<FieldView> fields;
+  fields.reserve(in.size());
+  for (const auto& f : in) fields.push_back({f.name, f.value});
+  return map_response_headers(fields);
 }
 
 }  // namespace relay::agent

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +32,26 @@ struct UpstreamRequestHead {
   std::string path;
 };
 
+// The request's fields the agent reads for itself, picked out in one pass (a Headers::get each
+// would be a pass each); each is the first of its name, in any case, as Headers::get finds it.
+// Views into the headers given.
+struct RequestFacts {
+  std::optional<std::string_view> method;
+  std::optional<std::string_view> path;
+  std::optional<std::string_view> authority;
+  std::optional<std::string_view> host;
+  std::optional<std::string_view> scheme;
+  std::optional<std::string_view> request_id;   // relay-request-id
+  std::optional<std::string_view> remote_addr;  // relay-remote-addr
+  std::vector<std::string_view> connection;     // every Connection value: its items are hop-by-hop
+
+  // :authority, else Host, else "".
+  [[nodiscard]] std::string_view authority_or_host() const {
+    return authority.value_or(host.value_or(""));
+  }
+};
+RequestFacts request_facts(const core::Headers& request);
+
 // The HTTP/1.1 request the app receives for one HTTP/2 request from the edge (pure):
 // - pseudo-headers become the request line and Host (kept, rewritten, or a literal);
 // - hop-by-hop fields (and those named by Connection), Expect and the edge's relay-* fields are
@@ -43,8 +65,16 @@ struct UpstreamRequestHead {
 UpstreamRequestHead map_request(const core::Headers& h2_request,
                                 const RequestMappingOptions& options);
 
+// One field of a parsed message, viewed where the parser keeps it (names in any case).
+struct FieldView {
+  std::string_view name;
+  std::string_view value;
+};
+
 // The response fields relay passes back (pure): lower-case names (HTTP/2), without hop-by-hop
-// fields, the fields named by Connection, or a relay-error-code the app tried to set.
+// fields, the fields named by Connection, or a relay-error-code the app tried to set. Read from
+// views of the parser's fields: each kept field is copied once, into the result.
+core::Headers map_response_headers(std::span<const FieldView> upstream_response);
 core::Headers map_response_headers(const core::Headers& upstream_response);
 
 }  // namespace relay::agent

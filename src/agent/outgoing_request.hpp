@@ -18,6 +18,13 @@ namespace relay::agent {
 // of every body byte that arrives while a write is being put together.
 class OutgoingRequest {
  public:
+  // Room for a chunked write (head, size line, chunk, CRLF, last chunk) from the start: grown one
+  // piece at a time, the vectors were reallocated twice for a webhook's head and body.
+  OutgoingRequest() {
+    pieces_.reserve(kTypicalPieces);
+    buffers_.reserve(kTypicalPieces);
+  }
+
   bool empty() const { return bytes_ == 0; }
   std::size_t bytes() const { return bytes_; }
 
@@ -87,6 +94,7 @@ class OutgoingRequest {
   }
 
  private:
+  static constexpr std::size_t kTypicalPieces = 6;
   struct Piece {
     std::string owned;
     std::string_view view;

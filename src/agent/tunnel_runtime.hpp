@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/agent_metrics.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/agent/agent_options.hpp"
 #include "relay/agent/upstream_address.hpp"
@@ -12,7 +13,6 @@
 
 namespace relay::agent {
 
-class AgentMetrics;
 class UpstreamPool;
 class Pipeline;
 
@@ -37,6 +37,7 @@ struct TunnelRuntime {
   bool can_resign = false;
   const Agent::Events* events = nullptr;  // the agent's observers (outlive the tunnel's requests)
   AgentMetrics* metrics = nullptr;        // the agent's, which outlives the tunnel's requests
+  TunnelSeries series;                    // this tunnel's series in `metrics`, once used
 
   [[nodiscard]] TunnelStatus status() const {
     return {options.name, public_url, options.proto, upstream.url(),

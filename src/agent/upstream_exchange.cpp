@@ -1,8 +1,10 @@
 #include "agent/upstream_exchange.hpp"
 
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -92,11 +94,11 @@ asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c
                                               content_length(parser))) {
     co_return UpstreamFailure{Where::upstream_invalid, {}, std::move(*problem)};
   }
-  core::Headers upstream_headers;
-  for (const auto& f : response) {
-    upstream_headers.add(std::string(f.name_string()), std::string(f.value()));
-  }
-  auto headers = map_response_headers(upstream_headers);
+  // Views of the parser's fields: only what is passed back gets copied, once.
+  std::vector<FieldView> fields;
+  fields.reserve(static_cast<std::size_t>(std::distance(response.begin(), response.end())));
+  for (const auto& f : response) fields.push_back({f.name_string(), f.value()});
+  auto headers = map_response_headers(fields);
   x.status = static_cast<int>(response.result_int());
   bool fin = parser.is_done();
   // Body bytes that came with the head are read first: HEADERS and the first DATA then share

@@ -201,5 +201,22 @@ TEST(ForwardDecisions, ExchangeFailuresBecomePagesOrResets) {
   EXPECT_EQ(report_failure({}, up, seconds, "GET", "/").action, Action::none);
 }
 
+// Only the framing fields reach the check, found by Beast's case-insensitive name: a length or
+// coding in any case is still judged, and other fields never are.
+TEST(ForwardDecisions, ResponseFramingFieldsAreJudgedInAnyCase) {
+  http::fields lengths;
+  lengths.insert("CONTENT-LENGTH", "5");
+  lengths.insert("content-length", "6");
+  EXPECT_TRUE(response_framing_problem(lengths, 11, false, std::nullopt).has_value());
+  http::fields coding;
+  coding.insert("Transfer-ENCODING", "chunked;x=1");
+  EXPECT_TRUE(response_framing_problem(coding, 11, true, std::nullopt).has_value());
+  http::fields plain;
+  plain.insert("Content-length", "5");
+  plain.insert("X-Content-Length", "oops");
+  plain.insert("x-transfer-encoding", "gzip;bad");
+  EXPECT_EQ(response_framing_problem(plain, 11, false, 5), std::nullopt);
+}
+
 }  // namespace
 }  // namespace relay::agent

@@ -89,7 +89,8 @@ class ForwardStepTest : public ::testing::Test {
   std::unique_ptr<Exchange> request(std::string method, std::string body = {},
                                     const core::Headers& fields = {}) {
     auto x = make_exchange(tunnel_, std::move(method), "/hook", fields, std::move(body));
-    x->stream->record_into(x->capture.emplace(), 1 << 20);  // to see what the caller got
+    x->capture = std::make_unique<inspect::Capture>();
+    x->stream->record_into(*x->capture, 1 << 20);  // to see what the caller got
     return x;
   }
 

@@ -57,7 +57,8 @@ class VerifyStepTest : public ::testing::Test {
     auto x = make_exchange(tunnel_, "POST", "/hook",
                            {{"x-sig", std::string(sig)}, {"x-event", std::move(event)}},
                            std::move(body));
-    x->stream->record_into(x->capture.emplace(), 1 << 20);
+    x->capture = std::make_unique<inspect::Capture>();
+    x->stream->record_into(*x->capture, 1 << 20);
     return x;
   }
 
@@ -110,7 +111,8 @@ TEST_F(VerifyStepTest, ABodyOverTheLimitIsA413EvenWithEnforceOff) {
 TEST_F(VerifyStepTest, AProviderHandshakeIsAnsweredHere) {
   auto step = make_step();
   auto x = make_exchange(tunnel_, "GET", "/challenge?c=1");
-  x->stream->record_into(x->capture.emplace(), 1 << 20);
+  x->capture = std::make_unique<inspect::Capture>();
+  x->stream->record_into(*x->capture, 1 << 20);
   EXPECT_EQ(run_to_end(io_, step.run(*x)), Step::Outcome::answered);
   EXPECT_EQ(x->status, 200);
   EXPECT_EQ(response_body(*x), "challenge-ok");

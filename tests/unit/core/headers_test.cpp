@@ -20,5 +20,18 @@ TEST(Headers, GetIgnoresCaseAndKeepsRepeats) {
   EXPECT_EQ(h.get_all("x-Sig"), (std::vector<std::string_view>{"a", "b"}));
 }
 
+TEST(Headers, IequalsFoldsAsciiLettersOnly) {
+  EXPECT_TRUE(iequals("content-type", "content-type"));
+  EXPECT_TRUE(iequals("Content-Type", "cONTENT-tYPE"));
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_FALSE(iequals("content-type", "content-typ"));
+  EXPECT_FALSE(iequals("content-type", "content-typf"));
+  EXPECT_FALSE(iequals("a", "b"));
+  EXPECT_FALSE(iequals("@", "`"));  // 0x40 and 0x60: only letters fold
+  EXPECT_FALSE(iequals("[", "{"));
+  EXPECT_TRUE(iequals("x\xC4", "X\xC4"));
+  EXPECT_FALSE(iequals("\xC4", "\xE4"));  // not Latin-1 aware
+}
+
 }  // namespace
 }  // namespace relay::core

@@ -104,5 +104,19 @@ TEST(TunnelProtocolDeliveries, ListLimitIsBounded) {
   EXPECT_NE(error.find("'limit'"), std::string::npos);
 }
 
+// Looked up by a switch on the length: every name is found, and its neighbours are not.
+TEST(TunnelProtocolHopByHop, TheNineConnectionFieldsAndNothingElse) {
+  for (const char* name :
+       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
+        "upgrade", "proxy-authorization", "proxy-authenticate"}) {
+    EXPECT_TRUE(is_hop_by_hop(name)) << name;
+  }
+  for (const char* name :
+       {"", "t", "tE", "trailers", "content-length", "Connection", "host",
+        "upgrade-insecure-requests", "proxy-authorizatio", "keep-alivf", "x-connection"}) {
+    EXPECT_FALSE(is_hop_by_hop(name)) << name;
+  }
+}
+
 }  // namespace
 }  // namespace relay::net::protocol
