@@ -238,17 +238,18 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     co_return co_await refuse(parser, record, PublicRefusal::too_many_requests, context, reusable);
   }
   // The app's X-Forwarded-For/X-Real-IP/Forwarded come from this (the agent builds them).
-  const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
-  const std::string id = request_id();
+  const std::string trusted_client = trusted_peer_ ? client.to_string() : std::string();
+  const std::string_view forwarded_addr = trusted_peer_ ? trusted_client : remote_;
+  const auto id = request_id();
   const bool keep_alive = request.keep_alive() && !draining_;
   if (destination == Destination::buffer) {
     // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
     BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *route.policy,
-                                  {route.tunnel, id, forwarded_addr, tls_, keep_alive});
+                                  {route.tunnel, id.view(), forwarded_addr, tls_, keep_alive});
     record.outcome = co_await accept.run();
   } else {
     StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, std::move(route.target),
-                              {route.tunnel, id, forwarded_addr, tls_, keep_alive});
+                              {route.tunnel, id.view(), forwarded_addr, tls_, keep_alive});
     record.outcome = co_await proxy.run();
   }
   log_request(request, record);
