@@ -54,6 +54,7 @@ PublicConnection<Stream>::PublicConnection(std::shared_ptr<EdgeState> state, Str
       remote_(std::move(remote)),
       peer_(canonical_address(peer)),
       pending_(std::move(pending)),
+      response_deadline_(state_->executor),
       tls_(tls) {
   trusted_peer_ = state_->trusted_proxies.contains(peer_);
 }
@@ -276,7 +277,8 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   } else {
     auto& proxy = proxy_.emplace(*state_, stream_, buffer_, parser, std::move(route.target),
                                  typename StreamProxy<Stream>::Request{
-                                     route.tunnel, id.view(), forwarded_addr, tls_, keep_alive});
+                                     route.tunnel, id.view(), forwarded_addr, tls_, keep_alive},
+                                 response_deadline_);
     record.outcome = co_await proxy.run();
   }
   log_request(request, record);

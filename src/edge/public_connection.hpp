@@ -17,6 +17,7 @@
 #include "edge/public_refusal.hpp"
 #include "edge/stream_proxy.hpp"
 #include "relay/core/error_page.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::edge {
 
@@ -88,6 +89,7 @@ class PublicConnection {
   // than in serve_one's coroutine frame: Asio recycles frames up to ~1 KiB but mallocs larger
   // ones for every call, and these three were 40% of a 2.4 KiB frame.
   std::optional<PublicRequestParser> parser_;
+  net::Deadline response_deadline_;  // StreamProxy's, shared by the connection's requests
   std::optional<StreamProxy<Stream>> proxy_;
   std::optional<BufferedAccept<Stream>> accept_;
   bool tls_;

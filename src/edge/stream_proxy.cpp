@@ -35,15 +35,21 @@ constexpr int kBusyRetryAfterSeconds = 5;
 template <class Stream>
 StreamProxy<Stream>::StreamProxy(EdgeState& state, Stream& stream, beast::flat_buffer& buffer,
                                  PublicRequestParser& parser, std::shared_ptr<StreamTarget> session,
-                                 Request request)
+                                 Request request, net::Deadline& response_deadline)
     : state_(state),
       stream_(stream),
       buffer_(buffer),
       parser_(parser),
       session_(std::move(session)),
       request_(request),
-      response_deadline_(state.executor) {
+      response_deadline_(response_deadline) {
   outcome_.keep_alive = request.keep_alive;
+}
+
+// The deadline outlives this proxy: its action (which resets this proxy's stream) must not.
+template <class Stream>
+StreamProxy<Stream>::~StreamProxy() {
+  response_deadline_.disarm();
 }
 
 template <class Stream>
