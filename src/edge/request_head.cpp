@@ -63,6 +63,7 @@ const KnownField& known_field(http::field field) {
 
 // "http://host:1/a" → "host:1"; nullopt when the target is not in absolute form.
 std::optional<std::string_view> absolute_authority(std::string_view target) {
+  if (target.empty() || target.front() == '/') return std::nullopt;  // origin form: most requests
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() && core::iequals(target.substr(0, scheme.size()), scheme)) {
       auto rest = target.substr(scheme.size());
@@ -141,6 +142,7 @@ std::string_view request_authority(const http::request_header<>& request) {
 }
 
 std::string_view origin_form(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;  // already in origin form
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() && core::iequals(target.substr(0, scheme.size()), scheme)) {
       auto rest = target.substr(scheme.size());
