@@ -20,6 +20,7 @@
 #include "edge/response_head.hpp"
 #include "edge/retry_after.hpp"
 #include "relay/core/log.hpp"
+#include "relay/net/deadline.hpp"
 #include "relay/store/error.hpp"
 #include "relay/verify/webhook_traits.hpp"
 
@@ -71,9 +72,11 @@ asio::awaitable<ProxyOutcome> BufferedAccept<Stream>::run() {
   if (auto length = parser_.content_length(); length && *length > limits.buffer_max_body) {
     auto session = live_session();
     if (decide({policy_.mode, session != nullptr, false}) == BufferedStep::stream_live) {
+      net::Deadline response_deadline(state_.executor);
       StreamProxy<Stream> proxy(state_, stream_, buffer_, parser_, std::move(session),
                                 {request_.tunnel, request_.request_id, request_.remote,
-                                 request_.tls, request_.keep_alive});
+                                 request_.tls, request_.keep_alive},
+                                response_deadline);
       co_return co_await proxy.run();
     }
     outcome_.keep_alive = false;  // the body stays unread

@@ -272,9 +272,9 @@ asio::awaitable<void> DeliveryScheduler::deliver(std::string tunnel, std::shared
     co_await finish(tunnel, *worker, delivery, none, expired);
     co_return;
   }
-  const std::string attempt_request_id = request_id();
+  const auto attempt_request_id = request_id();
   const auto headers =
-      make_delivery_headers(delivery.headers, {.request_id = attempt_request_id,
+      make_delivery_headers(delivery.headers, {.request_id = attempt_request_id.view(),
                                                .delivery_id = delivery.id,
                                                .received_at_ms = delivery.received_at_ms,
                                                .attempt = delivery.attempts});

@@ -57,12 +57,50 @@ EdgeMetrics::EdgeMetrics()
           "relay_edge_queue_oldest_age_seconds",
           "Durable delivery: age of the oldest queued delivery, by tunnel.", {"tunnel"})) {}
 
+namespace {
+
+// Where status_class(status) sits in TunnelSeries::requests: "1xx".."5xx", then "other".
+std::size_t status_class_index(int status) {
+  if (status < 100 || status > 599) return 5;
+  return static_cast<std::size_t>(status / 100 - 1);
+}
+
+// The series in `slot`, found by `find` (its labels) the first time.
+template <class Metric, class Find>
+Metric& cached(Metric*& slot, Find find) {
+  if (slot == nullptr) slot = &find();
+  return *slot;
+}
+
+}  // namespace
+
+EdgeMetrics::TunnelSeries* EdgeMetrics::series_for(std::string_view tunnel) {
+  if (auto found = tunnels_.find(tunnel); found != tunnels_.end()) return &found->second;
+  if (tunnels_.size() >= kMaxCachedTunnels) return nullptr;
+  return &tunnels_.emplace(std::string(tunnel), TunnelSeries{}).first->second;
+}
+
 void EdgeMetrics::request(std::string_view tunnel, int status, std::string_view relay_code,
                           double seconds, std::uint64_t bytes_in, std::uint64_t bytes_out) {
-  requests_.with({tunnel, core::metrics::status_class(status)}).inc();
-  duration_.with({tunnel}).observe(seconds);
-  if (bytes_in > 0) bytes_received_.with({tunnel}).inc(bytes_in);
-  if (bytes_out > 0) bytes_sent_.with({tunnel}).inc(bytes_out);
+  TunnelSeries uncached;  // past the cache's bound: this request's lookups are not kept
+  TunnelSeries* series = series_for(tunnel);
+  if (series == nullptr) series = &uncached;
+  cached(series->requests[status_class_index(status)], [&]() -> core::metrics::Counter& {
+    return requests_.with({tunnel, core::metrics::status_class(status)});
+  }).inc();
+  cached(series->duration, [&]() -> core::metrics::Histogram& {
+    return duration_.with({tunnel});
+  }).observe(seconds);
+  if (bytes_in > 0) {
+    cached(series->bytes_received, [&]() -> core::metrics::Counter& {
+      return bytes_received_.with({tunnel});
+    }).inc(bytes_in);
+  }
+  if (bytes_out > 0) {
+    cached(series->bytes_sent, [&]() -> core::metrics::Counter& {
+      return bytes_sent_.with({tunnel});
+    }).inc(bytes_out);
+  }
   if (!relay_code.empty()) {
     relay_errors_.with({relay_code}).inc();
     if (auto limit = limit_of(relay_code); !limit.empty()) limit_rejections_.with({limit}).inc();

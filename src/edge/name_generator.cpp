@@ -46,7 +46,7 @@ std::string random_hex(std::size_t n) {
   return out;
 }
 
-std::string request_id() {
+RequestId request_id() {
   static constexpr char kHex[] = "0123456789abcdef";
   // One io thread per process, but thread_local keeps it safe if that ever changes.
   thread_local std::uint64_t state = [] {
@@ -58,9 +58,9 @@ std::string request_id() {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, z >>= 4) out[static_cast<std::size_t>(i)] = kHex[z & 0xf];
-  return out;
+  std::array<char, RequestId::kLength> digits{};
+  for (auto i = digits.size(); i-- > 0; z >>= 4) digits[i] = kHex[z & 0xf];
+  return RequestId(digits);
 }
 
 }  // namespace relay::edge

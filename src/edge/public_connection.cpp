@@ -1,5 +1,8 @@
 #include "edge/public_connection.hpp"
 
+#include <array>
+#include <charconv>
+
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -31,6 +34,15 @@ namespace codes = core::error_codes;
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
+// "12.3": milliseconds with one decimal, exactly as "{:.1f}" rounds them; std::to_chars skips
+// fmt's parse of a format string (~1k instructions per request).
+std::string one_decimal(double ms) {
+  std::array<char, 32> text{};
+  const auto written =
+      std::to_chars(text.data(), text.data() + text.size(), ms, std::chars_format::fixed, 1);
+  return {text.data(), written.ptr};
+}
+
 }  // namespace
 
 template <class Stream>
@@ -42,6 +54,7 @@ PublicConnection<Stream>::PublicConnection(std::shared_ptr<EdgeState> state, Str
       remote_(std::move(remote)),
       peer_(canonical_address(peer)),
       pending_(std::move(pending)),
+      response_deadline_(state_->executor),
       tls_(tls) {
   trusted_peer_ = state_->trusted_proxies.contains(peer_);
 }
@@ -128,6 +141,9 @@ asio::awaitable<void> PublicConnection<Stream>::run() {
   while (!draining_ && co_await wait_for_request()) {
     idle_ = false;
     bool again = co_await serve_one();
+    accept_.reset();
+    proxy_.reset();
+    parser_.reset();
     idle_ = true;
     // An upload grew the buffer: an idle keep-alive connection holds only what is left in it.
     if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
@@ -164,14 +180,37 @@ asio::awaitable<bool> PublicConnection<Stream>::wait_for_request() {
   co_return true;
 }
 
+namespace {
+
+// Why a head that parsed cannot be served (nullopt: it can). A plain function, so that its
+// pages are not kept in serve_one's coroutine frame.
+std::optional<core::ErrorPage> head_error(const http::request_header<>& request,
+                                          const PublicRequestParser& parser) {
+  // Request smuggling guard (docs/security.md): refused heads close the connection.
+  if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
+      bad.status != 0) {
+    return core::ErrorPage{bad.status, codes::bad_request, std::move(bad.message)};
+  }
+  if (auto why = request_target_error(request); !why.empty()) {
+    return core::ErrorPage{request.method() == http::verb::connect ? 405 : 400, codes::bad_request,
+                           std::move(why)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 // One request: read its head, refuse it or route it, then proxy it live (StreamProxy) or into
 // its tunnel's queue (BufferedAccept). The decisions are public_refusal.hpp's; this reads,
-// asks the registries and writes.
+// asks the registries and writes. Its frame is allocated per request and Asio recycles only
+// frames under ~1 KiB: what need not live across a co_await is in plain functions (head_error,
+// refuse_unread, refuse_route), the parser and the proxy are the connection's, and every
+// refusal of a routed request takes one co_await.
 template <class Stream>
 asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   RequestRecord record{std::chrono::steady_clock::now()};
   const auto& limits = state_->options.limits;
-  PublicRequestParser parser;
+  auto& parser = parser_.emplace();
   parser.header_limit(head_limit_bytes(limits));
   if (limits.max_body_bytes > 0) {
     parser.body_limit(limits.max_body_bytes);
@@ -183,23 +222,12 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   if (read_ec) {
     auto why = head_read_refusal(read_ec);
     if (!why) co_return false;  // the connection ended: nobody waits for an answer
-    const auto detail = read_ec.message();
-    const RefusalContext context{.limits = limits, .detail = detail};
-    co_return co_await refuse(parser, record, *why, context, false);
+    co_return co_await refuse_unread(parser, record, *why, read_ec);
   }
 
   auto& request = parser.get();
-  // Request smuggling guard (docs/security.md): refused heads close the connection.
-  if (auto bad = check_request_head(request, parser.chunked(), parser.content_length());
-      bad.status != 0) {
-    // A named page: GCC 12 destroys a braced temporary in a co_await's arguments twice.
-    core::ErrorPage page{bad.status, codes::bad_request, std::move(bad.message)};
-    co_return co_await answer(parser, record, std::move(page), false);
-  }
-  if (auto why = request_target_error(request); !why.empty()) {
-    core::ErrorPage page{request.method() == http::verb::connect ? 405 : 400, codes::bad_request,
-                         std::move(why)};
-    co_return co_await answer(parser, record, std::move(page), false);
+  if (auto page = head_error(request, parser)) {
+    co_return co_await answer(parser, record, std::move(*page), false);
   }
   // An error page may keep the connection only when no request body is left unread.
   const bool reusable = request.keep_alive() && parser.is_done();
@@ -216,39 +244,41 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     co_await find_route_elsewhere(route);  // cluster: asked only when this edge has no session
   }
   record.tunnel = route.tunnel.empty() ? "-" : route.tunnel;
-  const RefusalContext context{.limits = limits,
-                               .resume_grace = state_->options.resume_grace,
-                               .domain = state_->router.domain(),
-                               .host = route.host,
-                               .tunnel = route.tunnel};
-  if (route.refusal) co_return co_await refuse(parser, record, *route.refusal, context, reusable);
-  const auto destination =
-      choose_destination(route.policy != nullptr, route.target != nullptr, route.state);
-  if (destination == Destination::tunnel_offline) {
-    co_return co_await refuse(parser, record, PublicRefusal::tunnel_offline, context, reusable);
+  auto destination = Destination::proxy;
+  if (!route.refusal) {
+    destination = choose_destination(route.policy != nullptr, route.target != nullptr, route.state);
+    if (destination == Destination::tunnel_offline) {
+      route.refusal = PublicRefusal::tunnel_offline;
+    } else if (destination == Destination::agent_disconnected) {
+      route.refusal = PublicRefusal::agent_disconnected;
+    }
   }
-  if (destination == Destination::agent_disconnected) {
-    co_return co_await refuse(parser, record, PublicRefusal::agent_disconnected, context, reusable);
-  }
-
   // Requests in flight per client: one address cannot hold every stream of a session.
-  const auto client = client_address(request);
-  auto in_flight = state_->requests_per_ip.try_acquire(client);
-  if (!in_flight) {
-    co_return co_await refuse(parser, record, PublicRefusal::too_many_requests, context, reusable);
+  asio::ip::address client;
+  std::optional<PerIpCounter::Slot> in_flight;
+  if (!route.refusal) {
+    client = client_address(request);
+    in_flight = state_->requests_per_ip.try_acquire(client);
+    if (!in_flight) route.refusal = PublicRefusal::too_many_requests;
   }
+  if (route.refusal) co_return co_await refuse_route(parser, record, route, reusable);
+
   // The app's X-Forwarded-For/X-Real-IP/Forwarded come from this (the agent builds them).
-  const std::string forwarded_addr = trusted_peer_ ? client.to_string() : remote_;
-  const std::string id = request_id();
+  const std::string trusted_client = trusted_peer_ ? client.to_string() : std::string();
+  const std::string_view forwarded_addr = trusted_peer_ ? trusted_client : remote_;
+  const auto id = request_id();
   const bool keep_alive = request.keep_alive() && !draining_;
   if (destination == Destination::buffer) {
     // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
-    BufferedAccept<Stream> accept(*state_, stream_, buffer_, parser, *route.policy,
-                                  {route.tunnel, id, forwarded_addr, tls_, keep_alive});
+    auto& accept = accept_.emplace(*state_, stream_, buffer_, parser, *route.policy,
+                                   typename BufferedAccept<Stream>::Request{
+                                       route.tunnel, id.view(), forwarded_addr, tls_, keep_alive});
     record.outcome = co_await accept.run();
   } else {
-    StreamProxy<Stream> proxy(*state_, stream_, buffer_, parser, std::move(route.target),
-                              {route.tunnel, id, forwarded_addr, tls_, keep_alive});
+    auto& proxy = proxy_.emplace(*state_, stream_, buffer_, parser, std::move(route.target),
+                                 typename StreamProxy<Stream>::Request{
+                                     route.tunnel, id.view(), forwarded_addr, tls_, keep_alive},
+                                 response_deadline_);
     record.outcome = co_await proxy.run();
   }
   log_request(request, record);
@@ -324,6 +354,31 @@ asio::awaitable<bool> PublicConnection<Stream>::refuse(const PublicRequestParser
                 refusal.retry_after);
 }
 
+// A head that could not be read (too large, too slow, not HTTP): the parser's complaint is the
+// detail. Plain, like refuse: only the answer's coroutine outlives the call.
+template <class Stream>
+asio::awaitable<bool> PublicConnection<Stream>::refuse_unread(const PublicRequestParser& parser,
+                                                              RequestRecord& record,
+                                                              PublicRefusal why,
+                                                              const boost::system::error_code& ec) {
+  const auto detail = ec.message();
+  const RefusalContext context{.limits = state_->options.limits, .detail = detail};
+  return refuse(parser, record, why, context, false);
+}
+
+// A routed request refused for `route.refusal`: the page names its host and tunnel.
+template <class Stream>
+asio::awaitable<bool> PublicConnection<Stream>::refuse_route(const PublicRequestParser& parser,
+                                                             RequestRecord& record,
+                                                             const Route& route, bool reusable) {
+  const RefusalContext context{.limits = state_->options.limits,
+                               .resume_grace = state_->options.resume_grace,
+                               .domain = state_->router.domain(),
+                               .host = route.host,
+                               .tunnel = route.tunnel};
+  return refuse(parser, record, *route.refusal, context, reusable);
+}
+
 // Relay's own answer: an error page, then the request's log line.
 template <class Stream>
 asio::awaitable<bool> PublicConnection<Stream>::answer(const PublicRequestParser& parser,
@@ -357,7 +412,7 @@ void PublicConnection<Stream>::log_request(const http::request_header<>& request
       {{"method", std::string(request.method_string())},
        {"path", std::string(request.target())},
        {"status", std::to_string(outcome.status)},
-       {"duration_ms", fmt::format("{:.1f}", ms)},
+       {"duration_ms", one_decimal(ms)},
        {"tunnel", record.tunnel},
        {"remote", remote_},
        {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});

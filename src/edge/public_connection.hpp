@@ -10,12 +10,14 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "edge/buffered_accept.hpp"
 #include "edge/edge_state.hpp"
 #include "edge/first_bytes.hpp"
 #include "edge/per_ip_counter.hpp"
 #include "edge/public_refusal.hpp"
 #include "edge/stream_proxy.hpp"
 #include "relay/core/error_page.hpp"
+#include "relay/net/deadline.hpp"
 
 namespace relay::edge {
 
@@ -59,6 +61,12 @@ class PublicConnection {
   boost::asio::awaitable<bool> refuse(const PublicRequestParser& parser, RequestRecord& record,
                                       PublicRefusal why, const RefusalContext& context,
                                       bool reusable);
+  boost::asio::awaitable<bool> refuse_unread(const PublicRequestParser& parser,
+                                             RequestRecord& record, PublicRefusal why,
+                                             const boost::system::error_code& ec);
+  boost::asio::awaitable<bool> refuse_route(const PublicRequestParser& parser,
+                                            RequestRecord& record, const Route& route,
+                                            bool reusable);
   boost::asio::awaitable<bool> answer(const PublicRequestParser& parser, RequestRecord& record,
                                       core::ErrorPage page, bool keep_alive, int retry_after = 0);
   void log_request(const boost::beast::http::request_header<>& request,
@@ -77,6 +85,13 @@ class PublicConnection {
   bool trusted_peer_ = false;  // a --trusted-proxies load balancer: not capped per address
   std::optional<PerIpCounter::Slot> connection_slot_;
   std::optional<PendingHandshake> pending_;
+  // The request being served (set by serve_one, cleared by run after it), kept here rather
+  // than in serve_one's coroutine frame: Asio recycles frames up to ~1 KiB but mallocs larger
+  // ones for every call, and these three were 40% of a 2.4 KiB frame.
+  std::optional<PublicRequestParser> parser_;
+  net::Deadline response_deadline_;  // StreamProxy's, shared by the connection's requests
+  std::optional<StreamProxy<Stream>> proxy_;
+  std::optional<BufferedAccept<Stream>> accept_;
   bool tls_;
   bool idle_ = true;
   bool draining_ = false;

@@ -32,8 +32,38 @@ bool is_edge_owned(std::string_view lower_name) {
          lower_name == peer::kHopHeader;  // cluster: peer link (a public client is no peer)
 }
 
+// A caller's field the stream never carries, by its lower-case name: hop-by-hop fields, Host
+// (now :authority), Expect (the edge answers 100-continue itself) and the edge's own fields.
+bool is_dropped(std::string_view lower_name) {
+  return protocol::is_hop_by_hop(lower_name) || lower_name == "host" || lower_name == "expect" ||
+         is_edge_owned(lower_name);
+}
+
+// A field Beast knows by name (http::field), with what make_stream_headers needs of it worked
+// out once per process: lower-casing and matching each field's name on every request was a
+// third of the function's instructions.
+struct KnownField {
+  std::string lower_name;
+  bool dropped = false;
+};
+
+const KnownField& known_field(http::field field) {
+  static const auto kTable = [] {
+    // http::field::xref is the last of Beast's names.
+    std::vector<KnownField> table(static_cast<std::size_t>(http::field::xref) + 1);
+    for (std::size_t i = 1; i < table.size(); ++i) {
+      auto name = core::to_lower(http::to_string(static_cast<http::field>(i)));
+      const bool dropped = is_dropped(name);
+      table[i] = {std::move(name), dropped};
+    }
+    return table;
+  }();
+  return kTable[static_cast<std::size_t>(field)];
+}
+
 // "http://host:1/a" → "host:1"; nullopt when the target is not in absolute form.
 std::optional<std::string_view> absolute_authority(std::string_view target) {
+  if (target.empty() || target.front() == '/') return std::nullopt;  // origin form: most requests
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() && core::iequals(target.substr(0, scheme.size()), scheme)) {
       auto rest = target.substr(scheme.size());
@@ -58,9 +88,21 @@ HeadRejection check_request_head(const http::request_header<>& request, bool par
                                  boost::optional<std::uint64_t> parser_length) {
   net::Http1FramingCheck check;
   int hosts = 0;
+  std::string_view host;
   for (const auto& field : request) {
-    check.add(field.name_string(), field.value());
-    if (field.name() == http::field::host) ++hosts;
+    // By Beast's (case-insensitive) name: only Transfer-Encoding and Content-Length frame a
+    // body, and matching every field's name against them cost ~500 instructions a request.
+    switch (field.name()) {
+      case http::field::transfer_encoding:
+      case http::field::content_length:
+        check.add(field.name_string(), field.value());
+        break;
+      case http::field::host:
+        if (hosts++ == 0) host = field.value();
+        break;
+      default:
+        break;
+    }
   }
   const auto framing = check.result(true, request.version());
   if (!framing.ok()) {
@@ -88,7 +130,6 @@ HeadRejection check_request_head(const http::request_header<>& request, bool par
     }
     return {};
   }
-  const auto host = request[http::field::host];
   if (!host.empty() && !is_valid_authority(host)) {
     return {400, "the Host header is not a valid host[:port]"};
   }
@@ -101,6 +142,7 @@ std::string_view request_authority(const http::request_header<>& request) {
 }
 
 std::string_view origin_form(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;  // already in origin form
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() && core::iequals(target.substr(0, scheme.size()), scheme)) {
       auto rest = target.substr(scheme.size());
@@ -138,12 +180,16 @@ core::Headers make_stream_headers(const http::request_header<>& request,
   const bool chunked = !request[http::field::transfer_encoding].empty();
   bool has_length = false;
   for (const auto& field : request) {
-    std::string name = core::to_lower(field.name_string());
-    if (protocol::is_hop_by_hop(name) || name == "host" || name == "expect" ||
-        is_edge_owned(name)) {
-      continue;
+    std::string name;
+    if (field.name() != http::field::unknown) {
+      const auto& known = known_field(field.name());
+      if (known.dropped) continue;
+      name = known.lower_name;
+    } else {
+      name = core::to_lower(field.name_string());
+      if (is_dropped(name)) continue;
     }
-    if (name == "content-length") {
+    if (field.name() == http::field::content_length) {
       if (chunked || has_length) continue;  // chunked wins (RFC 9112 §6.3); one length only
       has_length = true;
       // "5, 5" (checked to agree by check_request_head) → "5": HTTP/2 takes a single number.

@@ -277,13 +277,13 @@ bool SessionRegistry::is_anonymous(const std::string& session_id) const {
 }
 
 SessionRegistry::Lookup SessionRegistry::lookup(std::string_view name, TimePoint now) {
-  auto held = names_.find(std::string(name));
+  auto held = names_.find(name);
   if (held == names_.end()) return {};
-  std::string id = held->second;
+  const std::string& id = held->second;
   Session& s = sessions_.at(id);
   if (!s.connected) {
     if (now - s.lost_at >= grace_) {
-      erase_session(id);
+      erase_session(std::string(id));  // a copy: erasing the session erases `id` too
       return {};
     }
     return {State::lost, nullptr, id};

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -76,7 +77,9 @@ class SessionRegistry {
   struct Lookup {
     State state = State::not_found;
     std::shared_ptr<AgentSession> session;  // set when live (null until attached)
-    std::string session_id;
+    // The registry's own copy (a 32-character id was two allocations per public request):
+    // valid until the registry next changes, so compare it at once and keep no view of it.
+    std::string_view session_id;
   };
   Lookup lookup(std::string_view name, TimePoint now);
 
@@ -129,8 +132,16 @@ class SessionRegistry {
   std::chrono::seconds grace_;
   std::size_t max_tunnels_;
   std::size_t max_sessions_;
-  std::unordered_map<std::string, Session> sessions_;   // id → session
-  std::unordered_map<std::string, std::string> names_;  // tunnel name → session id
+  std::unordered_map<std::string, Session> sessions_;  // id → session
+  // Found by a string_view: routing a public request looks its name up without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  // tunnel name → session id
+  std::unordered_map<std::string, std::string, NameHash, std::equal_to<>> names_;
 };
 
 }  // namespace relay::edge

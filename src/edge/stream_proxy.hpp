@@ -48,8 +48,15 @@ class StreamProxy {
     bool keep_alive = true;
   };
 
+  // `response_deadline`: the caller's, disarmed when this proxy ends. A connection's requests
+  // share one, so that a keep-alive connection keeps one timer wait in flight (Deadline re-arms
+  // for later without a timer operation) instead of starting and cancelling one per request.
   StreamProxy(EdgeState& state, Stream& stream, boost::beast::flat_buffer& buffer,
-              PublicRequestParser& parser, std::shared_ptr<StreamTarget> session, Request request);
+              PublicRequestParser& parser, std::shared_ptr<StreamTarget> session, Request request,
+              net::Deadline& response_deadline);
+  StreamProxy(const StreamProxy&) = delete;
+  StreamProxy& operator=(const StreamProxy&) = delete;
+  ~StreamProxy();
 
   boost::asio::awaitable<ProxyOutcome> run();
 
@@ -76,7 +83,7 @@ class StreamProxy {
   std::shared_ptr<StreamTarget> session_;  // cluster: peer link (the agent, or a peer edge)
   Request request_;
   std::shared_ptr<net::H2Stream> h2_;
-  net::Deadline response_deadline_;
+  net::Deadline& response_deadline_;
   ProxyOutcome outcome_;
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;

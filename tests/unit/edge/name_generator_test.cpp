@@ -46,7 +46,7 @@ TEST(RandomHex, LengthAndAlphabet) {
 TEST(RequestId, SixteenHexCharactersAndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) {
-    auto id = request_id();
+    auto id = std::string(request_id().view());
     ASSERT_EQ(id.size(), 16u);
     EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
     seen.insert(id);

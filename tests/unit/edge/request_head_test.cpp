@@ -63,6 +63,29 @@ TEST(RequestHead, DropsHopByHopExpectAndSpoofedRelayFields) {
   EXPECT_EQ(h.get("relay-remote-addr"), "10.0.0.1:1");
 }
 
+// Names Beast knows (http::field) take a table, the others a lower-casing: both in any case.
+TEST(RequestHead, KnownAndUnknownNamesInAnyCaseAreLoweredOrDropped) {
+  auto p = parse(
+      "GET / HTTP/1.1\r\nhOsT: a.localhost\r\nCONTENT-TYPE: text/plain\r\nProxy-Authorization: "
+      "x\r\nFORWARDED: for=1\r\nx-ReAl-Ip: 1.2.3.4\r\nRelay-Request-ID: forged\r\n"
+      "X-Custom-Thing: v\r\nuser-AGENT: t\r\n\r\n");
+  auto h = make_stream_headers(p.get(), {"http", "a", "r", "10.0.0.1:1"});
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& f : h) got.emplace_back(f.name, f.value);
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {":method", "GET"},
+      {":scheme", "http"},
+      {":authority", "a.localhost"},
+      {":path", "/"},
+      {"content-type", "text/plain"},
+      {"x-custom-thing", "v"},
+      {"user-agent", "t"},
+      {"relay-tunnel", "a"},
+      {"relay-request-id", "r"},
+      {"relay-remote-addr", "10.0.0.1:1"}};
+  EXPECT_EQ(got, want);
+}
+
 TEST(RequestHead, DropsTheCallersClientAddressFields) {
   auto p = parse(
       "GET / HTTP/1.1\r\nHost: a.localhost\r\nX-Forwarded-For: 1.2.3.4\r\nX-Real-IP: 1.2.3.4\r\n"
