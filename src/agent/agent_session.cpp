@@ -149,10 +149,9 @@ asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> 
     }
     lines.feed(chunk);
     while (auto line = lines.next()) {
-      std::string error;
-      auto message = protocol::parse_control_message(*line, error);
+      auto message = protocol::parse_control_message(*line);
       if (!message) {
-        log->warn("ignoring a control message from the edge: {}", error);
+        log->warn("ignoring a control message from the edge: {}", message.error().message);
         continue;
       }
       host_.on_control(*message);

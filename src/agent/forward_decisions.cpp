@@ -106,9 +106,10 @@ std::size_t response_buffer_size(std::optional<std::uint64_t> content_length) {
   return static_cast<std::size_t>(std::clamp<std::uint64_t>(*content_length, 1, kForwardChunk));
 }
 
-ForwardReport report_connect_failure(const core::error_code& ec, const std::string& error,
-                                     const UpstreamAddress& upstream,
+ForwardReport report_connect_failure(const core::Failure& failure, const UpstreamAddress& upstream,
                                      std::chrono::seconds connect_timeout) {
+  const core::error_code& ec = failure.code;
+  const std::string& error = failure.message;
   if (ec == asio::error::connection_refused) {
     return error_page(502, core::error_codes::upstream_refused,
                       "relay could not connect to your app at " + upstream.url() +

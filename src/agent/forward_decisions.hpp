@@ -12,6 +12,7 @@
 #include "agent/header_mapping.hpp"
 #include "agent/outgoing_request.hpp"
 #include "relay/agent/upstream_address.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/core/result.hpp"
 
 namespace relay::agent {
@@ -101,9 +102,9 @@ struct ForwardReport {
   std::uint32_t h2_error = 0;
 };
 
-// The pool could not give a connection to the app (`error` says what was tried).
-[[nodiscard]] ForwardReport report_connect_failure(const core::error_code& ec,
-                                                   const std::string& error,
+// The pool could not give a connection to the app (the failure's message says what was tried,
+// its code whether the app refused or did not answer in time).
+[[nodiscard]] ForwardReport report_connect_failure(const core::Failure& failure,
                                                    const UpstreamAddress& upstream,
                                                    std::chrono::seconds connect_timeout);
 // The exchange with the app failed.

@@ -66,12 +66,11 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   const auto head = map_request(x.headers(), mapping);
 
   const bool replayable = is_replayable(x.body_buffered, whole_body_here, head.framing, prefix);
-  std::string error;
-  auto acquired = co_await pool_->acquire(error, replayable);
+  auto acquired = co_await pool_->acquire(replayable);
   for (int attempt = 0;; ++attempt) {
     if (!acquired) {
-      co_await report(x, report_connect_failure(acquired.error(), error, upstream,
-                                                limits_.upstream_connect_timeout));
+      co_await report(
+          x, report_connect_failure(acquired.error(), upstream, limits_.upstream_connect_timeout));
       co_return Outcome::answered;
     }
     auto connection = std::move(acquired.value());
@@ -81,7 +80,7 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
       co_return Outcome::answered;
     }
     if (retry_on_fresh_connection(connection->reused, attempt, replayable, outcome.failure)) {
-      acquired = co_await pool_->connect(error);
+      acquired = co_await pool_->connect();
       continue;
     }
     connection.reset();  // closed before the caller hears of it, as a failed one should be

@@ -50,8 +50,8 @@ bool UpstreamPool::still_open(UpstreamConnection& c) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::acquire(
-    std::string& error, bool can_retry) {
+asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPool::acquire(
+    bool can_retry) {
   auto now = std::chrono::steady_clock::now();
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());  // most recently used: the likeliest to be open
@@ -65,11 +65,10 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool:
       co_return std::move(c);
     }
   }
-  co_return co_await connect(error);
+  co_return co_await connect();
 }
 
-asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool::connect(
-    std::string& error) {
+asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPool::connect() {
   std::vector<tcp::endpoint> endpoints;
   auto add = [&](const tcp::endpoint& ep) {
     if (std::find(endpoints.begin(), endpoints.end(), ep) == endpoints.end())
@@ -86,8 +85,8 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool:
     auto [rec, results] =
         co_await resolver.async_resolve(address_.host, port, tcp::resolver::flags{}, kUseTuple);
     if (rec) {
-      error = "cannot resolve '" + address_.host + "': " + rec.message();
-      co_return rec;
+      co_return core::Failure{
+          .code = rec, .message = "cannot resolve '" + address_.host + "': " + rec.message()};
     }
     for (const auto& r : results) add(r.endpoint());
   }
@@ -127,16 +126,18 @@ asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> UpstreamPool:
     c->tls->next_layer().expires_after(limits_.upstream_connect_timeout);
     auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, kUseTuple);
     if (hec) {
-      error = "TLS handshake with " + address_.url() + " failed: " + hec.message() +
-              " (is the app serving HTTPS on that port? use http:// otherwise)";
-      co_return hec;
+      co_return core::Failure{
+          .code = hec,
+          .message = "TLS handshake with " + address_.url() + " failed: " + hec.message() +
+                     " (is the app serving HTTPS on that port? use http:// otherwise)"};
     }
     c->tls->next_layer().expires_never();
     co_return std::move(c);
   }
   if (all_refused) last = asio::error::connection_refused;
-  error = "cannot connect to " + address_.host_port() + " (tried " + tried + "): " + last.message();
-  co_return last;
+  co_return core::Failure{.code = last,
+                          .message = "cannot connect to " + address_.host_port() + " (tried " +
+                                     tried + "): " + last.message()};
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> c) {

@@ -12,7 +12,7 @@
 #include "agent/upstream_connection.hpp"
 #include "relay/agent/agent_options.hpp"
 #include "relay/agent/upstream_address.hpp"
-#include "relay/core/result.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/net/tls.hpp"
 
 namespace relay::agent {
@@ -26,15 +26,14 @@ class UpstreamPool {
   UpstreamPool(boost::asio::any_io_executor ex, UpstreamAddress address, AgentLimits limits,
                bool tls_verify);
 
-  // On failure `error` says what was tried and why it failed; the code tells refused
+  // On failure the message says what was tried and why it failed; the code tells refused
   // (connection_refused) from timed out (timed_out) from anything else. `can_retry`: the
   // caller retries on a fresh connection when a reused one turns out closed, so a recently
   // used one needs no liveness check.
-  boost::asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> acquire(
-      std::string& error, bool can_retry);
+  boost::asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> acquire(
+      bool can_retry);
   // A fresh connection, never an idle one (the retry after a stale keep-alive connection).
-  boost::asio::awaitable<core::Result<std::unique_ptr<UpstreamConnection>>> connect(
-      std::string& error);
+  boost::asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> connect();
   // Returns a connection whose last exchange completed cleanly and may be reused.
   void release(std::unique_ptr<UpstreamConnection> connection);
 

@@ -65,10 +65,8 @@ void apply_peer_flags(const ClusterFlags& f, edge::ClusterOptions& cluster) {
                                "--peer-listen links the edges of a cluster; it needs --cluster "
                                "redis://HOST:PORT/DB and --cluster-secret");
   }
-  std::string error;
-  auto advertised =
-      edge::peer::advertised_address(cluster.peer_listen, cluster.peer_advertise, error);
-  if (!advertised) throw CLI::ValidationError("--peer-listen", error);
+  auto advertised = edge::peer::advertised_address(cluster.peer_listen, cluster.peer_advertise);
+  if (!advertised) throw CLI::ValidationError("--peer-listen", advertised.error().message);
   cluster.peer_advertise = advertised->to_string();
 }
 

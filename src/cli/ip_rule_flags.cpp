@@ -17,9 +17,8 @@ std::vector<std::string> checked(const std::vector<std::string>& values, const c
       while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
       while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
       if (entry.empty()) continue;
-      std::string error;
-      if (!edge::parse_cidr(entry, error)) {
-        throw CLI::ValidationError(flag, "'" + std::string(entry) + "': " + error +
+      if (auto block = edge::parse_cidr(entry); !block) {
+        throw CLI::ValidationError(flag, "'" + std::string(entry) + "': " + block.error().message +
                                              "; use ADDRESS/PREFIX, e.g. 203.0.113.0/24 or "
                                              "2001:db8::/32, or one address");
       }

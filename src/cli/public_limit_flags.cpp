@@ -52,11 +52,10 @@ void apply_public_limit_flags(const PublicLimitFlags& f, edge::EdgeOptions& opti
   auto& limits = options.limits;
   if (!f.trusted_proxies.empty()) {
     for (const auto& entry : f.trusted_proxies) {
-      std::string error;
-      if (!edge::parse_cidr(entry, error)) {
+      if (auto block = edge::parse_cidr(entry); !block) {
         throw CLI::ValidationError(
             "--trusted-proxies",
-            "'" + entry + "': " + error + "; use ADDRESS/PREFIX, e.g. 10.0.0.0/8");
+            "'" + entry + "': " + block.error().message + "; use ADDRESS/PREFIX, e.g. 10.0.0.0/8");
       }
     }
     options.trusted_proxies = f.trusted_proxies;

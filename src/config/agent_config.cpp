@@ -146,11 +146,10 @@ void read_ip_rules(ValueReader& reader, const TreeNode& tunnel_node, const std::
   auto list = reader.string_list(*node, path);
   if (!list) return;
   for (const auto& entry : *list) {
-    std::string error;
-    if (!edge::parse_cidr(entry, error)) {
+    if (auto block = edge::parse_cidr(entry); !block) {
       reader.error(
           *node, path,
-          "'" + entry + "': " + error +
+          "'" + entry + "': " + block.error().message +
               "; use ADDRESS/PREFIX, e.g. 203.0.113.0/24 or 2001:db8::/32, or one address");
       continue;
     }

@@ -106,10 +106,10 @@ void read_trusted_proxies(ValueReader& reader, const TreeNode& root,
   auto list = reader.string_list(*node, "trusted_proxies");
   if (!list) return;
   for (const auto& entry : *list) {
-    std::string error;
-    if (!edge::parse_cidr(entry, error)) {
-      reader.error(*node, "trusted_proxies",
-                   error + ", got '" + entry + "'; use ADDRESS/PREFIX, e.g. 10.0.0.0/8");
+    if (auto block = edge::parse_cidr(entry); !block) {
+      reader.error(
+          *node, "trusted_proxies",
+          block.error().message + ", got '" + entry + "'; use ADDRESS/PREFIX, e.g. 10.0.0.0/8");
     }
   }
   out = std::move(*list);

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "edge/agent_connect_answer.hpp"
 #include "edge/agent_session.hpp"
 #include "edge/auth_guard.hpp"
 #include "edge/bound_policies.hpp"
@@ -37,34 +38,56 @@ constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
 asio::awaitable<void> write_refusal(net::TlsStream& stream, const Refusal& refusal,
                                     std::chrono::seconds retry_after = {}) {
-  std::string body = protocol::serialize(protocol::ErrorBody{refusal.code, refusal.message});
-  std::string head = fmt::format(
-      "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: "
-      "close\r\n",
-      refusal.status, core::reason_phrase(refusal.status), body.size());
-  if (retry_after.count() > 0) head += fmt::format("retry-after: {}\r\n", retry_after.count());
-  head += "\r\n";
-  head += body;
-  co_await asio::async_write(stream, asio::buffer(head), kAwaitable);
+  const std::string answer = refusal_response(refusal, retry_after);
+  co_await asio::async_write(stream, asio::buffer(answer), kAwaitable);
   co_await stream.async_shutdown(kAwaitable);
 }
 
-// Hostnames ("myhook.relay.example.com") become names; a hostname outside the edge's domain is
-// refused: this edge serves only <name>.<domain>.
-std::optional<Refusal> resolve_hostnames(const HostRouter& router,
-                                         std::vector<protocol::TunnelRequest>& tunnels) {
-  for (auto& t : tunnels) {
-    if (t.hostname.empty()) continue;
-    auto name = router.route(t.hostname);
-    if (!name || (!t.name.empty() && core::to_lower(t.name) != *name)) {
-      return Refusal{400, "bad_hostname",
-                     fmt::format("hostname '{}' is not served by this edge; use NAME.{}",
-                                 t.hostname, router.domain())};
-    }
-    t.name = *name;
-    t.hostname.clear();
+// Who is connecting, as the refusal's report names it.
+struct AgentIdentity {
+  const std::string& client;  // the auth-failure limiter's key
+  const std::string& remote;  // address:port, for logs
+  const std::string& label;   // the token's label, never the token
+};
+
+// A refused connect: counted, reported as refusal_report says, answered, closed.
+asio::awaitable<void> refuse_agent(EdgeState& state, net::TlsStream& stream, AgentIdentity who,
+                                   const Refusal& refusal) {
+  state.metrics.agent_connect(refusal.code);
+  if (refusal_report(refusal) == RefusalReport::auth_failure) {
+    note_auth_failure(state, who.client, who.remote, refusal);  // counted, logged within a budget
+  } else {
+    core::log_event(*state.log, spdlog::level::warn, "agent refused",
+                    {{"agent", who.remote},
+                     {"token", who.label},
+                     {"status", std::to_string(refusal.status)},
+                     {"code", refusal.code},
+                     {"reason", refusal.message}});
   }
-  return std::nullopt;
+  co_await write_refusal(stream, refusal);
+}
+
+// The names of a planned connect: claimed in the cluster's Redis first (every edge must agree
+// on their owner before this one grants them), then granted by the session registry.
+asio::awaitable<Refusable<SessionRegistry::Grant>> admit(EdgeState& state,
+                                                         const ConnectPlan& plan) {
+  if (state.cluster) {
+    auto tunnels = plan.request.tunnels;
+    std::string owner =
+        plan.token != nullptr ? core::to_lower(plan.token->sha256_hex) : std::string();
+    auto claimed = co_await state.cluster->claim(std::move(owner), std::move(tunnels));
+    if (!claimed) co_return std::move(claimed.error());
+    if (state.stopping) co_return shutting_down_refusal();
+  }
+  auto granted = state.registry.open({plan.token, plan.request.tunnels, plan.request.resume},
+                                     std::chrono::steady_clock::now(), state.names);
+  if (granted) {
+    // durable delivery (accept): a token's names keep their policy across restarts.
+    record_bound_policies(state.buffer_policies,
+                          plan.token != nullptr ? &state.store->policies() : nullptr, *state.log,
+                          plan.request.tunnels, granted->names);
+  }
+  co_return granted;
 }
 
 }  // namespace
@@ -108,14 +131,7 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   parser.body_limit(kConnectBodyLimit);
   auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kAwaitable);
   if (read_ec) {
-    if (read_ec == http::error::body_limit || read_ec == http::error::header_limit) {
-      Refusal refusal{413, "too_large", "the connect request is too large"};
-      co_await write_refusal(stream, refusal);
-    } else if (read_ec != http::error::end_of_stream && read_ec != asio::error::operation_aborted &&
-               read_ec != asio::error::bad_descriptor) {
-      Refusal refusal{400, "bad_request", "the connect request is not valid HTTP/1.1"};
-      co_await write_refusal(stream, refusal);
-    }
+    if (auto refusal = connect_read_refusal(read_ec)) co_await write_refusal(stream, *refusal);
     co_return;
   }
   auto& request = parser.get();
@@ -141,78 +157,31 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   // cluster: tokens. The cache may change while this coroutine waits on Redis below: keep a
   // copy of the token rather than a pointer into it.
   AuthToken token_copy;
-  if (auto* a = std::get_if<ConnectAccepted>(&checked); a != nullptr && a->token != nullptr) {
-    token_copy = *a->token;
-    a->token = &token_copy;
+  if (checked && checked->token != nullptr) {
+    token_copy = *checked->token;
+    checked->token = &token_copy;
   }
-  std::optional<Refusal> refusal;
-  std::optional<SessionRegistry::Grant> grant;
-  std::vector<IpRules> ip_rules;  // per requested tunnel, in order (operations)
-  std::string label = "anonymous";
-  if (auto* r = std::get_if<Refusal>(&checked)) {
-    refusal = std::move(*r);
-  } else if (state->stopping) {
-    refusal = Refusal{503, "shutting_down", "the edge is shutting down; retry in a moment"};
-  } else {
-    auto& accepted = std::get<ConnectAccepted>(checked);
-    if (accepted.token) label = accepted.token->label;
-    refusal = resolve_hostnames(state->router, accepted.request.tunnels);
-    if (!refusal) {
-      if (auto bad = parse_tunnel_ip_rules(accepted.request.tunnels, ip_rules)) {
-        refusal = Refusal{400, "bad_ip_rule", *bad};
-      }
-    }
-    // cluster: redis. Every edge must agree on the names' owner before this one grants them.
-    if (!refusal && state->cluster) {
-      auto tunnels = accepted.request.tunnels;
-      std::string owner =
-          accepted.token != nullptr ? core::to_lower(accepted.token->sha256_hex) : std::string();
-      refusal = co_await state->cluster->claim(std::move(owner), std::move(tunnels));
-      if (!refusal && state->stopping) {
-        refusal = Refusal{503, "shutting_down", "the edge is shutting down; retry in a moment"};
-      }
-    }
-    if (!refusal) {
-      auto opened =
-          state->registry.open({accepted.token, accepted.request.tunnels, accepted.request.resume},
-                               std::chrono::steady_clock::now(), state->names);
-      if (auto* r = std::get_if<Refusal>(&opened)) {
-        refusal = std::move(*r);
-      } else {
-        grant = std::move(std::get<SessionRegistry::Grant>(opened));
-        // durable delivery (accept): a token's names keep their policy across restarts.
-        record_bound_policies(state->buffer_policies,
-                              accepted.token != nullptr ? &state->store->policies() : nullptr,
-                              *state->log, accepted.request.tunnels, grant->names);
-      }
-    }
-  }
-  state->metrics.agent_connect(refusal ? std::string_view(refusal->code)
-                                       : (grant->resumed ? "resumed" : "connected"));
-  if (refusal && refusal->status == 401) {
-    note_auth_failure(*state, client, remote, *refusal);  // counted, logged within a budget
-  } else if (refusal) {
-    // The token itself is never logged: only its label (a prefix of its hash).
-    core::log_event(*state->log, spdlog::level::warn, "agent refused",
-                    {{"agent", remote},
-                     {"token", label},
-                     {"status", std::to_string(refusal->status)},
-                     {"code", refusal->code},
-                     {"reason", refusal->message}});
-  }
-  if (refusal) {
-    co_await write_refusal(stream, *refusal);
+  const std::string label = token_label(checked ? checked->token : nullptr);
+  auto plan = plan_connect(std::move(checked), state->stopping, state->router);
+  if (!plan) {
+    co_await refuse_agent(*state, stream, {client, remote, label}, plan.error());
     co_return;
   }
+  auto granted = co_await admit(*state, *plan);
+  if (!granted) {
+    co_await refuse_agent(*state, stream, {client, remote, label}, granted.error());
+    co_return;
+  }
+  state->metrics.agent_connect(connect_outcome(*granted));
+  auto grant = std::move(*granted);
+  auto& ip_rules = plan->ip_rules;
 
-  static constexpr std::string_view kSwitching =
-      "HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: relay-h2\r\n\r\n";
   auto [write_ec, written] =
-      co_await asio::async_write(stream, asio::buffer(kSwitching), kAwaitable);
+      co_await asio::async_write(stream, asio::buffer(kSwitchingProtocols), kAwaitable);
   opening->deadline->disarm();
   pending.slot.reset();  // the handshake is over: no longer pending
   if (write_ec) {
-    state->registry.detach(grant->session_id, nullptr, std::chrono::steady_clock::now());
+    state->registry.detach(grant.session_id, nullptr, std::chrono::steady_clock::now());
     co_return;
   }
   // Bytes the agent sent right behind its request belong to HTTP/2 already.
@@ -221,31 +190,31 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   opening->tracked.reset();
   auto h2 = std::make_shared<net::H2Session>(std::move(stream), net::H2Session::Role::client,
                                              state->h2_options, std::move(already_read));
-  for (std::size_t i = 0; i < grant->names.size() && i < ip_rules.size(); ++i) {
-    state->ip_rules.set(grant->names[i], std::move(ip_rules[i]));
+  for (std::size_t i = 0; i < grant.names.size() && i < ip_rules.size(); ++i) {
+    state->ip_rules.set(grant.names[i], std::move(ip_rules[i]));
   }
-  auto session = std::make_shared<AgentSession>(state, h2, grant->session_id, label, remote);
-  state->registry.attach(grant->session_id, session);
-  if (grant->replaced) grant->replaced->close();  // the agent is back before the old link died
+  auto session = std::make_shared<AgentSession>(state, h2, grant.session_id, label, remote);
+  state->registry.attach(grant.session_id, session);
+  if (grant.replaced) grant.replaced->close();  // the agent is back before the old link died
   auto live = state->agent_connections.add(
       {[session] { session->shutdown(); }, [session] { session->close(); }});
 
   core::log_event(*state->log, spdlog::level::info,
-                  grant->resumed ? "agent resumed" : "agent connected",
-                  {{"session", grant->session_id}, {"agent", remote}, {"token", label}});
-  for (const auto& n : grant->names) {
+                  grant.resumed ? "agent resumed" : "agent connected",
+                  {{"session", grant.session_id}, {"agent", remote}, {"token", label}});
+  for (const auto& n : grant.names) {
     core::log_event(*state->log, spdlog::level::info, "tunnel bound",
-                    {{"tunnel", n}, {"url", state->public_url(n)}, {"session", grant->session_id}});
+                    {{"tunnel", n}, {"url", state->public_url(n)}, {"session", grant.session_id}});
   }
   // durable delivery: what was queued for the names while the agent was away can go now (the
   // workers start after this coroutine suspends in run(), once the control stream is open).
   if (state->delivery_wakeup) {
-    for (const auto& n : grant->names) state->delivery_wakeup(n);
+    for (const auto& n : grant.names) state->delivery_wakeup(n);
   }
-  auto end = co_await session->run(grant->names);
-  state->registry.detach(grant->session_id, session.get(), std::chrono::steady_clock::now());
+  auto end = co_await session->run(grant.names);
+  state->registry.detach(grant.session_id, session.get(), std::chrono::steady_clock::now());
   core::log_event(*state->log, spdlog::level::info, "agent disconnected",
-                  {{"session", grant->session_id},
+                  {{"session", grant.session_id},
                    {"agent", remote},
                    {"reason", end ? end.message() : std::string("closed")}});
 }

@@ -120,9 +120,9 @@ asio::awaitable<void> AgentSession::control_loop(std::vector<std::string> names)
 }
 
 asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
-  std::string error;
-  auto message = protocol::parse_control_message(line, error);
+  auto message = protocol::parse_control_message(line);
   if (!message) {
+    const std::string& error = message.error().message;
     core::log_event(*state_->log, spdlog::level::warn, "bad control message from agent",
                     {{"session", id_}, {"error", error}});
     protocol::ControlMessage reply =
@@ -130,39 +130,40 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
     co_return co_await send(reply);
   }
   if (auto* bind = std::get_if<protocol::BindMessage>(&*message)) {
-    std::vector<IpRules> ip_rules;  // operations: per requested tunnel, in order
-    if (auto bad = parse_tunnel_ip_rules(bind->tunnels, ip_rules)) {
+    auto ip_rules = parse_tunnel_ip_rules(bind->tunnels);  // operations: per tunnel, in order
+    if (!ip_rules) {
       std::string tunnel = bind->tunnels.size() == 1 ? bind->tunnels.front().name : "";
-      protocol::ControlMessage reply = protocol::ErrorMessage{"bad_ip_rule", *bad, tunnel};
+      protocol::ControlMessage reply =
+          protocol::ErrorMessage{"bad_ip_rule", ip_rules.error().message, tunnel};
       co_return co_await send(reply);
     }
     // cluster: redis. The names' owner is agreed in Redis first (a retryable refusal without it).
     if (state_->cluster) {
       auto tunnels = bind->tunnels;
-      auto refused =
+      auto claimed =
           co_await state_->cluster->claim(state_->registry.token_hash_of(id_), std::move(tunnels));
-      if (refused) {
+      if (!claimed) {
         std::string tunnel = bind->tunnels.size() == 1 ? bind->tunnels.front().name : "";
         protocol::ControlMessage reply =
-            protocol::ErrorMessage{refused->code, refused->message, tunnel};
+            protocol::ErrorMessage{claimed.error().code, claimed.error().message, tunnel};
         co_return co_await send(reply);
       }
     }
     auto outcome =
         state_->registry.bind(id_, bind->tunnels, std::chrono::steady_clock::now(), state_->names);
-    if (auto* refusal = std::get_if<Refusal>(&outcome)) {
+    if (!outcome) {
       std::string tunnel = bind->tunnels.size() == 1 ? bind->tunnels.front().name : "";
       protocol::ControlMessage reply =
-          protocol::ErrorMessage{refusal->code, refusal->message, tunnel};
+          protocol::ErrorMessage{outcome.error().code, outcome.error().message, tunnel};
       co_return co_await send(reply);
     }
-    auto& names = std::get<std::vector<std::string>>(outcome);
+    auto& names = *outcome;
     // durable delivery (accept): a token's names keep their policy across restarts.
     record_bound_policies(state_->buffer_policies,
                           state_->registry.is_anonymous(id_) ? nullptr : &state_->store->policies(),
                           *state_->log, bind->tunnels, names);
-    for (std::size_t i = 0; i < names.size() && i < ip_rules.size(); ++i) {
-      state_->ip_rules.set(names[i], std::move(ip_rules[i]));
+    for (std::size_t i = 0; i < names.size() && i < ip_rules->size(); ++i) {
+      state_->ip_rules.set(names[i], std::move((*ip_rules)[i]));
     }
     for (const auto& n : names) {
       core::log_event(*state_->log, spdlog::level::info, "tunnel bound",

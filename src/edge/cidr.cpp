@@ -45,18 +45,16 @@ bool Cidr::contains(const ip::address& address) const {
 
 std::string Cidr::to_string() const { return fmt::format("{}/{}", network.to_string(), prefix); }
 
-std::optional<Cidr> parse_cidr(std::string_view text, std::string& error) {
+core::Fallible<Cidr> parse_cidr(std::string_view text) {
   const auto slash = text.find('/');
   const std::string_view host = text.substr(0, slash);
   if (host.empty()) {
-    error = "an address is missing";
-    return std::nullopt;
+    return core::Failure{.message = "an address is missing"};
   }
   boost::system::error_code ec;
   auto address = ip::make_address(std::string(host), ec);
   if (ec || (address.is_v6() && address.to_v6().scope_id() != 0)) {
-    error = fmt::format("'{}' is not an IPv4 or IPv6 address", host);
-    return std::nullopt;
+    return core::Failure{.message = fmt::format("'{}' is not an IPv4 or IPv6 address", host)};
   }
   address = canonical_address(address);
   const unsigned max_prefix = address.is_v4() ? 32 : 128;
@@ -66,8 +64,9 @@ std::optional<Cidr> parse_cidr(std::string_view text, std::string& error) {
     auto [end, pec] = std::from_chars(bits.data(), bits.data() + bits.size(), prefix);
     if (bits.empty() || pec != std::errc{} || end != bits.data() + bits.size() ||
         prefix > max_prefix) {
-      error = fmt::format("the prefix length after '/' must be a number from 0 to {}", max_prefix);
-      return std::nullopt;
+      return core::Failure{
+          .message =
+              fmt::format("the prefix length after '/' must be a number from 0 to {}", max_prefix)};
     }
   }
   return Cidr{mask(address, prefix), prefix};
@@ -81,11 +80,11 @@ bool CidrSet::contains(const ip::address& address) const {
 CidrSet parse_cidr_list(const std::vector<std::string>& entries, std::string_view flag) {
   std::vector<Cidr> blocks;
   for (const auto& entry : entries) {
-    std::string error;
-    auto block = parse_cidr(entry, error);
+    auto block = parse_cidr(entry);
     if (!block) {
-      throw std::runtime_error(fmt::format(
-          "{} '{}': {}; use ADDRESS/PREFIX, e.g. 10.0.0.0/8 or 2001:db8::/32", flag, entry, error));
+      throw std::runtime_error(
+          fmt::format("{} '{}': {}; use ADDRESS/PREFIX, e.g. 10.0.0.0/8 or 2001:db8::/32", flag,
+                      entry, block.error().message));
     }
     blocks.push_back(*block);
   }

@@ -135,8 +135,8 @@ void Cluster::close() {
   redis_->stop();
 }
 
-asio::awaitable<std::optional<Refusal>> Cluster::claim(
-    std::string token_hash, std::vector<protocol::TunnelRequest> tunnels) {
+asio::awaitable<Refusable<void>> Cluster::claim(std::string token_hash,
+                                                std::vector<protocol::TunnelRequest> tunnels) {
   std::vector<std::string> names;
   for (const auto& t : tunnels) {
     std::string name = core::to_lower(t.name);
@@ -144,11 +144,11 @@ asio::awaitable<std::optional<Refusal>> Cluster::claim(
     if (name.empty() || !protocol::is_valid_tunnel_name(name) || reserved_.contains(name)) continue;
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
-  if (names.empty()) co_return std::nullopt;
+  if (names.empty()) co_return Refusable<void>{};
   const bool all_known = std::all_of(names.begin(), names.end(),
                                      [this](const std::string& n) { return names_.cached(n); });
   if (!redis_->available()) {
-    if (all_known) co_return std::nullopt;  // held before: keeps working without Redis
+    if (all_known) co_return Refusable<void>{};  // held before: keeps working without Redis
     co_await redis_->wait_available(kClaimWait);
   }
   // Anonymous agents claim nothing, but the owners of the names they ask for must be known.
@@ -158,7 +158,7 @@ asio::awaitable<std::optional<Refusal>> Cluster::claim(
   } else {
     claimed = co_await names_.claim_async(names, std::move(token_hash));
   }
-  if (claimed || all_known) co_return std::nullopt;
+  if (claimed || all_known) co_return Refusable<void>{};
   co_return Refusal{503, "cluster_unavailable",
                     fmt::format("this edge cannot reach the cluster's Redis to check who owns "
                                 "tunnel name '{}' ({}); the agent retries, or try again in a "

@@ -66,8 +66,8 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   // working while Redis is down; an unknown one is refused (503 cluster_unavailable, which the
   // agent retries). An owner conflict is not decided here: the registry answers it from the
   // cache this fills (409 name_owned).
-  boost::asio::awaitable<std::optional<Refusal>> claim(
-      std::string token_hash, std::vector<net::protocol::TunnelRequest> tunnels);
+  boost::asio::awaitable<Refusable<void>> claim(std::string token_hash,
+                                                std::vector<net::protocol::TunnelRequest> tunnels);
 
   // For the peer link (later): the edges holding a live session for `name`.
   boost::asio::awaitable<core::Result<std::vector<std::string>>> edges_for(std::string name);

@@ -20,9 +20,8 @@ std::string_view bearer_token(std::string_view authorization) {
   return token;
 }
 
-std::variant<ConnectAccepted, Refusal> check_connect(const ConnectHead& head, std::string_view body,
-                                                     const AuthTokens& tokens,
-                                                     bool allow_anonymous) {
+Refusable<ConnectAccepted> check_connect(const ConnectHead& head, std::string_view body,
+                                         const AuthTokens& tokens, bool allow_anonymous) {
   if (head.target != protocol::kConnectPath) {
     return Refusal{404, "not_found",
                    fmt::format("this is a relay edge's agent port; agents connect with POST {}",
@@ -47,10 +46,10 @@ std::variant<ConnectAccepted, Refusal> check_connect(const ConnectHead& head, st
                        : "the authtoken is not accepted by this edge; check --authtoken against "
                          "the edge's --authtoken/--authtokens-file"};
   }
-  std::string error;
-  auto request = protocol::parse_connect_request(body, error);
+  auto request = protocol::parse_connect_request(body);
   if (!request) {
-    return Refusal{400, "bad_request", "the connect request body is malformed: " + error};
+    return Refusal{400, "bad_request",
+                   "the connect request body is malformed: " + request.error().message};
   }
   if (request->version != protocol::kVersion) {
     return Refusal{400, "unsupported_version",

@@ -1,10 +1,9 @@
 #pragma once
 
 #include <string_view>
-#include <variant>
 
 #include "edge/auth_tokens.hpp"
-#include "edge/session_registry.hpp"
+#include "edge/refusal.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::edge {
@@ -27,8 +26,7 @@ std::string_view bearer_token(std::string_view authorization);
 
 // Validates a connect request: path, method, Upgrade, authtoken, JSON body and version. Pure;
 // the refusal carries the HTTP status and the JSON error of docs/protocol.md.
-std::variant<ConnectAccepted, Refusal> check_connect(const ConnectHead& head, std::string_view body,
-                                                     const AuthTokens& tokens,
-                                                     bool allow_anonymous);
+Refusable<ConnectAccepted> check_connect(const ConnectHead& head, std::string_view body,
+                                         const AuthTokens& tokens, bool allow_anonymous);
 
 }  // namespace relay::edge

@@ -4,46 +4,42 @@ namespace relay::edge {
 
 namespace {
 
-bool parse_list(const std::vector<std::string>& entries, std::string_view key, CidrSet& out,
-                std::string& error) {
+core::Fallible<CidrSet> parse_list(const std::vector<std::string>& entries, std::string_view key) {
   std::vector<Cidr> blocks;
   blocks.reserve(entries.size());
   for (const auto& entry : entries) {
-    std::string why;
-    auto block = parse_cidr(entry, why);
+    auto block = parse_cidr(entry);
     if (!block) {
-      error = std::string(key) + " '" + entry + "': " + why +
-              "; use ADDRESS/PREFIX, e.g. 203.0.113.0/24 or 2001:db8::/32, or one address";
-      return false;
+      return core::Failure{
+          .message = std::string(key) + " '" + entry + "': " + block.error().message +
+                     "; use ADDRESS/PREFIX, e.g. 203.0.113.0/24 or 2001:db8::/32, or one address"};
     }
     blocks.push_back(*block);
   }
-  out = CidrSet(std::move(blocks));
-  return true;
+  return CidrSet(std::move(blocks));
 }
 
 }  // namespace
 
-std::optional<IpRules> parse_ip_rules(const std::vector<std::string>& allow,
-                                      const std::vector<std::string>& deny, std::string& error) {
-  IpRules rules;
-  if (!parse_list(allow, "ip_allow", rules.allow, error) ||
-      !parse_list(deny, "ip_deny", rules.deny, error)) {
-    return std::nullopt;
-  }
-  return rules;
+core::Fallible<IpRules> parse_ip_rules(const std::vector<std::string>& allow,
+                                       const std::vector<std::string>& deny) {
+  auto allowed = parse_list(allow, "ip_allow");
+  if (!allowed) return allowed.error();
+  auto denied = parse_list(deny, "ip_deny");
+  if (!denied) return denied.error();
+  return IpRules{.allow = std::move(*allowed), .deny = std::move(*denied)};
 }
 
-std::optional<std::string> parse_tunnel_ip_rules(
-    const std::vector<net::protocol::TunnelRequest>& tunnels, std::vector<IpRules>& out) {
-  out.clear();
+core::Fallible<std::vector<IpRules>> parse_tunnel_ip_rules(
+    const std::vector<net::protocol::TunnelRequest>& tunnels) {
+  std::vector<IpRules> out;
+  out.reserve(tunnels.size());
   for (const auto& t : tunnels) {
-    std::string error;
-    auto rules = parse_ip_rules(t.ip_allow, t.ip_deny, error);
-    if (!rules) return error;
+    auto rules = parse_ip_rules(t.ip_allow, t.ip_deny);
+    if (!rules) return rules.error();
     out.push_back(std::move(*rules));
   }
-  return std::nullopt;
+  return out;
 }
 
 void TunnelIpRules::set(const std::string& name, IpRules rules) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "relay/core/failure.hpp"
 #include "relay/edge/cidr.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
@@ -27,15 +28,15 @@ struct IpRules {
   [[nodiscard]] bool empty() const { return allow.empty() && deny.empty(); }
 };
 
-// The rules an agent sent with a tunnel; nullopt with `error` set (for the agent's user: which
-// entry and the form to use) when one is not a CIDR block or an address.
-std::optional<IpRules> parse_ip_rules(const std::vector<std::string>& allow,
-                                      const std::vector<std::string>& deny, std::string& error);
+// The rules an agent sent with a tunnel, or the Failure saying (for the agent's user: which
+// entry and the form to use) that one is not a CIDR block or an address.
+core::Fallible<IpRules> parse_ip_rules(const std::vector<std::string>& allow,
+                                       const std::vector<std::string>& deny);
 
-// Every tunnel's rules, in the order given; on a bad entry the message for the agent's user
+// Every tunnel's rules, in the order given; on a bad entry the Failure for the agent's user
 // (the connect or bind is then refused: 400 bad_ip_rule).
-std::optional<std::string> parse_tunnel_ip_rules(
-    const std::vector<net::protocol::TunnelRequest>& tunnels, std::vector<IpRules>& out);
+core::Fallible<std::vector<IpRules>> parse_tunnel_ip_rules(
+    const std::vector<net::protocol::TunnelRequest>& tunnels);
 
 // The rules of each tunnel name, as its last bind gave them. They stay after the session ends
 // (a buffered tunnel keeps queueing for its name: its rules still apply) and are replaced by

@@ -14,12 +14,11 @@ bool PeerAddress::is_unspecified() const {
   return host == "0.0.0.0" || host == "::" || host == "0:0:0:0:0:0:0:0";
 }
 
-std::optional<PeerAddress> parse_peer_address(std::string_view text, std::string& error) {
+core::Fallible<PeerAddress> parse_peer_address(std::string_view text) {
   const std::string shown(text.substr(0, 100));
-  auto fail = [&](const std::string& why) -> std::optional<PeerAddress> {
-    error =
-        "'" + shown + "' is not a peer address (" + why + "); expected HOST:PORT or [IPv6]:PORT";
-    return std::nullopt;
+  auto fail = [&](const std::string& why) -> core::Fallible<PeerAddress> {
+    return core::Failure{.message = "'" + shown + "' is not a peer address (" + why +
+                                    "); expected HOST:PORT or [IPv6]:PORT"};
   };
   if (text.empty() || text.size() > 255) return fail("empty or too long");
   std::string_view host;
@@ -54,31 +53,24 @@ std::optional<PeerAddress> parse_peer_address(std::string_view text, std::string
   return PeerAddress{std::string(host), static_cast<unsigned short>(value)};
 }
 
-std::optional<PeerAddress> advertised_address(std::string_view listen, std::string_view advertise,
-                                              std::string& error) {
-  auto listening = parse_peer_address(listen, error);
-  if (!listening) {
-    error = "--peer-listen: " + error;
-    return std::nullopt;
-  }
+core::Fallible<PeerAddress> advertised_address(std::string_view listen,
+                                               std::string_view advertise) {
+  auto listening = parse_peer_address(listen);
+  if (!listening) return core::Failure{.message = "--peer-listen: " + listening.error().message};
   if (!advertise.empty()) {
-    auto shown = parse_peer_address(advertise, error);
-    if (!shown) {
-      error = "--peer-advertise: " + error;
-      return std::nullopt;
-    }
+    auto shown = parse_peer_address(advertise);
+    if (!shown) return core::Failure{.message = "--peer-advertise: " + shown.error().message};
     if (shown->is_unspecified()) {
-      error = "--peer-advertise: " + shown->to_string() +
-              " cannot be dialed; give the address other edges reach this one at";
-      return std::nullopt;
+      return core::Failure{.message = "--peer-advertise: " + shown->to_string() +
+                                      " cannot be dialed; give the address other edges reach "
+                                      "this one at"};
     }
     return shown;
   }
   if (listening->is_unspecified()) {
-    error = "--peer-listen " + listening->to_string() +
-            " listens on every address, so other edges cannot be told which one to dial; add "
-            "--peer-advertise HOST:PORT";
-    return std::nullopt;
+    return core::Failure{.message = "--peer-listen " + listening->to_string() +
+                                    " listens on every address, so other edges cannot be told "
+                                    "which one to dial; add --peer-advertise HOST:PORT"};
   }
   return listening;
 }

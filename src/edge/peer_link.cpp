@@ -86,9 +86,8 @@ asio::awaitable<std::string> PeerLink::connect_once() {
   if (!address)
     co_return "cannot read its peer address from Redis (" + address.error().message() + ")";
   if (!*address) co_return "it publishes no peer address (started without --peer-listen?)";
-  std::string error;
-  auto target = parse_peer_address(**address, error);
-  if (!target) co_return "its published address: " + error;
+  auto target = parse_peer_address(**address);
+  if (!target) co_return "its published address: " + target.error().message;
 
   net::TlsStream stream(tcp::socket(state_->executor), *tls_);
   auto close_socket = [&stream] {

@@ -43,10 +43,9 @@ PeerNetwork::PeerNetwork(const std::shared_ptr<EdgeState>& state, net::TlsContex
   acceptor_ = open_acceptor(
       state->executor, parse_listen_address(cluster.peer_listen, "--peer-listen"), "--peer-listen");
   endpoint_ = acceptor_->local_endpoint();
-  std::string error;
-  auto advertise = parse_peer_address(
-      cluster.peer_advertise.empty() ? cluster.peer_listen : cluster.peer_advertise, error);
-  if (!advertise) throw std::runtime_error("--peer-advertise: " + error);
+  auto advertise = parse_peer_address(cluster.peer_advertise.empty() ? cluster.peer_listen
+                                                                     : cluster.peer_advertise);
+  if (!advertise) throw std::runtime_error("--peer-advertise: " + advertise.error().message);
   if (advertise->port == 0) advertise->port = endpoint_.port();  // --peer-listen HOST:0
   directory_ =
       std::make_shared<PeerDirectory>(state->cluster->redis(), cluster.edge_id,

@@ -45,9 +45,8 @@ SessionRegistry::SessionRegistry(const std::vector<AuthToken>& tokens,
   }
 }
 
-std::variant<SessionRegistry::Grant, Refusal> SessionRegistry::open(const Claim& claim,
-                                                                    TimePoint now,
-                                                                    NameGenerator& generator) {
+Refusable<SessionRegistry::Grant> SessionRegistry::open(const Claim& claim, TimePoint now,
+                                                        NameGenerator& generator) {
   expire(now);
   const std::string token_hash = claim.token ? core::to_lower(claim.token->sha256_hex) : "";
   Grant grant;
@@ -68,9 +67,9 @@ std::variant<SessionRegistry::Grant, Refusal> SessionRegistry::open(const Claim&
   }
 
   auto assigned = assign(grant.session_id, token_hash, claim.tunnels, recycled, 0, now, generator);
-  if (auto* refusal = std::get_if<Refusal>(&assigned)) return std::move(*refusal);
-  grant.names = std::move(std::get<std::vector<std::string>>(assigned));
-  if (auto refusal = claim_owners(grant.names, token_hash)) return std::move(*refusal);
+  if (!assigned) return std::move(assigned.error());
+  grant.names = std::move(*assigned);
+  if (auto claimed = claim_owners(grant.names, token_hash); !claimed) return claimed.error();
 
   if (grant.resumed) {
     Session& s = previous->second;
@@ -91,7 +90,7 @@ std::variant<SessionRegistry::Grant, Refusal> SessionRegistry::open(const Claim&
   return grant;
 }
 
-std::variant<std::vector<std::string>, Refusal> SessionRegistry::assign(
+Refusable<std::vector<std::string>> SessionRegistry::assign(
     const std::string& session_id, const std::string& token_hash,
     const std::vector<protocol::TunnelRequest>& tunnels, std::vector<std::string> recycled,
     std::size_t already_held, TimePoint now, NameGenerator& generator) const {
@@ -121,7 +120,7 @@ std::variant<std::vector<std::string>, Refusal> SessionRegistry::assign(
       return Refusal{400, "duplicate_name",
                      fmt::format("tunnel name '{}' is requested twice", name)};
     }
-    if (auto refusal = check_name(name, session_id, token_hash, now)) return *refusal;
+    if (auto free = check_name(name, session_id, token_hash, now); !free) return free.error();
     out[i] = std::move(name);
   }
   // Unnamed tunnels of a resuming session get its previous names back, in order, so the public
@@ -158,27 +157,25 @@ core::Result<std::string> SessionRegistry::owner_of(const std::string& name) con
   return owner->value_or(std::string());
 }
 
-std::optional<Refusal> SessionRegistry::claim_owners(const std::vector<std::string>& names,
-                                                     const std::string& token_hash) {
-  if (token_hash.empty()) return std::nullopt;  // anonymous names are not kept
+Refusable<void> SessionRegistry::claim_owners(const std::vector<std::string>& names,
+                                              const std::string& token_hash) {
+  if (token_hash.empty()) return {};  // anonymous names are not kept
   for (const auto& name : names) {
     if (reserved_by_token_.contains(name)) continue;  // edge.yml is their record
     auto claimed = owners_.claim(name, token_hash);
     if (!claimed) return store_refusal();
     if (*claimed == store::ClaimOutcome::owned_by_other) return owned_refusal(name);
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<Refusal> SessionRegistry::check_name(const std::string& name,
-                                                   const std::string& session_id,
-                                                   const std::string& token_hash,
-                                                   TimePoint now) const {
+Refusable<void> SessionRegistry::check_name(const std::string& name, const std::string& session_id,
+                                            const std::string& token_hash, TimePoint now) const {
   auto owner = owner_of(name);
   if (!owner) return store_refusal();
   if (!owner->empty() && *owner != token_hash) return owned_refusal(name);
   auto held = names_.find(name);
-  if (held == names_.end() || held->second == session_id) return std::nullopt;
+  if (held == names_.end() || held->second == session_id) return {};
   const Session& other = sessions_.at(held->second);
   if (other.connected) {
     return Refusal{409, "name_in_use",
@@ -188,7 +185,7 @@ std::optional<Refusal> SessionRegistry::check_name(const std::string& name,
   }
   // The same authtoken may take the name over at once: that is its owner restarting the agent
   // (a new process has no session id to resume with).
-  if (other.token_hash == token_hash) return std::nullopt;
+  if (other.token_hash == token_hash) return {};
   auto left = std::chrono::duration_cast<std::chrono::seconds>(other.lost_at + grace_ - now);
   return Refusal{409, "name_in_use",
                  fmt::format("tunnel name '{}' is reserved for {} more seconds for its "
@@ -216,7 +213,7 @@ void SessionRegistry::detach(const std::string& session_id, const AgentSession* 
   it->second.live.reset();
 }
 
-std::variant<std::vector<std::string>, Refusal> SessionRegistry::bind(
+Refusable<std::vector<std::string>> SessionRegistry::bind(
     const std::string& session_id, const std::vector<protocol::TunnelRequest>& tunnels,
     TimePoint now, NameGenerator& generator) {
   expire(now);
@@ -226,9 +223,12 @@ std::variant<std::vector<std::string>, Refusal> SessionRegistry::bind(
   }
   auto assigned = assign(session_id, it->second.token_hash, tunnels, {}, it->second.names.size(),
                          now, generator);
-  if (auto* names = std::get_if<std::vector<std::string>>(&assigned)) {
-    if (auto refusal = claim_owners(*names, it->second.token_hash)) return std::move(*refusal);
-    for (const auto& n : *names) {
+  if (assigned) {
+    const auto& names = *assigned;
+    if (auto claimed = claim_owners(names, it->second.token_hash); !claimed) {
+      return claimed.error();
+    }
+    for (const auto& n : names) {
       if (std::find(it->second.names.begin(), it->second.names.end(), n) ==
           it->second.names.end()) {
         it->second.names.push_back(n);

@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <variant>
 #include <vector>
 
 #include "edge/name_generator.hpp"
+#include "edge/refusal.hpp"
 #include "relay/edge/edge_options.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 #include "relay/store/name_store.hpp"
@@ -18,13 +18,6 @@
 namespace relay::edge {
 
 class AgentSession;
-
-// Why a connect or bind was refused: the HTTP status of the connect answer and the JSON error.
-struct Refusal {
-  int status;
-  std::string code;
-  std::string message;
-};
 
 // Which agent session holds which tunnel name, and which names are reserved for a session that
 // may resume. Pure bookkeeping: time comes in as a parameter (tests inject it), the live session
@@ -60,7 +53,7 @@ class SessionRegistry {
     std::shared_ptr<AgentSession> replaced;
   };
   // Claims every requested name for a connecting agent, all or none.
-  std::variant<Grant, Refusal> open(const Claim& claim, TimePoint now, NameGenerator& names);
+  Refusable<Grant> open(const Claim& claim, TimePoint now, NameGenerator& names);
   // The session's live object, once the HTTP/2 session runs.
   void attach(const std::string& session_id, std::shared_ptr<AgentSession> session);
   // The agent is gone: its names stay reserved for the resume grace period. Ignored when
@@ -68,9 +61,9 @@ class SessionRegistry {
   void detach(const std::string& session_id, const AgentSession* session, TimePoint now);
 
   // Later tunnels of a live session (control stream "bind"/"unbind").
-  std::variant<std::vector<std::string>, Refusal> bind(
-      const std::string& session_id, const std::vector<net::protocol::TunnelRequest>& tunnels,
-      TimePoint now, NameGenerator& names);
+  Refusable<std::vector<std::string>> bind(const std::string& session_id,
+                                           const std::vector<net::protocol::TunnelRequest>& tunnels,
+                                           TimePoint now, NameGenerator& names);
   void unbind(const std::string& session_id, const std::vector<std::string>& names);
 
   enum class State { not_found, live, lost };
@@ -112,17 +105,17 @@ class SessionRegistry {
     std::shared_ptr<AgentSession> live;
   };
 
-  std::optional<Refusal> check_name(const std::string& name, const std::string& session_id,
-                                    const std::string& token_hash, TimePoint now) const;
-  std::variant<std::vector<std::string>, Refusal> assign(
+  Refusable<void> check_name(const std::string& name, const std::string& session_id,
+                             const std::string& token_hash, TimePoint now) const;
+  Refusable<std::vector<std::string>> assign(
       const std::string& session_id, const std::string& token_hash,
       const std::vector<net::protocol::TunnelRequest>& tunnels, std::vector<std::string> recycled,
       std::size_t already_held, TimePoint now, NameGenerator& names) const;
   // The token that owns `name` ("" none): edge.yml's reservation, else the store's record.
   core::Result<std::string> owner_of(const std::string& name) const;
   // Records `token_hash` as the owner of each name it does not own yet (anonymous: nothing).
-  std::optional<Refusal> claim_owners(const std::vector<std::string>& names,
-                                      const std::string& token_hash);
+  Refusable<void> claim_owners(const std::vector<std::string>& names,
+                               const std::string& token_hash);
   void erase_session(const std::string& session_id);
   // Records the name for the session, taking it from a disconnected session of the same token.
   void claim_name(const std::string& name, const std::string& session_id);

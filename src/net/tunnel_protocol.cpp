@@ -282,7 +282,11 @@ bool is_valid_tunnel_name(std::string_view name) {
       name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
-std::optional<ConnectRequest> parse_connect_request(std::string_view text, std::string& error) {
+namespace {
+
+// The parsers below keep one message sink while they descend (read_string and its siblings set
+// it); the public functions turn it into the Failure (docs/architecture.md § Errors).
+std::optional<ConnectRequest> read_connect_request(std::string_view text, std::string& error) {
   auto j = parse_object(text, error);
   if (!j) return std::nullopt;
   ConnectRequest r;
@@ -305,6 +309,15 @@ std::optional<ConnectRequest> parse_connect_request(std::string_view text, std::
     r.resume = resume->get<std::string>();
   }
   return r;
+}
+
+}  // namespace
+
+core::Fallible<ConnectRequest> parse_connect_request(std::string_view text) {
+  std::string error;
+  auto request = read_connect_request(text, error);
+  if (!request) return core::Failure{.message = std::move(error)};
+  return std::move(*request);
 }
 
 std::string serialize(const ConnectRequest& r) {
@@ -333,7 +346,9 @@ std::string serialize(const ErrorBody& body) {
   return dump({{"error", {{"code", body.code}, {"message", body.message}}}});
 }
 
-std::optional<ControlMessage> parse_control_message(std::string_view line, std::string& error) {
+namespace {
+
+std::optional<ControlMessage> read_control_message(std::string_view line, std::string& error) {
   auto j = parse_object(line, error);
   if (!j) return std::nullopt;
   std::string type;
@@ -416,6 +431,15 @@ std::optional<ControlMessage> parse_control_message(std::string_view line, std::
   }
   error = type.empty() ? "missing 'type'" : "unknown message type '" + type + "'";
   return std::nullopt;
+}
+
+}  // namespace
+
+core::Fallible<ControlMessage> parse_control_message(std::string_view line) {
+  std::string error;
+  auto message = read_control_message(line, error);
+  if (!message) return core::Failure{.message = std::move(error)};
+  return std::move(*message);
 }
 
 std::string serialize(const ControlMessage& message) {

@@ -9,14 +9,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  auto block = relay::edge::parse_cidr(text, error);
+  auto block = relay::edge::parse_cidr(text);
   if (!block) {
-    if (error.empty()) __builtin_trap();  // every refusal says why
+    if (block.error().message.empty()) __builtin_trap();  // every refusal says why
     return 0;
   }
   if (block->prefix > (block->network.is_v4() ? 32U : 128U)) __builtin_trap();
-  auto again = relay::edge::parse_cidr(block->to_string(), error);
+  auto again = relay::edge::parse_cidr(block->to_string());
   if (!again || again->network != block->network || again->prefix != block->prefix) {
     __builtin_trap();
   }

@@ -11,13 +11,14 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace protocol = relay::net::protocol;
   std::string_view line(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  if (auto message = protocol::parse_control_message(line, error)) {
+  if (auto message = protocol::parse_control_message(line)) {
     // A message that parsed must survive a round trip unchanged in kind.
-    auto again = protocol::parse_control_message(protocol::serialize(*message), error);
+    auto again = protocol::parse_control_message(protocol::serialize(*message));
     if (!again || again->index() != message->index()) __builtin_trap();
   }
-  (void)protocol::parse_connect_request(line, error);
+  if (auto request = protocol::parse_connect_request(line); !request) {
+    if (request.error().message.empty()) __builtin_trap();  // every refusal says why
+  }
   (void)protocol::parse_error_body(line);
 
   protocol::ControlLines lines(64);

@@ -28,12 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
   }
-  std::string error;
-  if (auto address = parse_peer_address(text, error)) {
+  if (auto address = parse_peer_address(text)) {
     if (address->port == 0) __builtin_trap();
-    auto again = parse_peer_address(address->to_string(), error);
+    auto again = parse_peer_address(address->to_string());
     if (!again || again->host != address->host || again->port != address->port) __builtin_trap();
-  } else if (error.empty()) {
+  } else if (address.error().message.empty()) {
     __builtin_trap();  // every refusal says why
   }
   (void)remote_addr_ip(text);

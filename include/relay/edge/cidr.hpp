@@ -1,11 +1,12 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
+
+#include "relay/core/failure.hpp"
 
 namespace relay::edge {
 
@@ -19,8 +20,8 @@ struct Cidr {
   [[nodiscard]] std::string to_string() const;  // "10.0.0.0/8"
 };
 
-// One block; nullopt with `error` set (for a user) when `text` is not one.
-std::optional<Cidr> parse_cidr(std::string_view text, std::string& error);
+// One block, or the Failure saying (for a user) why `text` is not one.
+core::Fallible<Cidr> parse_cidr(std::string_view text);
 
 // ::ffff:a.b.c.d → a.b.c.d; anything else unchanged. Limits and trust decisions use this form.
 boost::asio::ip::address canonical_address(const boost::asio::ip::address& address);

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "relay/core/failure.hpp"
+
 namespace relay::edge::peer {
 
 // cluster: peer link. "host:port" or "[v6]:port", as --peer-listen, --peer-advertise and the
@@ -15,13 +17,13 @@ struct PeerAddress {
   [[nodiscard]] bool is_unspecified() const;    // 0.0.0.0 or :: (a listen-only address)
 };
 
-// nullopt and `error` set (for a user) when `text` is not host:port with a port 1-65535.
-std::optional<PeerAddress> parse_peer_address(std::string_view text, std::string& error);
+// The address, or the Failure saying (for a user) that `text` is not host:port with a port
+// 1-65535.
+core::Fallible<PeerAddress> parse_peer_address(std::string_view text);
 
 // What other edges dial: --peer-advertise when given, else the listen address unless it is
-// unspecified (then an error asking for --peer-advertise). nullopt and `error` on failure.
-std::optional<PeerAddress> advertised_address(std::string_view listen, std::string_view advertise,
-                                              std::string& error);
+// unspecified (then a Failure asking for --peer-advertise).
+core::Fallible<PeerAddress> advertised_address(std::string_view listen, std::string_view advertise);
 
 }  // namespace relay::edge::peer
 

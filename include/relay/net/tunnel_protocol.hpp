@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "relay/core/buffer_policy.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/core/headers.hpp"
 
 // relay/1: the types both ends of the tunnel share (docs/protocol.md is the normative text).
@@ -132,14 +133,14 @@ using ControlMessage = std::variant<SessionMessage, BindMessage, UnbindMessage, 
                                     ErrorMessage, ListDeliveriesMessage, DeliveriesMessage,
                                     DeliveryCommandMessage, DeliveryResultMessage>;
 
-// Parsers return nullopt and set `error` (what was wrong, for the peer or the log).
-std::optional<ConnectRequest> parse_connect_request(std::string_view json, std::string& error);
+// The message, or the Failure saying what was wrong (for the peer or the log).
+core::Fallible<ConnectRequest> parse_connect_request(std::string_view json);
 std::string serialize(const ConnectRequest& request);
 
 std::optional<ErrorBody> parse_error_body(std::string_view json);
 std::string serialize(const ErrorBody& body);
 
-std::optional<ControlMessage> parse_control_message(std::string_view line, std::string& error);
+core::Fallible<ControlMessage> parse_control_message(std::string_view line);
 std::string serialize(const ControlMessage& message);  // ends with '\n'
 
 // Tunnel names: 1-63 of [a-z0-9-], not starting or ending with '-' (a DNS label).

@@ -19,9 +19,8 @@ TEST(ConnectRequest, RoundTrip) {
   r.agent_version = "0.1.0";
   r.tunnels = {{"myhook", "http", ""}, {"", "http", "hooks.example.com"}};
   r.resume = "sess-123";
-  std::string error;
-  auto parsed = protocol::parse_connect_request(protocol::serialize(r), error);
-  ASSERT_TRUE(parsed) << error;
+  auto parsed = protocol::parse_connect_request(protocol::serialize(r));
+  ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->version, protocol::kVersion);
   EXPECT_EQ(parsed->agent_version, "0.1.0");
   ASSERT_EQ(parsed->tunnels.size(), 2u);
@@ -30,8 +29,8 @@ TEST(ConnectRequest, RoundTrip) {
   EXPECT_EQ(parsed->resume, "sess-123");
 
   r.resume.reset();
-  parsed = protocol::parse_connect_request(protocol::serialize(r), error);
-  ASSERT_TRUE(parsed) << error;
+  parsed = protocol::parse_connect_request(protocol::serialize(r));
+  ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_FALSE(parsed->resume);
 }
 
@@ -77,15 +76,14 @@ TEST(ControlMessage, SessionAndBindRoundTrip) {
       protocol::SessionMessage{"s1", {{"abc", "http://abc.localhost:8080"}}};
   auto line = protocol::serialize(m);
   ASSERT_EQ(line.back(), '\n');
-  std::string error;
-  auto parsed = protocol::parse_control_message(line, error);
-  ASSERT_TRUE(parsed) << error;
+  auto parsed = protocol::parse_control_message(line);
+  ASSERT_TRUE(parsed) << parsed.error().message;
   auto* s = std::get_if<protocol::SessionMessage>(&*parsed);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->tunnels.at(0).public_url, "http://abc.localhost:8080");
   parsed = protocol::parse_control_message(
-      protocol::serialize(protocol::BindMessage{{{"two", "http", ""}}}), error);
-  ASSERT_TRUE(parsed) << error;
+      protocol::serialize(protocol::BindMessage{{{"two", "http", ""}}}));
+  ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(std::get<protocol::BindMessage>(*parsed).tunnels.at(0).name, "two");
 }
 

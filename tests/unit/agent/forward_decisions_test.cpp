@@ -143,7 +143,7 @@ TEST(ForwardDecisions, SizesTheResponseBufferToAKnownLength) {
 
 TEST(ForwardDecisions, ConnectFailuresSayWhatToCheck) {
   const auto up = local3000();
-  auto refused = report_connect_failure(asio::error::connection_refused, "connect: refused", up,
+  auto refused = report_connect_failure({asio::error::connection_refused, "connect: refused"}, up,
                                         std::chrono::seconds{10});
   EXPECT_EQ(refused.action, Action::error_page);
   EXPECT_EQ(refused.status, 502);
@@ -151,13 +151,13 @@ TEST(ForwardDecisions, ConnectFailuresSayWhatToCheck) {
   EXPECT_THAT(refused.message, HasSubstr("Is your app listening on localhost:3000?"));
   EXPECT_EQ(refused.detail, "connect: refused");
 
-  auto slow = report_connect_failure(asio::error::timed_out, "connect: timed out", up,
+  auto slow = report_connect_failure({asio::error::timed_out, "connect: timed out"}, up,
                                      std::chrono::seconds{10});
   EXPECT_EQ(slow.status, 504);
   EXPECT_EQ(slow.code, core::error_codes::upstream_timeout);
   EXPECT_THAT(slow.message, HasSubstr("within 10 s"));
 
-  auto other = report_connect_failure(asio::error::host_not_found, "cannot resolve x", up,
+  auto other = report_connect_failure({asio::error::host_not_found, "cannot resolve x"}, up,
                                       std::chrono::seconds{10});
   EXPECT_EQ(other.status, 502);
   EXPECT_EQ(other.code, core::error_codes::upstream_failed);

@@ -12,16 +12,15 @@ namespace {
 using boost::asio::ip::make_address;
 
 Cidr parse(std::string_view text) {
-  std::string error;
-  auto cidr = parse_cidr(text, error);
-  EXPECT_TRUE(cidr) << text << ": " << error;
-  return cidr.value_or(Cidr{});
+  auto cidr = parse_cidr(text);
+  EXPECT_TRUE(cidr) << text << ": " << (cidr ? "" : cidr.error().message);
+  return cidr ? *cidr : Cidr{};
 }
 
 std::string refusal(std::string_view text) {
-  std::string error;
-  EXPECT_FALSE(parse_cidr(text, error)) << text;
-  return error;
+  auto cidr = parse_cidr(text);
+  EXPECT_FALSE(cidr) << text;
+  return cidr ? std::string() : cidr.error().message;
 }
 
 TEST(Cidr, ParsesIpv4AndIpv6Blocks) {

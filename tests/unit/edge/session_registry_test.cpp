@@ -30,14 +30,16 @@ class SessionRegistryTest : public ::testing::Test {
     return out;
   }
 
-  static SessionRegistry::Grant granted(std::variant<SessionRegistry::Grant, Refusal> v) {
-    if (auto* r = std::get_if<Refusal>(&v))
-      ADD_FAILURE() << r->status << " " << r->code << ": " << r->message;
-    return std::get<SessionRegistry::Grant>(std::move(v));
+  static SessionRegistry::Grant granted(Refusable<SessionRegistry::Grant> v) {
+    if (!v) {
+      ADD_FAILURE() << v.error().status << " " << v.error().code << ": " << v.error().message;
+      return {};
+    }
+    return std::move(*v);
   }
-  static Refusal refused(std::variant<SessionRegistry::Grant, Refusal> v) {
-    EXPECT_TRUE(std::holds_alternative<Refusal>(v));
-    return std::get<Refusal>(std::move(v));
+  static Refusal refused(Refusable<SessionRegistry::Grant> v) {
+    EXPECT_FALSE(v);
+    return v ? Refusal{0, "", ""} : std::move(v.error());
   }
 
   AuthToken alice_;
@@ -222,15 +224,15 @@ TEST_F(SessionRegistryTest, BindAndUnbindOnALiveSession) {
   auto reg = make();
   auto g = granted(reg.open({&alice_, named({"one"}), std::nullopt}, t0_, names_));
   auto bound = reg.bind(g.session_id, named({"two"}), t0_, names_);
-  ASSERT_TRUE(std::holds_alternative<std::vector<std::string>>(bound));
-  EXPECT_EQ(std::get<std::vector<std::string>>(bound), std::vector<std::string>{"two"});
+  ASSERT_TRUE(bound);
+  EXPECT_EQ(*bound, std::vector<std::string>{"two"});
   EXPECT_EQ(reg.lookup("two", t0_).state, SessionRegistry::State::live);
   auto clash = reg.bind(g.session_id, named({"alicehook", "one"}), t0_, names_);
-  EXPECT_TRUE(std::holds_alternative<std::vector<std::string>>(clash));  // own names are fine
+  EXPECT_TRUE(clash);  // own names are fine
   auto other = granted(reg.open({&bob_, {}, std::nullopt}, t0_, names_));
   auto refused_bind = reg.bind(other.session_id, named({"two"}), t0_, names_);
-  ASSERT_TRUE(std::holds_alternative<Refusal>(refused_bind));
-  EXPECT_EQ(std::get<Refusal>(refused_bind).status, 409);
+  ASSERT_FALSE(refused_bind);
+  EXPECT_EQ(refused_bind.error().status, 409);
   reg.unbind(g.session_id, {"TWO"});
   EXPECT_EQ(reg.lookup("two", t0_).state, SessionRegistry::State::not_found);
   EXPECT_EQ(reg.lookup("one", t0_).state, SessionRegistry::State::live);

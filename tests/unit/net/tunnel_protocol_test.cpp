@@ -5,6 +5,12 @@
 namespace relay::net::protocol {
 namespace {
 
+// The message of a failed parse ("" when it did not fail).
+template <class T>
+std::string why(const core::Fallible<T>& parsed) {
+  return parsed ? std::string() : parsed.error().message;
+}
+
 TEST(TunnelProtocolBuffer, PolicyRoundTripsThroughTheConnectRequest) {
   ConnectRequest request;
   core::BufferPolicy policy;
@@ -17,9 +23,8 @@ TEST(TunnelProtocolBuffer, PolicyRoundTripsThroughTheConnectRequest) {
   policy.dedupe_window = std::chrono::seconds(0);
   request.tunnels.push_back({"hooks", "http", "", policy});
   request.tunnels.push_back({"plain", "http", "", std::nullopt});
-  std::string error;
-  auto parsed = parse_connect_request(serialize(request), error);
-  ASSERT_TRUE(parsed) << error;
+  auto parsed = parse_connect_request(serialize(request));
+  ASSERT_TRUE(parsed) << why(parsed);
   ASSERT_EQ(parsed->tunnels.size(), 2U);
   ASSERT_TRUE(parsed->tunnels[0].buffer);
   EXPECT_EQ(*parsed->tunnels[0].buffer, policy);
@@ -27,19 +32,16 @@ TEST(TunnelProtocolBuffer, PolicyRoundTripsThroughTheConnectRequest) {
 }
 
 TEST(TunnelProtocolBuffer, DefaultsFillWhatTheAgentLeftOut) {
-  std::string error;
   auto parsed = parse_connect_request(
-      R"({"version":1,"tunnels":[{"name":"a","buffer":{"mode":"offline"}}]})", error);
-  ASSERT_TRUE(parsed) << error;
+      R"({"version":1,"tunnels":[{"name":"a","buffer":{"mode":"offline"}}]})");
+  ASSERT_TRUE(parsed) << why(parsed);
   ASSERT_TRUE(parsed->tunnels[0].buffer);
   EXPECT_EQ(*parsed->tunnels[0].buffer, core::BufferPolicy{.mode = core::BufferMode::offline});
 }
 
 TEST(TunnelProtocolBuffer, OffMeansNoPolicy) {
-  std::string error;
-  auto parsed =
-      parse_connect_request(R"({"version":1,"tunnels":[{"buffer":{"mode":"off"}}]})", error);
-  ASSERT_TRUE(parsed) << error;
+  auto parsed = parse_connect_request(R"({"version":1,"tunnels":[{"buffer":{"mode":"off"}}]})");
+  ASSERT_TRUE(parsed) << why(parsed);
   EXPECT_FALSE(parsed->tunnels[0].buffer);
 }
 
@@ -56,10 +58,10 @@ TEST(TunnelProtocolBuffer, OutOfBoundsValuesAreRefusedWithTheReason) {
       {R"([1])", "'buffer' must be an object"},
   };
   for (const auto& [buffer, expected] : cases) {
-    std::string error;
     auto json = std::string(R"({"version":1,"tunnels":[{"buffer":)") + buffer + "}]}";
-    EXPECT_FALSE(parse_connect_request(json, error)) << buffer;
-    EXPECT_NE(error.find(expected), std::string::npos) << buffer << ": " << error;
+    auto parsed = parse_connect_request(json);
+    EXPECT_FALSE(parsed) << buffer;
+    EXPECT_NE(why(parsed).find(expected), std::string::npos) << buffer << ": " << why(parsed);
   }
 }
 
@@ -67,15 +69,14 @@ TEST(TunnelProtocolIpRules, RoundTripAndShape) {
   ConnectRequest request;
   TunnelRequest tunnel{"hooks", "http", "", std::nullopt, {"10.0.0.0/8"}, {"10.0.0.9", "::1"}};
   request.tunnels.push_back(tunnel);
-  std::string error;
-  auto parsed = parse_connect_request(serialize(request), error);
-  ASSERT_TRUE(parsed) << error;
+  auto parsed = parse_connect_request(serialize(request));
+  ASSERT_TRUE(parsed) << why(parsed);
   EXPECT_EQ(parsed->tunnels[0].ip_allow, tunnel.ip_allow);
   EXPECT_EQ(parsed->tunnels[0].ip_deny, tunnel.ip_deny);
-  EXPECT_FALSE(
-      parse_connect_request(R"({"version":1,"tunnels":[{"ip_allow":"10.0.0.0/8"}]})", error));
-  EXPECT_NE(error.find("'ip_allow'"), std::string::npos);
-  EXPECT_FALSE(parse_connect_request(R"({"version":1,"tunnels":[{"ip_deny":[7]}]})", error));
+  auto not_a_list = parse_connect_request(R"({"version":1,"tunnels":[{"ip_allow":"10.0.0.0/8"}]})");
+  EXPECT_FALSE(not_a_list);
+  EXPECT_NE(why(not_a_list).find("'ip_allow'"), std::string::npos);
+  EXPECT_FALSE(parse_connect_request(R"({"version":1,"tunnels":[{"ip_deny":[7]}]})"));
 }
 
 TEST(TunnelProtocolDeliveries, MessagesRoundTrip) {
@@ -91,17 +92,23 @@ TEST(TunnelProtocolDeliveries, MessagesRoundTrip) {
   for (const auto& m : messages) {
     std::string line = serialize(m);
     ASSERT_EQ(line.back(), '\n');
-    std::string error;
-    auto parsed = parse_control_message(line, error);
-    ASSERT_TRUE(parsed) << error;
+    auto parsed = parse_control_message(line);
+    ASSERT_TRUE(parsed) << why(parsed);
     EXPECT_EQ(serialize(*parsed), line);
   }
 }
 
 TEST(TunnelProtocolDeliveries, ListLimitIsBounded) {
-  std::string error;
-  EXPECT_FALSE(parse_control_message(R"({"type":"list_deliveries","limit":5000})", error));
-  EXPECT_NE(error.find("'limit'"), std::string::npos);
+  auto too_many = parse_control_message(R"({"type":"list_deliveries","limit":5000})");
+  EXPECT_FALSE(too_many);
+  EXPECT_NE(why(too_many).find("'limit'"), std::string::npos);
+}
+
+TEST(TunnelProtocolConnect, AMalformedRequestSaysWhatIsWrong) {
+  EXPECT_EQ(why(parse_connect_request("{")), "not valid JSON");
+  EXPECT_EQ(why(parse_connect_request("[1]")), "expected a JSON object");
+  EXPECT_EQ(why(parse_connect_request(R"({"version":"1"})")), "'version' must be an integer");
+  EXPECT_EQ(why(parse_control_message(R"({"type":"nope"})")), "unknown message type 'nope'");
 }
 
 // Looked up by a switch on the length: every name is found, and its neighbours are not.
