@@ -1,6 +1,8 @@
 #include "agent/agent_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "agent/exchange.hpp"
 #include "agent/header_mapping.hpp"
@@ -121,10 +123,27 @@ void AgentSession::on_stream(std::shared_ptr<net::H2Stream> stream) {
   auto name = stream->headers().get(protocol::kTunnelHeader).value_or("");
   auto tunnel = host_.find_by_public_name(name);
   if (!tunnel) {
-    asio::co_spawn(ex, answer_unknown_tunnel(std::move(stream)), log_escape("request"));
+    asio::co_spawn(ex, serve_after_control(shared_from_this(), std::move(stream)),
+                   log_escape("request"));
     return;
   }
   asio::co_spawn(ex, serve_request(std::move(stream), std::move(tunnel)), log_escape("request"));
+}
+
+// The edge delivers a queued request the moment it binds the tunnel, so the request's HEADERS
+// can arrive in the same read as the control line that binds it, and be handed out before the
+// control loop (already woken, its wake-up queued) has applied that line. One turn of the event
+// loop lets it; a tunnel still unknown after that is not served here.
+asio::awaitable<void> AgentSession::serve_after_control(std::shared_ptr<AgentSession> self,
+                                                        std::shared_ptr<net::H2Stream> stream) {
+  co_await asio::post(self->h2_->get_executor(), asio::use_awaitable);
+  auto name = stream->headers().get(protocol::kTunnelHeader).value_or("");
+  auto tunnel = self->host_.find_by_public_name(name);
+  if (!tunnel) {
+    co_await answer_unknown_tunnel(std::move(stream));
+    co_return;
+  }
+  co_await serve_request(std::move(stream), std::move(tunnel));
 }
 
 asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> stream) {

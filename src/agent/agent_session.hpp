@@ -44,6 +44,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
  private:
   void on_stream(std::shared_ptr<net::H2Stream> stream);
+  // A request for a tunnel this agent does not know (yet): see the definition.
+  static boost::asio::awaitable<void> serve_after_control(std::shared_ptr<AgentSession> self,
+                                                          std::shared_ptr<net::H2Stream> stream);
   // Ends the control stream, so that the session ends once the requests in flight are done.
   void end_control();
   boost::asio::awaitable<void> control_loop(std::shared_ptr<net::H2Stream> stream);

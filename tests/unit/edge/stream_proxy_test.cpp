@@ -1,4 +1,5 @@
 #include "edge/stream_proxy.hpp"
+#include "relay/net/deadline.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -67,12 +68,14 @@ class StreamProxyTest : public ::testing::Test {
     boost::beast::flat_buffer buffer;
     auto rest = asio::buffer(request.data() + used, request.size() - used);
     buffer.commit(asio::buffer_copy(buffer.prepare(rest.size()), rest));
+    net::Deadline response_deadline(io_.get_executor());  // the connection's, in the edge
     StreamProxy<PlainStream> stream_proxy(state_, edge_side, buffer, parser, target_,
                                           {.tunnel = "shop",
                                            .request_id = "r1",
                                            .remote = "127.0.0.1:1",
                                            .tls = false,
-                                           .keep_alive = true});
+                                           .keep_alive = true},
+                                          response_deadline);
     auto done = asio::co_spawn(io_, stream_proxy.run(), asio::use_future);
     // Bounded: the edge's own timers keep the context busy, so it never runs out of work.
     for (int turn = 0;
