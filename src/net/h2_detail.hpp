@@ -35,7 +35,8 @@ class NvList {
     nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                    const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
                    name.size(), value.size(),
-                   unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE});
+                   static_cast<std::uint8_t>(unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX
+                                                                      : NGHTTP2_NV_FLAG_NONE)});
   }
   nghttp2_nv* data() { return nv_.data(); }
   std::size_t size() const { return nv_.size(); }
