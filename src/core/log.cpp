@@ -77,6 +77,7 @@ std::string_view short_level(spdlog::level::level_enum l) {
 // fmt's buffer::append is out of line and copies in a loop: a log line is ~60 short appends.
 template <class Buffer>
 void put(Buffer& dest, std::string_view text) {
+  if (text.empty()) return;  // may be a null view: memcpy from null is undefined even for 0 bytes
   const auto size = dest.size();
   dest.try_resize(size + text.size());
   std::memcpy(dest.data() + size, text.data(), text.size());
