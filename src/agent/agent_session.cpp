@@ -1,7 +1,8 @@
 #include "agent/agent_session.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/exchange.hpp"
@@ -130,15 +131,23 @@ void AgentSession::on_stream(std::shared_ptr<net::H2Stream> stream) {
   asio::co_spawn(ex, serve_request(std::move(stream), std::move(tunnel)), log_escape("request"));
 }
 
-// The edge delivers a queued request the moment it binds the tunnel, so the request's HEADERS
-// can arrive in the same read as the control line that binds it, and be handed out before the
-// control loop (already woken, its wake-up queued) has applied that line. One turn of the event
-// loop lets it; a tunnel still unknown after that is not served here.
+// The edge delivers a queued request the moment it binds the tunnel, and nghttp2 sends HEADERS
+// before DATA: the request can arrive before the control line that names its tunnel (in the same
+// read or the next). So a tunnel not known yet is looked up again for a short while, as long as
+// the session lives; one still unknown after that is not served here.
 asio::awaitable<void> AgentSession::serve_after_control(std::shared_ptr<AgentSession> self,
                                                         std::shared_ptr<net::H2Stream> stream) {
-  co_await asio::post(self->h2_->get_executor(), asio::use_awaitable);
-  auto name = stream->headers().get(protocol::kTunnelHeader).value_or("");
-  auto tunnel = self->host_.find_by_public_name(name);
+  constexpr auto kStep = std::chrono::milliseconds(10);
+  constexpr int kSteps = 100;
+  auto name = std::string(stream->headers().get(protocol::kTunnelHeader).value_or(""));
+  asio::steady_timer timer(self->h2_->get_executor());
+  std::shared_ptr<TunnelRuntime> tunnel;
+  for (int step = 0; step < kSteps && !tunnel; ++step) {
+    timer.expires_after(kStep);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!self->h2_->is_open()) co_return;
+    tunnel = self->host_.find_by_public_name(name);
+  }
   if (!tunnel) {
     co_await answer_unknown_tunnel(std::move(stream));
     co_return;
