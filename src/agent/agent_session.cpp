@@ -133,26 +133,35 @@ void AgentSession::on_stream(std::shared_ptr<net::H2Stream> stream) {
 
 // The edge delivers a queued request the moment it binds the tunnel, and nghttp2 sends HEADERS
 // before DATA: the request can arrive before the control line that names its tunnel (in the same
-// read or the next). So a tunnel not known yet is looked up again for a short while, as long as
-// the session lives; one still unknown after that is not served here.
+// read or the next). So a tunnel not known yet is looked up again after each batch of control
+// lines the session applies, for up to kControlPatience; one still unknown then is not served
+// here.
 asio::awaitable<void> AgentSession::serve_after_control(std::shared_ptr<AgentSession> self,
                                                         std::shared_ptr<net::H2Stream> stream) {
-  constexpr auto kStep = std::chrono::milliseconds(10);
-  constexpr int kSteps = 100;
+  constexpr auto kControlPatience = std::chrono::seconds(1);
   auto name = std::string(stream->headers().get(protocol::kTunnelHeader).value_or(""));
-  asio::steady_timer timer(self->h2_->get_executor());
+  asio::steady_timer wake(self->h2_->get_executor());
+  wake.expires_after(kControlPatience);
+  self->awaiting_control_.push_back(&wake);
   std::shared_ptr<TunnelRuntime> tunnel;
-  for (int step = 0; step < kSteps && !tunnel; ++step) {
-    timer.expires_after(kStep);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!self->h2_->is_open()) co_return;
+  for (;;) {
+    // Cancelled (operation_aborted) by wake_awaiting_control(); success means patience ran out.
+    auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!self->h2_->is_open()) break;
     tunnel = self->host_.find_by_public_name(name);
+    if (tunnel || !ec) break;
   }
+  std::erase(self->awaiting_control_, &wake);
+  if (!self->h2_->is_open()) co_return;
   if (!tunnel) {
     co_await answer_unknown_tunnel(std::move(stream));
     co_return;
   }
   co_await serve_request(std::move(stream), std::move(tunnel));
+}
+
+void AgentSession::wake_awaiting_control() {
+  for (auto* timer : awaiting_control_) timer->cancel();
 }
 
 asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> stream) {
@@ -184,6 +193,7 @@ asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> 
       }
       host_.on_control(*message);
     }
+    wake_awaiting_control();
     if (lines.overflowed()) {
       log->error("the edge sent a control line over {} bytes; closing the session",
                  kMaxControlLine);
@@ -192,6 +202,7 @@ asio::awaitable<void> AgentSession::control_loop(std::shared_ptr<net::H2Stream> 
     }
   }
   if (control_ == stream) control_.reset();
+  wake_awaiting_control();  // they see the session closed
 }
 
 void AgentSession::send(const protocol::ControlMessage& message) {

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,6 +48,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   // A request for a tunnel this agent does not know (yet): see the definition.
   static boost::asio::awaitable<void> serve_after_control(std::shared_ptr<AgentSession> self,
                                                           std::shared_ptr<net::H2Stream> stream);
+  // Wakes those requests: a batch of control lines was applied, or the session ended.
+  void wake_awaiting_control();
   // Ends the control stream, so that the session ends once the requests in flight are done.
   void end_control();
   boost::asio::awaitable<void> control_loop(std::shared_ptr<net::H2Stream> stream);
@@ -59,6 +62,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   bool writing_ = false;
   bool stopping_ = false;
   boost::asio::steady_timer drain_timer_;
+  // The wake-up timers of requests waiting in serve_after_control (each erases its own).
+  std::vector<boost::asio::steady_timer*> awaiting_control_;
 };
 
 }  // namespace relay::agent
