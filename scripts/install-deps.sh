@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev libssl-dev libnghttp2-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libhiredis-dev  # cluster: the RESP encoder/reader under the edge's Redis client
+  libmimalloc-dev  # data path: the process allocator (cmake/dependencies.cmake)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-tidy
   curl openssl python3 python3-pytest systemd procps

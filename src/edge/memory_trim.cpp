@@ -1,8 +1,6 @@
 #include "edge/memory_trim.hpp"
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
+#include "relay/core/heap.hpp"
 
 namespace relay::edge {
 
@@ -22,9 +20,7 @@ void MemoryTrimmer::arm() {
     armed_ = false;
     if (closes_ < kMinCloses) return;
     closes_ = 0;
-#if defined(__GLIBC__)
-    malloc_trim(0);
-#endif
+    core::release_free_heap();
   });
   armed_ = true;
 }
