@@ -31,8 +31,10 @@ struct UpstreamConnection {
 
   Socket& lowest() { return tls ? tls->next_layer() : *tcp; }
 
-  // The next operations must end within `after`: when it passes, the socket is closed, which
-  // fails the pending one; its error then reads as timed_out (timed_out_or()).
+  // The operation about to start must end within `after`: when it passes, the socket is
+  // closed, which fails it; its error then reads as timed_out (timed_out_or()). As with
+  // beast::tcp_stream, only the time an operation is pending counts: call expires_never() when
+  // it completes (a disarm costs no timer operation: net::Deadline is lazy).
   void expires_after(std::chrono::steady_clock::duration after) {
     deadline_.arm(after, [this] {
       boost::system::error_code ignored;

@@ -77,6 +77,7 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
         auto [wec, n] = co_await asio::async_write(s, asio::buffer(all), kUseTuple);
         ec = wec;
       }
+      c.expires_never();  // waiting for the caller's next body bytes is not the app's time
       if (ec) co_return write_failure(c.timed_out_or(ec));
       out.clear();
     }
@@ -118,6 +119,7 @@ asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c
     response.body().size = buf_size;
     c.expires_after(limits.upstream_response_timeout);
     auto [ec, n] = co_await http::async_read_some(s, c.buffer, parser, kUseTuple);
+    c.expires_never();  // nor is waiting for the edge's window (a slow caller)
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return body_failure(c.timed_out_or(ec), head_sent);
     const std::size_t got = buf_size - response.body().size;
@@ -152,6 +154,7 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
     if (x.method == "HEAD") parser->skip(true);
     c.expires_after(limits.upstream_response_timeout);
     auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
+    c.expires_never();
     if (ec) co_return UpstreamOutcome{head_failure(c.timed_out_or(ec)), false};
   } while (is_interim(parser->get().result_int()));
   auto relayed = co_await relay_response(s, c, x, *parser, limits);
