@@ -31,14 +31,14 @@ using Where = UpstreamFailure::Where;
 using ResponseParser = http::response_parser<http::buffer_body>;
 
 template <class Stream>
-constexpr bool kGathers = std::is_same_v<Stream, UpstreamConnection::Socket>;
+constexpr bool kGathers = std::is_same_v<Stream, net::TimedSocket>;
 
 std::optional<std::uint64_t> content_length(const ResponseParser& parser) {
   const auto length = parser.content_length();
   return length ? std::optional(*length) : std::nullopt;
 }
 
-// `Stream` is the connection's socket or the ssl::stream over it.
+// `Stream` is net::TimedSocket or an ssl::stream over it.
 template <class Stream>
 asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, Exchange& x,
                                               const UpstreamRequestHead& head,
@@ -67,7 +67,7 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
       }
     }
     if (!out.empty()) {
-      c.expires_after(limits.upstream_response_timeout);
+      c.lowest().expires_after(limits.upstream_response_timeout);
       core::error_code ec;
       if constexpr (kGathers<Stream>) {
         auto [wec, n] = co_await asio::async_write(s, out.buffers(), kUseTuple);
@@ -77,8 +77,7 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
         auto [wec, n] = co_await asio::async_write(s, asio::buffer(all), kUseTuple);
         ec = wec;
       }
-      c.expires_never();  // waiting for the caller's next body bytes is not the app's time
-      if (ec) co_return write_failure(c.timed_out_or(ec));
+      if (ec) co_return write_failure(ec);
       out.clear();
     }
     if (request_done) co_return UpstreamFailure{};
@@ -117,11 +116,10 @@ asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c
   while (!fin) {
     response.body().data = buf.get();
     response.body().size = buf_size;
-    c.expires_after(limits.upstream_response_timeout);
+    c.lowest().expires_after(limits.upstream_response_timeout);
     auto [ec, n] = co_await http::async_read_some(s, c.buffer, parser, kUseTuple);
-    c.expires_never();  // nor is waiting for the edge's window (a slow caller)
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return body_failure(c.timed_out_or(ec), head_sent);
+    if (ec) co_return body_failure(ec, head_sent);
     const std::size_t got = buf_size - response.body().size;
     fin = parser.is_done();
     if (!head_sent) {
@@ -152,10 +150,9 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
     parser->header_limit(64 * 1024);
     parser->body_limit(boost::none);
     if (x.method == "HEAD") parser->skip(true);
-    c.expires_after(limits.upstream_response_timeout);
+    c.lowest().expires_after(limits.upstream_response_timeout);
     auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
-    c.expires_never();
-    if (ec) co_return UpstreamOutcome{head_failure(c.timed_out_or(ec)), false};
+    if (ec) co_return UpstreamOutcome{head_failure(ec), false};
   } while (is_interim(parser->get().result_int()));
   auto relayed = co_await relay_response(s, c, x, *parser, limits);
   if (relayed.where != Where::none) co_return UpstreamOutcome{std::move(relayed), false};

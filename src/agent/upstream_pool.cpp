@@ -46,7 +46,7 @@ bool UpstreamPool::still_open(UpstreamConnection& c) {
   // An idle keep-alive connection must have nothing to read: 0 is the app's FIN, data is a
   // TLS close_notify or garbage. Either way it cannot carry the next request.
   char byte;
-  auto fd = c.lowest().native_handle();
+  auto fd = c.lowest().socket().native_handle();
   auto n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
@@ -111,28 +111,28 @@ asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPoo
     }
     preferred_ = ep;
     net::tune_socket(stream->socket());
-    auto c = std::make_unique<UpstreamConnection>(executor_);
+    auto c = std::make_unique<UpstreamConnection>();
     if (!address_.tls) {
-      c->tcp = std::make_unique<UpstreamConnection::Socket>(stream->release_socket());
+      c->tcp = std::make_unique<net::TimedSocket>(stream->release_socket());
       co_return std::move(c);
     }
-    c->tls = std::make_unique<UpstreamConnection::Tls>(stream->release_socket(), *tls_context_);
+    c->tls = std::make_unique<UpstreamConnection::Tls>(net::TimedSocket(stream->release_socket()),
+                                                       *tls_context_);
     boost::system::error_code aec;
     asio::ip::make_address(address_.host, aec);
     if (aec) SSL_set_tlsext_host_name(c->tls->native_handle(), address_.host.c_str());
     if (tls_verify_) {
       c->tls->set_verify_callback(asio::ssl::host_name_verification(address_.host));
     }
-    c->expires_after(limits_.upstream_connect_timeout);
+    c->tls->next_layer().expires_after(limits_.upstream_connect_timeout);
     auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, kUseTuple);
-    c->expires_never();
     if (hec) {
-      const auto why = c->timed_out_or(hec);
       co_return core::Failure{
-          .code = why,
-          .message = "TLS handshake with " + address_.url() + " failed: " + why.message() +
+          .code = hec,
+          .message = "TLS handshake with " + address_.url() + " failed: " + hec.message() +
                      " (is the app serving HTTPS on that port? use http:// otherwise)"};
     }
+    c->tls->next_layer().expires_never();
     co_return std::move(c);
   }
   if (all_refused) last = asio::error::connection_refused;
@@ -143,7 +143,7 @@ asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPoo
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> c) {
   if (!c || idle_.size() >= limits_.upstream_pool_size) return;
-  c->expires_never();
+  c->lowest().expires_never();
   c->idle_since = std::chrono::steady_clock::now();
   c->reused = false;
   idle_.push_back(std::move(c));

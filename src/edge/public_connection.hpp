@@ -7,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 
 #include "edge/buffered_accept.hpp"
@@ -18,6 +17,7 @@
 #include "edge/stream_proxy.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/net/deadline.hpp"
+#include "relay/net/timed_socket.hpp"
 
 namespace relay::edge {
 
@@ -97,7 +97,8 @@ class PublicConnection {
   bool draining_ = false;
 };
 
-using PlainStream = boost::beast::tcp_stream;
-using SecureStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+// beast::tcp_stream's contract at a fraction of its cost per read and write (timed_socket.hpp).
+using PlainStream = net::TimedSocket;
+using SecureStream = boost::asio::ssl::stream<net::TimedSocket>;
 
 }  // namespace relay::edge

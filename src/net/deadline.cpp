@@ -10,8 +10,8 @@ Deadline::~Deadline() {
   if (waiting_) timer_.cancel();
 }
 
-void Deadline::arm(clock::duration after, std::function<void()> action) {
-  expiry_ = clock::now() + after;
+void Deadline::arm_at(clock::time_point expiry, std::function<void()> action) {
+  expiry_ = expiry;
   action_ = std::move(action);
   armed_ = true;
   expired_ = false;

@@ -36,7 +36,10 @@ class Deadline {
 
   // Runs `action` once `after` has passed, unless disarm() or another arm() comes first
   // (the latest arm() wins, its expiry and its action).
-  void arm(clock::duration after, std::function<void()> action);
+  void arm(clock::duration after, std::function<void()> action) {
+    arm_at(clock::now() + after, std::move(action));
+  }
+  void arm_at(clock::time_point expiry, std::function<void()> action);
   void disarm() noexcept;
 
   // The action ran since the last arm(): the operation it bounded failed for lack of time.
