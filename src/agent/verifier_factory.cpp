@@ -11,10 +11,9 @@ verify::VerifierPtr make_verifier(const WebhookVerification& options) {
   vo.secret = options.secret;
   vo.tolerance = options.tolerance;
   vo.params = options.params;
-  std::string error;
-  auto verifier = verify::builtin_registry().create(options.provider, vo, error);
-  if (!verifier) throw std::runtime_error(error);
-  return verifier;
+  auto verifier = verify::builtin_registry().create(options.provider, vo);
+  if (!verifier) throw std::runtime_error(verifier.error().message);
+  return std::move(*verifier);
 }
 
 }  // namespace relay::agent

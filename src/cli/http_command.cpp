@@ -93,11 +93,10 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
     // unknown provider is a usage error listing the known ones.
     auto secret = verify::resolve_secret(f.verify_secret);
     if (!secret) throw CLI::ValidationError("--verify-webhook-secret", secret.error().message);
-    std::string error;
     verify::VerifierOptions check;
     check.secret = *secret;
-    if (!verify::builtin_registry().create(f.verify_provider, check, error)) {
-      throw CLI::ValidationError("--verify-webhook", error);
+    if (auto created = verify::builtin_registry().create(f.verify_provider, check); !created) {
+      throw CLI::ValidationError("--verify-webhook", created.error().message);
     }
     t.verify_webhook = agent::WebhookVerification{
         f.verify_provider, std::move(*secret), std::nullopt, f.verify_enforce, {}};

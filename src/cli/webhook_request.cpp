@@ -43,7 +43,6 @@ verify::VerifierPtr make_verifier(const WebhookArgs& args) {
                      "'; known providers: " + registry.known_names());
   }
   verify::VerifierOptions options;
-  std::string error;
   auto secret = verify::resolve_secret(args.secret);
   if (!secret) throw UsageError(secret.error().message);
   options.secret = std::move(*secret);
@@ -58,16 +57,16 @@ verify::VerifierPtr make_verifier(const WebhookArgs& args) {
     }
     options.params[p.substr(0, eq)] = p.substr(eq + 1);
   }
-  auto verifier = registry.create(args.provider, options, error);
+  auto verifier = registry.create(args.provider, options);
   if (!verifier) {
     // The registry's message names the secret flag of `relay http`; here it is --secret.
     if (options.secret.empty()) {
       throw UsageError("webhook provider '" + args.provider +
                        "' needs a secret: pass --secret env:NAME (or file:PATH)");
     }
-    throw UsageError(error);
+    throw UsageError(verifier.error().message);
   }
-  return verifier;
+  return std::move(*verifier);
 }
 
 core::Headers parse_headers(const std::vector<std::string>& lines) {

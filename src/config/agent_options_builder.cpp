@@ -51,9 +51,9 @@ std::optional<agent::TunnelOptions> to_tunnel_options(const TunnelConfig& tunnel
     check.secret = *secret;
     check.tolerance = verify.tolerance;
     check.params = verify.params;
-    std::string error;
-    if (!verify::builtin_registry().create(verify.provider, check, error)) {
-      diagnostics.error(verify.params_at, "tunnels." + tunnel.name + ".verify_webhook", error);
+    if (auto created = verify::builtin_registry().create(verify.provider, check); !created) {
+      diagnostics.error(verify.params_at, "tunnels." + tunnel.name + ".verify_webhook",
+                        created.error().message);
       return std::nullopt;
     }
     options.verify_webhook = agent::WebhookVerification{

@@ -57,11 +57,10 @@ std::string resign_problem(const std::optional<agent::WebhookVerification>& veri
   options.secret = verification->secret;
   options.tolerance = verification->tolerance;
   options.params = verification->params;
-  std::string error;
-  auto verifier = verify::builtin_registry().create(verification->provider, options, error);
+  auto verifier = verify::builtin_registry().create(verification->provider, options);
   if (!verifier) return {};  // the verification's own check reports it
   const core::Headers none;
-  if (!verifier->sign({"POST", "https://relay.invalid/", none, "{}"}, core::Clock::now())) {
+  if (!(*verifier)->sign({"POST", "https://relay.invalid/", none, "{}"}, core::Clock::now())) {
     return "relay cannot sign for " + verification->provider +
            " (its secret is a public key); turn re-signing off";
   }

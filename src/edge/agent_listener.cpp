@@ -138,9 +138,10 @@ asio::awaitable<void> serve_agent(std::shared_ptr<EdgeState> state, net::TlsCont
   // A blocked address is refused before its token is even looked at (docs/security.md).
   const std::string client =
       opening->remote_endpoint ? auth_limit_key(opening->remote_endpoint->address()) : remote;
-  if (auto block = check_auth_block(*state, client, remote)) {
-    state->metrics.agent_connect(block->refusal.code);
-    co_await write_refusal(stream, block->refusal, block->retry_after);
+  if (auto allowed = check_auth_block(*state, client, remote); !allowed) {
+    const AuthBlock& block = allowed.error();
+    state->metrics.agent_connect(block.refusal.code);
+    co_await write_refusal(stream, block.refusal, block.retry_after);
     co_return;
   }
   ConnectHead head{request.method_string(), request.target(), request[http::field::authorization],

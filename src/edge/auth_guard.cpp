@@ -36,10 +36,9 @@ std::string auth_limit_key(const boost::asio::ip::address& address) {
   return boost::asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
-std::optional<AuthBlock> check_auth_block(EdgeState& state, const std::string& key,
-                                          const std::string& remote) {
+AuthCheck check_auth_block(EdgeState& state, const std::string& key, const std::string& remote) {
   auto d = state.auth_failures.check(key, std::chrono::steady_clock::now());
-  if (!d.retry_after) return std::nullopt;
+  if (!d.retry_after) return {};
   log_summaries(state, key, d);
   AuthBlock block{
       Refusal{429, "too_many_auth_failures",

@@ -15,86 +15,89 @@ namespace {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Reads an optional string member; false (and `error` set) if present with another type.
-bool read_string(const json& obj, const char* key, std::string& out, std::string& error) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return true;
-  if (!it->is_string()) {
-    error = std::string("'") + key + "' must be a string";
-    return false;
+// The readers below fill one member of the message being built (an absent member keeps its
+// default, so the member is theirs to set in place) and say whether the JSON held a valid one.
+using Checked = core::Fallible<void>;
+
+core::Failure invalid(std::string message) { return core::Failure{.message = std::move(message)}; }
+
+// The first of `checks` that failed, else success: the readers of one object run in order and
+// the message names the first bad member (the readers have no effect but on the object, which a
+// failure discards).
+Checked first_failure(std::initializer_list<Checked> checks) {
+  for (const auto& check : checks) {
+    if (!check) return check;
   }
+  return {};
+}
+
+// Reads an optional string member; a failure if present with another type.
+Checked read_string(const json& obj, const char* key, std::string& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return {};
+  if (!it->is_string()) return invalid(std::string("'") + key + "' must be a string");
   out = it->get<std::string>();
-  return true;
+  return {};
 }
 
 // Reads an optional integer member within [low, high].
 template <class T>
-bool read_integer(const json& obj, const char* key, T& out, std::int64_t low, std::int64_t high,
-                  std::string& error) {
+Checked read_integer(const json& obj, const char* key, T& out, std::int64_t low,
+                     std::int64_t high) {
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return true;
+  if (it == obj.end() || it->is_null()) return {};
   if (!it->is_number_integer() || it->get<std::int64_t>() < low || it->get<std::int64_t>() > high) {
-    error = std::string("'") + key + "' must be an integer between " + std::to_string(low) +
-            " and " + std::to_string(high);
-    return false;
+    return invalid(std::string("'") + key + "' must be an integer between " + std::to_string(low) +
+                   " and " + std::to_string(high));
   }
   out = static_cast<T>(it->get<std::int64_t>());
-  return true;
+  return {};
 }
 
-bool read_bool(const json& obj, const char* key, bool& out, std::string& error) {
+Checked read_bool(const json& obj, const char* key, bool& out) {
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return true;
-  if (!it->is_boolean()) {
-    error = std::string("'") + key + "' must be true or false";
-    return false;
-  }
+  if (it == obj.end() || it->is_null()) return {};
+  if (!it->is_boolean()) return invalid(std::string("'") + key + "' must be true or false");
   out = it->get<bool>();
-  return true;
+  return {};
 }
 
-bool read_seconds(const json& obj, const char* key, std::chrono::seconds& out, std::int64_t high,
-                  std::string& error) {
+Checked read_seconds(const json& obj, const char* key, std::chrono::seconds& out,
+                     std::int64_t high) {
   std::int64_t value = out.count();
-  if (!read_integer(obj, key, value, 0, high, error)) return false;
+  if (auto read = read_integer(obj, key, value, 0, high); !read) return read;
   out = std::chrono::seconds(value);
-  return true;
+  return {};
 }
 
 // "buffer": {"mode","ttl","max","status","concurrency","ordered","dedupe_window"}; seconds.
-bool parse_buffer(const json& t, std::optional<core::BufferPolicy>& out, std::string& error) {
+Checked parse_buffer(const json& t, std::optional<core::BufferPolicy>& out) {
   auto it = t.find("buffer");
-  if (it == t.end() || it->is_null()) return true;
-  if (!it->is_object()) {
-    error = "'buffer' must be an object";
-    return false;
-  }
+  if (it == t.end() || it->is_null()) return {};
+  if (!it->is_object()) return invalid("'buffer' must be an object");
   core::BufferPolicy policy;
   std::string mode = "offline";
-  if (!read_string(*it, "mode", mode, error)) return false;
+  if (auto read = read_string(*it, "mode", mode); !read) return read;
   auto parsed = core::parse_buffer_mode(mode);
-  if (!parsed) {
-    error = R"('buffer.mode' must be "off", "offline" or "always")";
-    return false;
-  }
+  if (!parsed) return invalid(R"('buffer.mode' must be "off", "offline" or "always")");
   policy.mode = *parsed;
   using B = core::BufferPolicyBounds;
-  if (!read_seconds(*it, "ttl", policy.ttl, B::kMaxTtl.count(), error) ||
-      !read_integer(*it, "max", policy.max_events, 0, B::kMaxEvents, error) ||
-      !read_integer(*it, "status", policy.status, 0, 999, error) ||
-      !read_integer(*it, "concurrency", policy.concurrency, 0, B::kMaxConcurrency, error) ||
-      !read_bool(*it, "ordered", policy.ordered, error) ||
-      !read_seconds(*it, "dedupe_window", policy.dedupe_window, B::kMaxDedupeWindow.count(),
-                    error)) {
-    error = "in 'buffer': " + error;
-    return false;
+  if (auto read = first_failure({
+          read_seconds(*it, "ttl", policy.ttl, B::kMaxTtl.count()),
+          read_integer(*it, "max", policy.max_events, 0, B::kMaxEvents),
+          read_integer(*it, "status", policy.status, 0, 999),
+          read_integer(*it, "concurrency", policy.concurrency, 0, B::kMaxConcurrency),
+          read_bool(*it, "ordered", policy.ordered),
+          read_seconds(*it, "dedupe_window", policy.dedupe_window, B::kMaxDedupeWindow.count()),
+      });
+      !read) {
+    return invalid("in 'buffer': " + read.error().message);
   }
   if (auto why = core::buffer_policy_error(policy); !why.empty()) {
-    error = "in 'buffer': " + std::string(why);
-    return false;
+    return invalid("in 'buffer': " + std::string(why));
   }
   if (policy.enabled()) out = policy;
-  return true;
+  return {};
 }
 
 json buffer_json(const core::BufferPolicy& p) {
@@ -107,48 +110,44 @@ json buffer_json(const core::BufferPolicy& p) {
           {"dedupe_window", p.dedupe_window.count()}};
 }
 
-bool parse_ip_rules(const json& t, const char* key, std::vector<std::string>& out,
-                    std::string& error) {
+Checked parse_ip_rules(const json& t, const char* key, std::vector<std::string>& out) {
   auto it = t.find(key);
-  if (it == t.end() || it->is_null()) return true;
+  if (it == t.end() || it->is_null()) return {};
   if (!it->is_array() || it->size() > kMaxIpRules) {
-    error = std::string("'") + key + "' must be an array of at most " +
-            std::to_string(kMaxIpRules) + " CIDR strings";
-    return false;
+    return invalid(std::string("'") + key + "' must be an array of at most " +
+                   std::to_string(kMaxIpRules) + " CIDR strings");
   }
   for (const auto& rule : *it) {
     if (!rule.is_string()) {
-      error = std::string("'") + key + "' must be an array of CIDR strings";
-      return false;
+      return invalid(std::string("'") + key + "' must be an array of CIDR strings");
     }
     out.push_back(rule.get<std::string>());
   }
-  return true;
+  return {};
 }
 
-bool parse_tunnels(const json& obj, std::vector<TunnelRequest>& out, std::string& error) {
+Checked parse_tunnels(const json& obj, std::vector<TunnelRequest>& out) {
   auto it = obj.find("tunnels");
-  if (it == obj.end()) return true;
-  if (!it->is_array()) {
-    error = "'tunnels' must be an array";
-    return false;
-  }
+  if (it == obj.end()) return {};
+  if (!it->is_array()) return invalid("'tunnels' must be an array");
   for (const auto& t : *it) {
-    if (!t.is_object()) {
-      error = "each entry of 'tunnels' must be an object";
-      return false;
-    }
+    if (!t.is_object()) return invalid("each entry of 'tunnels' must be an object");
     TunnelRequest r;
-    if (!read_string(t, "name", r.name, error) || !read_string(t, "proto", r.proto, error) ||
-        !read_string(t, "hostname", r.hostname, error) || !parse_buffer(t, r.buffer, error) ||
-        !parse_ip_rules(t, "ip_allow", r.ip_allow, error) ||
-        !parse_ip_rules(t, "ip_deny", r.ip_deny, error)) {
-      return false;
+    if (auto read = first_failure({
+            read_string(t, "name", r.name),
+            read_string(t, "proto", r.proto),
+            read_string(t, "hostname", r.hostname),
+            parse_buffer(t, r.buffer),
+            parse_ip_rules(t, "ip_allow", r.ip_allow),
+            parse_ip_rules(t, "ip_deny", r.ip_deny),
+        });
+        !read) {
+      return read;
     }
     if (r.proto.empty()) r.proto = "http";
     out.push_back(std::move(r));
   }
-  return true;
+  return {};
 }
 
 json tunnels_json(const std::vector<TunnelRequest>& tunnels) {
@@ -170,26 +169,23 @@ json infos_json(const std::vector<TunnelInfo>& tunnels) {
   return arr;
 }
 
-bool parse_infos(const json& obj, std::vector<TunnelInfo>& out, std::string& error) {
+Checked parse_infos(const json& obj, std::vector<TunnelInfo>& out) {
   auto it = obj.find("tunnels");
-  if (it == obj.end()) return true;
-  if (!it->is_array()) {
-    error = "'tunnels' must be an array";
-    return false;
-  }
+  if (it == obj.end()) return {};
+  if (!it->is_array()) return invalid("'tunnels' must be an array");
   for (const auto& t : *it) {
-    if (!t.is_object()) {
-      error = "each entry of 'tunnels' must be an object";
-      return false;
-    }
+    if (!t.is_object()) return invalid("each entry of 'tunnels' must be an object");
     TunnelInfo info;
-    if (!read_string(t, "name", info.name, error) ||
-        !read_string(t, "public_url", info.public_url, error)) {
-      return false;
+    if (auto read = first_failure({
+            read_string(t, "name", info.name),
+            read_string(t, "public_url", info.public_url),
+        });
+        !read) {
+      return read;
     }
     out.push_back(std::move(info));
   }
-  return true;
+  return {};
 }
 
 json summary_json(const DeliverySummary& d) {
@@ -207,47 +203,40 @@ json summary_json(const DeliverySummary& d) {
           {"body_bytes", d.body_bytes}};
 }
 
-bool parse_summaries(const json& obj, std::vector<DeliverySummary>& out, std::string& error) {
+Checked parse_summaries(const json& obj, std::vector<DeliverySummary>& out) {
   auto it = obj.find("deliveries");
-  if (it == obj.end()) return true;
-  if (!it->is_array()) {
-    error = "'deliveries' must be an array";
-    return false;
-  }
+  if (it == obj.end()) return {};
+  if (!it->is_array()) return invalid("'deliveries' must be an array");
   constexpr std::int64_t kMax = INT64_MAX;
   for (const auto& d : *it) {
-    if (!d.is_object()) {
-      error = "each entry of 'deliveries' must be an object";
-      return false;
-    }
+    if (!d.is_object()) return invalid("each entry of 'deliveries' must be an object");
     DeliverySummary s;
-    if (!read_string(d, "id", s.id, error) || !read_string(d, "tunnel", s.tunnel, error) ||
-        !read_string(d, "state", s.state, error) || !read_string(d, "method", s.method, error) ||
-        !read_string(d, "path", s.path, error) ||
-        !read_integer(d, "received_at_ms", s.received_at_ms, 0, kMax, error) ||
-        !read_integer(d, "attempts", s.attempts, 0, INT32_MAX, error) ||
-        !read_integer(d, "next_attempt_at_ms", s.next_attempt_at_ms, 0, kMax, error) ||
-        !read_integer(d, "last_status", s.last_status, 0, 999, error) ||
-        !read_string(d, "last_error", s.last_error, error) ||
-        !read_string(d, "event_id", s.event_id, error) ||
-        !read_integer(d, "body_bytes", s.body_bytes, 0, kMax, error)) {
-      return false;
+    if (auto read = first_failure({
+            read_string(d, "id", s.id),
+            read_string(d, "tunnel", s.tunnel),
+            read_string(d, "state", s.state),
+            read_string(d, "method", s.method),
+            read_string(d, "path", s.path),
+            read_integer(d, "received_at_ms", s.received_at_ms, 0, kMax),
+            read_integer(d, "attempts", s.attempts, 0, INT32_MAX),
+            read_integer(d, "next_attempt_at_ms", s.next_attempt_at_ms, 0, kMax),
+            read_integer(d, "last_status", s.last_status, 0, 999),
+            read_string(d, "last_error", s.last_error),
+            read_string(d, "event_id", s.event_id),
+            read_integer(d, "body_bytes", s.body_bytes, 0, kMax),
+        });
+        !read) {
+      return read;
     }
     out.push_back(std::move(s));
   }
-  return true;
+  return {};
 }
 
-std::optional<json> parse_object(std::string_view text, std::string& error) {
+core::Fallible<json> parse_object(std::string_view text) {
   auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    error = "not valid JSON";
-    return std::nullopt;
-  }
-  if (!j.is_object()) {
-    error = "expected a JSON object";
-    return std::nullopt;
-  }
+  if (j.is_discarded()) return invalid("not valid JSON");
+  if (!j.is_object()) return invalid("expected a JSON object");
   return j;
 }
 
@@ -282,42 +271,26 @@ bool is_valid_tunnel_name(std::string_view name) {
       name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
-namespace {
-
-// The parsers below keep one message sink while they descend (read_string and its siblings set
-// it); the public functions turn it into the Failure (docs/architecture.md § Errors).
-std::optional<ConnectRequest> read_connect_request(std::string_view text, std::string& error) {
-  auto j = parse_object(text, error);
-  if (!j) return std::nullopt;
+core::Fallible<ConnectRequest> parse_connect_request(std::string_view text) {
+  auto j = parse_object(text);
+  if (!j) return j.error();
   ConnectRequest r;
   auto v = j->find("version");
-  if (v == j->end() || !v->is_number_integer()) {
-    error = "'version' must be an integer";
-    return std::nullopt;
-  }
+  if (v == j->end() || !v->is_number_integer()) return invalid("'version' must be an integer");
   r.version = v->get<int>();
-  if (!read_string(*j, "agent_version", r.agent_version, error) ||
-      !parse_tunnels(*j, r.tunnels, error)) {
-    return std::nullopt;
+  if (auto read = first_failure({
+          read_string(*j, "agent_version", r.agent_version),
+          parse_tunnels(*j, r.tunnels),
+      });
+      !read) {
+    return read.error();
   }
   auto resume = j->find("resume");
   if (resume != j->end() && !resume->is_null()) {
-    if (!resume->is_string()) {
-      error = "'resume' must be a string or null";
-      return std::nullopt;
-    }
+    if (!resume->is_string()) return invalid("'resume' must be a string or null");
     r.resume = resume->get<std::string>();
   }
   return r;
-}
-
-}  // namespace
-
-core::Fallible<ConnectRequest> parse_connect_request(std::string_view text) {
-  std::string error;
-  auto request = read_connect_request(text, error);
-  if (!request) return core::Failure{.message = std::move(error)};
-  return std::move(*request);
 }
 
 std::string serialize(const ConnectRequest& r) {
@@ -329,14 +302,14 @@ std::string serialize(const ConnectRequest& r) {
 }
 
 std::optional<ErrorBody> parse_error_body(std::string_view text) {
-  std::string ignored;
-  auto j = parse_object(text, ignored);
+  // Any answer that is not an error body is not one: why does not matter here.
+  auto j = parse_object(text);
   if (!j) return std::nullopt;
   auto e = j->find("error");
   if (e == j->end() || !e->is_object()) return std::nullopt;
   ErrorBody body;
-  if (!read_string(*e, "code", body.code, ignored) ||
-      !read_string(*e, "message", body.message, ignored)) {
+  if (!first_failure(
+          {read_string(*e, "code", body.code), read_string(*e, "message", body.message)})) {
     return std::nullopt;
   }
   return body;
@@ -346,100 +319,92 @@ std::string serialize(const ErrorBody& body) {
   return dump({{"error", {{"code", body.code}, {"message", body.message}}}});
 }
 
-namespace {
-
-std::optional<ControlMessage> read_control_message(std::string_view line, std::string& error) {
-  auto j = parse_object(line, error);
-  if (!j) return std::nullopt;
+core::Fallible<ControlMessage> parse_control_message(std::string_view line) {
+  auto j = parse_object(line);
+  if (!j) return j.error();
   std::string type;
-  if (!read_string(*j, "type", type, error)) return std::nullopt;
+  if (auto read = read_string(*j, "type", type); !read) return read.error();
+  // The message of `T` once its members are read, or the first bad member's failure.
+  const auto built = [](auto message, const Checked& read) -> core::Fallible<ControlMessage> {
+    if (!read) return read.error();
+    return ControlMessage{std::move(message)};
+  };
   if (type == "session") {
     SessionMessage m;
-    if (!read_string(*j, "id", m.id, error) || !parse_infos(*j, m.tunnels, error))
-      return std::nullopt;
-    return m;
+    auto read = first_failure({read_string(*j, "id", m.id), parse_infos(*j, m.tunnels)});
+    return built(std::move(m), read);
   }
   if (type == "bind") {
     BindMessage m;
-    if (!parse_tunnels(*j, m.tunnels, error)) return std::nullopt;
-    return m;
+    auto read = parse_tunnels(*j, m.tunnels);
+    return built(std::move(m), read);
   }
   if (type == "unbind") {
     UnbindMessage m;
     auto names = j->find("names");
     if (names == j->end() || !names->is_array()) {
-      error = "'names' must be an array of strings";
-      return std::nullopt;
+      return invalid("'names' must be an array of strings");
     }
     for (const auto& n : *names) {
-      if (!n.is_string()) {
-        error = "'names' must be an array of strings";
-        return std::nullopt;
-      }
+      if (!n.is_string()) return invalid("'names' must be an array of strings");
       m.names.push_back(n.get<std::string>());
     }
     return m;
   }
   if (type == "bound") {
     BoundMessage m;
-    if (!parse_infos(*j, m.tunnels, error)) return std::nullopt;
-    return m;
+    auto read = parse_infos(*j, m.tunnels);
+    return built(std::move(m), read);
   }
   if (type == "error") {
     ErrorMessage m;
-    if (!read_string(*j, "code", m.code, error) || !read_string(*j, "message", m.message, error) ||
-        !read_string(*j, "tunnel", m.tunnel, error)) {
-      return std::nullopt;
-    }
-    return m;
+    auto read = first_failure({
+        read_string(*j, "code", m.code),
+        read_string(*j, "message", m.message),
+        read_string(*j, "tunnel", m.tunnel),
+    });
+    return built(std::move(m), read);
   }
   if (type == "list_deliveries") {
     ListDeliveriesMessage m;
-    if (!read_string(*j, "request", m.request, error) ||
-        !read_string(*j, "tunnel", m.tunnel, error) || !read_string(*j, "state", m.state, error) ||
-        !read_integer(*j, "limit", m.limit, 1, 1000, error)) {
-      return std::nullopt;
-    }
-    return m;
+    auto read = first_failure({
+        read_string(*j, "request", m.request),
+        read_string(*j, "tunnel", m.tunnel),
+        read_string(*j, "state", m.state),
+        read_integer(*j, "limit", m.limit, 1, 1000),
+    });
+    return built(std::move(m), read);
   }
   if (type == "deliveries") {
     DeliveriesMessage m;
-    if (!read_string(*j, "request", m.request, error) ||
-        !parse_summaries(*j, m.deliveries, error)) {
-      return std::nullopt;
-    }
-    return m;
+    auto read = first_failure({
+        read_string(*j, "request", m.request),
+        parse_summaries(*j, m.deliveries),
+    });
+    return built(std::move(m), read);
   }
   if (type == "delivery_command") {
     DeliveryCommandMessage m;
-    if (!read_string(*j, "request", m.request, error) ||
-        !read_string(*j, "action", m.action, error) ||
-        !read_string(*j, "delivery_id", m.delivery_id, error) ||
-        !read_string(*j, "tunnel", m.tunnel, error) || !read_string(*j, "state", m.state, error)) {
-      return std::nullopt;
-    }
-    return m;
+    auto read = first_failure({
+        read_string(*j, "request", m.request),
+        read_string(*j, "action", m.action),
+        read_string(*j, "delivery_id", m.delivery_id),
+        read_string(*j, "tunnel", m.tunnel),
+        read_string(*j, "state", m.state),
+    });
+    return built(std::move(m), read);
   }
   if (type == "delivery_result") {
     DeliveryResultMessage m;
-    if (!read_string(*j, "request", m.request, error) ||
-        !read_integer(*j, "count", m.count, 0, INT64_MAX, error) ||
-        !read_string(*j, "code", m.code, error) || !read_string(*j, "message", m.message, error)) {
-      return std::nullopt;
-    }
-    return m;
+    auto read = first_failure({
+        read_string(*j, "request", m.request),
+        read_integer(*j, "count", m.count, 0, INT64_MAX),
+        read_string(*j, "code", m.code),
+        read_string(*j, "message", m.message),
+    });
+    return built(std::move(m), read);
   }
-  error = type.empty() ? "missing 'type'" : "unknown message type '" + type + "'";
-  return std::nullopt;
-}
-
-}  // namespace
-
-core::Fallible<ControlMessage> parse_control_message(std::string_view line) {
-  std::string error;
-  auto message = read_control_message(line, error);
-  if (!message) return core::Failure{.message = std::move(error)};
-  return std::move(*message);
+  return invalid(type.empty() ? "missing 'type'" : "unknown message type '" + type + "'");
 }
 
 std::string serialize(const ControlMessage& message) {

@@ -315,7 +315,7 @@ core::Result<std::vector<Delivery>> SqliteQueueOps::lease(const std::string& tun
 }
 
 core::Result<void> SqliteQueueOps::finish(const std::string& id, DeliveryState state, int status,
-                                          const std::string& error, std::int64_t retry_at_ms,
+                                          const std::string& last_error, std::int64_t retry_at_ms,
                                           std::int64_t now_ms) {
   auto sequence = sequence_of(id);
   if (!sequence) return {};  // not one of ours: nothing to do, as for a dropped one
@@ -327,14 +327,14 @@ core::Result<void> SqliteQueueOps::finish(const std::string& id, DeliveryState s
       break;
     case DeliveryState::queued:
       s = nack_.get();
-      bind_text(s, 3, error);
+      bind_text(s, 3, last_error);
       sqlite3_bind_int64(s, 4, retry_at_ms);
       sqlite3_bind_int64(s, 5, now_ms);
       break;
     case DeliveryState::dead:
     case DeliveryState::delivering:
       s = dead_letter_.get();
-      bind_text(s, 3, error);
+      bind_text(s, 3, last_error);
       sqlite3_bind_int64(s, 4, now_ms);
       break;
   }

@@ -35,7 +35,7 @@ class SqliteQueueOps {
   core::Result<std::vector<Delivery>> lease(const std::string& tunnel, std::size_t max,
                                             std::int64_t now_ms, std::int64_t lease_ms);
   core::Result<void> finish(const std::string& id, DeliveryState state, int status,
-                            const std::string& error, std::int64_t retry_at_ms,
+                            const std::string& last_error, std::int64_t retry_at_ms,
                             std::int64_t now_ms);
   // One step: {dead-lettered, more to do}.
   core::Result<std::pair<std::uint64_t, bool>> expire_step(std::int64_t now_ms,

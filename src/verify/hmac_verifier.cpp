@@ -6,23 +6,24 @@
 #include "verify_detail.hpp"
 
 namespace relay::verify::detail {
-core::Result<std::string> hmac_key(const HmacSpec& spec, std::string_view secret,
-                                   std::string& error) {
+core::Fallible<std::string> hmac_key(const HmacSpec& spec, std::string_view secret) {
   switch (spec.secret_format) {
     case SecretFormat::raw:
       return std::string{secret};
     case SecretFormat::base64:
       if (auto key = base64_decode(secret)) return std::move(*key);
-      error = std::string{spec.name} + ": the secret must be base64, as the provider shows it";
-      return VerifyErrc::invalid_secret;
+      return core::Failure{.code = VerifyErrc::invalid_secret,
+                           .message = std::string{spec.name} +
+                                      ": the secret must be base64, as the provider shows it"};
     case SecretFormat::svix: {
       auto text = secret;
       if (text.starts_with("whsec_")) text.remove_prefix(6);
       if (auto key = base64_decode(text); key && !key->empty()) return std::move(*key);
-      error = std::string{spec.name} +
-              ": the signing secret must be 'whsec_<base64>' (or its base64 part), as the "
-              "provider's dashboard shows it";
-      return VerifyErrc::invalid_secret;
+      return core::Failure{
+          .code = VerifyErrc::invalid_secret,
+          .message = std::string{spec.name} +
+                     ": the signing secret must be 'whsec_<base64>' (or its base64 part), as the "
+                     "provider's dashboard shows it"};
     }
   }
   return std::string{secret};

@@ -43,8 +43,8 @@ class HmacVerifier : public Verifier {
   std::unique_ptr<const HmacVerifier> unbranded_;
 };
 
-// The HMAC key for a configured secret, or an error message for the user.
-core::Result<std::string> hmac_key(const HmacSpec& spec, std::string_view secret,
-                                   std::string& error);
+// The HMAC key for a configured secret, or the Failure (VerifyErrc::invalid_secret) that tells
+// the user which form the secret must take.
+core::Fallible<std::string> hmac_key(const HmacSpec& spec, std::string_view secret);
 
 }  // namespace relay::verify::detail

@@ -43,43 +43,28 @@ std::vector<ProviderInfo> Registry::providers() const {
   return out;
 }
 
-VerifierPtr Registry::create(std::string_view provider, const VerifierOptions& options,
-                             std::string& error) const {
+core::Fallible<VerifierPtr> Registry::create(std::string_view provider,
+                                             const VerifierOptions& options) const {
   const auto it = std::find_if(entries_.begin(), entries_.end(),
                                [&](const ProviderEntry& e) { return e.info.name == provider; });
   if (it == entries_.end()) {
-    error = "unknown webhook provider '" + std::string{provider} +
-            "'; known providers: " + known_names() +
-            " (or 'hmac' with header/algorithm/encoding options)";
-    return nullptr;
+    return core::Failure{.code = VerifyErrc::unknown_provider,
+                         .message = "unknown webhook provider '" + std::string{provider} +
+                                    "'; known providers: " + known_names() +
+                                    " (or 'hmac' with header/algorithm/encoding options)"};
   }
   if (it->info.needs_secret && options.secret.empty()) {
-    error = "webhook provider '" + std::string{provider} +
-            "' needs a secret: pass --verify-webhook-secret (or 'secret:' under verify_webhook "
-            "in relay.yml); env:NAME and file:PATH work too";
-    return nullptr;
+    return core::Failure{
+        .code = VerifyErrc::missing_secret,
+        .message = "webhook provider '" + std::string{provider} +
+                   "' needs a secret: pass --verify-webhook-secret (or 'secret:' under "
+                   "verify_webhook in relay.yml); env:NAME and file:PATH work too"};
   }
   if (options.tolerance && options.tolerance->count() < 0) {
-    error = "the webhook timestamp tolerance must not be negative";
-    return nullptr;
+    return core::Failure{.code = VerifyErrc::invalid_option,
+                         .message = "the webhook timestamp tolerance must not be negative"};
   }
-  auto created = it->factory(provider, options, error);
-  if (!created) {
-    if (error.empty()) error = created.error().message();
-    return nullptr;
-  }
-  return std::move(*created);
-}
-
-core::Result<VerifierPtr> Registry::create(std::string_view provider,
-                                           const VerifierOptions& options) const {
-  std::string error;
-  auto verifier = create(provider, options, error);
-  if (verifier) return verifier;
-  if (!contains(provider)) return VerifyErrc::unknown_provider;
-  if (options.secret.empty()) return VerifyErrc::missing_secret;
-  return error.find("tolerance") != std::string::npos ? VerifyErrc::invalid_option
-                                                      : VerifyErrc::invalid_secret;
+  return it->factory(provider, options);
 }
 
 }  // namespace relay::verify

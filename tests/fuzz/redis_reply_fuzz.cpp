@@ -26,18 +26,19 @@ bool same(const RedisReply& a, const RedisReply& b) {
   return true;
 }
 
-std::vector<RedisReply> decode(std::string_view data, std::size_t piece, std::string& error) {
+// Every reply of `data` fed in pieces of `piece` bytes, or the decoder's failure.
+relay::core::Fallible<std::vector<RedisReply>> decode(std::string_view data, std::size_t piece) {
   ReplyDecoder decoder;
   std::vector<RedisReply> out;
   for (std::size_t at = 0; at < data.size(); at += piece) {
     decoder.feed(data.substr(at, piece));
-    while (auto r = decoder.next()) out.push_back(std::move(*r));
-    if (!decoder.error().empty()) {
+    auto r = decoder.next();
+    for (; r && *r; r = decoder.next()) out.push_back(std::move(**r));
+    if (!r) {
       if (decoder.next()) __builtin_trap();  // an error is final
-      break;
+      return r.error();
     }
   }
-  error = decoder.error();
   return out;
 }
 
@@ -48,15 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The first byte picks the piece size the stream arrives in (1..64 bytes).
   const std::size_t piece = (data[0] % 64) + 1;
   std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
-  std::string error_pieces;
-  std::string error_whole;
-  auto in_pieces = decode(stream, piece, error_pieces);
-  auto whole = decode(stream, stream.size() + 1, error_whole);
-  if (error_pieces.empty() != error_whole.empty()) __builtin_trap();
-  if (error_pieces.empty()) {
-    if (in_pieces.size() != whole.size()) __builtin_trap();
-    for (std::size_t i = 0; i < whole.size(); ++i) {
-      if (!same(in_pieces[i], whole[i])) __builtin_trap();
+  auto in_pieces = decode(stream, piece);
+  auto whole = decode(stream, stream.size() + 1);
+  if (in_pieces.has_value() != whole.has_value()) __builtin_trap();
+  if (whole) {
+    if (in_pieces->size() != whole->size()) __builtin_trap();
+    for (std::size_t i = 0; i < whole->size(); ++i) {
+      if (!same((*in_pieces)[i], (*whole)[i])) __builtin_trap();
     }
   }
   // Encoding is total: any arguments make a command.

@@ -11,9 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const auto providers = relay::verify::builtin_registry().providers();
   if (size < 1) return 0;
   const auto& info = providers[data[0] % providers.size()];
-  std::string error;
-  auto v = relay::verify::builtin_registry().create(info.name, {.secret = "fuzz-secret"}, error);
-  if (!v) return 0;
+  auto created = relay::verify::builtin_registry().create(info.name, {.secret = "fuzz-secret"});
+  if (!created) return 0;
+  const auto& v = *created;
   const std::string_view rest{reinterpret_cast<const char*>(data + 1), size - 1};
   const auto cut = rest.find('\n');
   const auto value = rest.substr(0, cut);

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "relay/core/result.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/verify/verifier.hpp"
 
 namespace relay::verify {
@@ -31,13 +31,10 @@ class Registry {
   // Throws std::logic_error on a duplicate name: a programming error caught by a unit test.
   void add(ProviderEntry entry);
 
-  // Errors carry a message for the user (see last_error_message): an unknown provider lists the
-  // known ones; a missing secret says which flag to pass.
-  [[nodiscard]] core::Result<VerifierPtr> create(std::string_view provider,
-                                                 const VerifierOptions& options) const;
-  // Same, with the message for the user in `error` on failure.
-  [[nodiscard]] VerifierPtr create(std::string_view provider, const VerifierOptions& options,
-                                   std::string& error) const;
+  // A failure's message is for the user: an unknown provider lists the known ones; a missing
+  // secret says which flag to pass. Its code (a VerifyErrc) says which of these it was.
+  [[nodiscard]] core::Fallible<VerifierPtr> create(std::string_view provider,
+                                                   const VerifierOptions& options) const;
 
   [[nodiscard]] std::vector<ProviderInfo> providers() const;  // sorted by name
   [[nodiscard]] const ProviderInfo* find(std::string_view provider) const;

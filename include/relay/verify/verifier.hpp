@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "relay/core/clock.hpp"
+#include "relay/core/failure.hpp"
 #include "relay/core/headers.hpp"
 #include "relay/core/request_view.hpp"
-#include "relay/core/result.hpp"
 #include "relay/verify/verdict.hpp"
 
 namespace relay::verify {
@@ -66,10 +66,9 @@ class Verifier {
 };
 
 using VerifierPtr = std::unique_ptr<Verifier>;
-// `provider` is the registered name (one factory serves every row of the HMAC table); on failure
-// `error` says what is wrong and what to pass instead.
-using VerifierFactory = core::Result<VerifierPtr> (*)(std::string_view provider,
-                                                      const VerifierOptions& options,
-                                                      std::string& error);
+// `provider` is the registered name (one factory serves every row of the HMAC table). A failure's
+// message says what is wrong and what to pass instead; its code is a VerifyErrc.
+using VerifierFactory = core::Fallible<VerifierPtr> (*)(std::string_view provider,
+                                                        const VerifierOptions& options);
 
 }  // namespace relay::verify

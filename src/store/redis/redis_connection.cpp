@@ -348,18 +348,20 @@ asio::awaitable<void> RedisConnection::read_loop(std::shared_ptr<Link> link) {
       co_return;
     }
     decoder.feed(std::string_view(buffer.data(), n));
-    while (auto reply = decoder.next()) {
+    while (true) {
+      auto reply = decoder.next();
+      if (!reply) {
+        if (link == link_) drop("Redis sent bytes that are not RESP: " + reply.error().message);
+        co_return;
+      }
+      if (!*reply) break;  // the rest of the next reply has not arrived yet
       if (in_flight_.empty()) {
         if (link == link_) drop("Redis sent a reply nobody asked for");
         co_return;
       }
       auto pending = std::move(in_flight_.front());
       in_flight_.pop_front();
-      pending->complete(std::move(*reply));
-    }
-    if (!decoder.error().empty()) {
-      if (link == link_) drop("Redis sent bytes that are not RESP: " + decoder.error());
-      co_return;
+      pending->complete(std::move(**reply));
     }
   }
 }

@@ -123,16 +123,16 @@ void ReplyDecoder::feed(std::string_view bytes) {
   }
 }
 
-std::optional<RedisReply> ReplyDecoder::next() {
-  if (!error_.empty()) return std::nullopt;
+core::Fallible<std::optional<RedisReply>> ReplyDecoder::next() {
+  if (!error_.empty()) return core::Failure{.message = error_};
   void* raw = nullptr;
   if (redisReaderGetReply(reader_->r, &raw) != REDIS_OK) {
     error_ = reader_->r->errstr[0] != '\0' ? reader_->r->errstr : "not a RESP reply";
-    return std::nullopt;
+    return core::Failure{.message = error_};
   }
   if (raw == nullptr) return std::nullopt;
   auto* reply = static_cast<redisReply*>(raw);
-  RedisReply out = to_value(*reply);
+  std::optional<RedisReply> out = to_value(*reply);
   freeReplyObject(reply);
   return out;
 }

@@ -41,8 +41,7 @@ class BoxVerifier final : public Verifier {
   detail::HmacVerifier inner_;
 };
 
-core::Result<VerifierPtr> make(std::string_view provider, const VerifierOptions& options,
-                               std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view provider, const VerifierOptions& options) {
   return std::make_unique<BoxVerifier>(*find_hmac_spec(provider), options);
 }
 

@@ -59,14 +59,14 @@ class DiscordVerifier final : public Verifier {
   std::chrono::seconds tolerance_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options,
-                               std::string& error) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   auto key = hex_decode(options.secret);
   if (!key || key->size() != 32) {
-    error =
-        "discord: the secret must be the application's PUBLIC KEY (64 hex digits, "
-        "Developer Portal → General Information)";
-    return VerifyErrc::invalid_secret;
+    return core::Failure{
+        .code = VerifyErrc::invalid_secret,
+        .message =
+            "discord: the secret must be the application's PUBLIC KEY (64 hex digits, "
+            "Developer Portal → General Information)"};
   }
   return std::make_unique<DiscordVerifier>(std::move(*key), options);
 }

@@ -79,7 +79,7 @@ class FormUrlVerifier final : public Verifier {
 };
 
 template <const FormScheme& Scheme>
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<FormUrlVerifier>(Scheme, options.secret);
 }
 

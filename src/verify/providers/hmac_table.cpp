@@ -123,14 +123,14 @@ const std::array kTable = {
 };
 // clang-format on
 
-core::Result<VerifierPtr> make(std::string_view provider, const VerifierOptions& options,
-                               std::string& error) {
+core::Fallible<VerifierPtr> make(std::string_view provider, const VerifierOptions& options) {
   const auto* spec = find_hmac_spec(provider);
   if (spec == nullptr) {
-    error = "no HMAC table row for provider '" + std::string{provider} + "'";
-    return VerifyErrc::unknown_provider;
+    return core::Failure{
+        .code = VerifyErrc::unknown_provider,
+        .message = "no HMAC table row for provider '" + std::string{provider} + "'"};
   }
-  auto key = detail::hmac_key(*spec, options.secret, error);
+  auto key = detail::hmac_key(*spec, options.secret);
   if (!key) return key.error();
   return std::make_unique<detail::HmacVerifier>(*spec, std::move(*key), options);
 }

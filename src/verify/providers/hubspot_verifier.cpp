@@ -51,7 +51,7 @@ class HubSpotVerifier final : public Verifier {
   std::string secret_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<HubSpotVerifier>(options);
 }
 

@@ -41,7 +41,7 @@ class LinearVerifier final : public Verifier {
   std::chrono::seconds tolerance_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<LinearVerifier>(options);
 }
 

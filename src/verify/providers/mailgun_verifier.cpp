@@ -71,7 +71,7 @@ class MailgunVerifier final : public Verifier {
   std::chrono::seconds tolerance_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<MailgunVerifier>(options);
 }
 

@@ -85,8 +85,7 @@ std::optional<Jwk> jwk_of(const nlohmann::json& j) {
   return Jwk{j.value("kid", ""), std::move(*x), std::move(*y)};
 }
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options,
-                               std::string& error) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   const auto json = nlohmann::json::parse(options.secret, nullptr, false);
   std::vector<nlohmann::json> candidates;
   if (json.is_object() && json.contains("key")) {
@@ -103,10 +102,11 @@ core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options,
     if (auto k = jwk_of(c)) keys.push_back(std::move(*k));
   }
   if (keys.empty()) {
-    error =
-        "plaid: the secret must be the JWK (JSON with kty EC, crv P-256, x, y, kid) returned "
-        "by /webhook_verification_key/get; use file:PATH to pass it";
-    return VerifyErrc::invalid_secret;
+    return core::Failure{
+        .code = VerifyErrc::invalid_secret,
+        .message =
+            "plaid: the secret must be the JWK (JSON with kty EC, crv P-256, x, y, kid) "
+            "returned by /webhook_verification_key/get; use file:PATH to pass it"};
   }
   return std::make_unique<PlaidVerifier>(std::move(keys), options);
 }

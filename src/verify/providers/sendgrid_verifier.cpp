@@ -54,8 +54,7 @@ class SendGridVerifier final : public Verifier {
   std::chrono::seconds tolerance_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options,
-                               std::string& error) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   std::string text;
   for (const char c : options.secret) {
     if (c != '\n' && c != '\r' && c != ' ') text += c;
@@ -66,10 +65,11 @@ core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options,
   }
   auto der = base64_decode(text);
   if (!der || !is_ec_p256_public_key(*der)) {
-    error =
-        "sendgrid: the secret must be the Event Webhook verification key (base64 public key "
-        "from Settings → Mail Settings → Event Webhook → Signature Verification)";
-    return VerifyErrc::invalid_secret;
+    return core::Failure{
+        .code = VerifyErrc::invalid_secret,
+        .message =
+            "sendgrid: the secret must be the Event Webhook verification key (base64 public key "
+            "from Settings → Mail Settings → Event Webhook → Signature Verification)"};
   }
   return std::make_unique<SendGridVerifier>(std::move(*der), options);
 }

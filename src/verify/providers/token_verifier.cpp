@@ -56,7 +56,7 @@ class TokenVerifier final : public Verifier {
 };
 
 template <const TokenScheme& Scheme>
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<TokenVerifier>(Scheme, options);
 }
 

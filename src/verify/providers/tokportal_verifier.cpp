@@ -49,7 +49,7 @@ class TokPortalVerifier final : public Verifier {
   detail::HmacVerifier legacy_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<TokPortalVerifier>(options);
 }
 

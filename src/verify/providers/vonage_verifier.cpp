@@ -78,7 +78,7 @@ class VonageVerifier final : public Verifier {
   std::chrono::seconds tolerance_;
 };
 
-core::Result<VerifierPtr> make(std::string_view, const VerifierOptions& options, std::string&) {
+core::Fallible<VerifierPtr> make(std::string_view, const VerifierOptions& options) {
   return std::make_unique<VonageVerifier>(options);
 }
 

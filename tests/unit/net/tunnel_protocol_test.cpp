@@ -111,6 +111,19 @@ TEST(TunnelProtocolConnect, AMalformedRequestSaysWhatIsWrong) {
   EXPECT_EQ(why(parse_control_message(R"({"type":"nope"})")), "unknown message type 'nope'");
 }
 
+// Every member is read, but the message names the first bad one in the reading order.
+TEST(TunnelProtocolConnect, TheFirstBadMemberIsTheOneNamed) {
+  EXPECT_EQ(why(parse_connect_request(
+                R"({"version":1,"tunnels":[{"name":1,"proto":2,"buffer":{"ttl":"x"}}]})")),
+            "'name' must be a string");
+  EXPECT_EQ(why(parse_connect_request(
+                R"({"version":1,"tunnels":[{"buffer":{"max":-1,"ordered":1}},{"name":1}]})")),
+            "in 'buffer': 'max' must be an integer between 0 and " +
+                std::to_string(core::BufferPolicyBounds::kMaxEvents));
+  EXPECT_EQ(why(parse_control_message(R"({"type":"error","code":1,"message":2})")),
+            "'code' must be a string");
+}
+
 // Looked up by a switch on the length: every name is found, and its neighbours are not.
 TEST(TunnelProtocolHopByHop, TheNineConnectionFieldsAndNothingElse) {
   for (const char* name :

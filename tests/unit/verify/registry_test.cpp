@@ -11,8 +11,8 @@
 namespace relay::verify {
 namespace {
 
-core::Result<VerifierPtr> null_factory(std::string_view, const VerifierOptions&, std::string&) {
-  return VerifyErrc::invalid_option;
+core::Fallible<VerifierPtr> null_factory(std::string_view, const VerifierOptions&) {
+  return core::Failure{.code = VerifyErrc::invalid_option, .message = "null factory"};
 }
 
 TEST(Registry, RejectsDuplicateNames) {
@@ -34,35 +34,39 @@ TEST(Registry, BuiltinHasFirstProvidersAndSortedUniqueNames) {
 }
 
 TEST(Registry, UnknownProviderListsKnownOnes) {
-  std::string error;
-  EXPECT_EQ(builtin_registry().create("acme", {.secret = "s"}, error), nullptr);
+  const auto result = builtin_registry().create("acme", {.secret = "s"});
+  ASSERT_FALSE(result);
+  const auto& error = result.error().message;
   EXPECT_NE(error.find("unknown webhook provider 'acme'"), std::string::npos);
   EXPECT_NE(error.find("tiktok"), std::string::npos);
-  const auto result = builtin_registry().create("acme", VerifierOptions{.secret = "s"});
-  EXPECT_EQ(result.error(), VerifyErrc::unknown_provider);
+  EXPECT_EQ(result.error().code, VerifyErrc::unknown_provider);
 }
 
 TEST(Registry, MissingSecretIsAnErrorThatNamesTheFlag) {
-  std::string error;
-  EXPECT_EQ(builtin_registry().create("tiktok", {}, error), nullptr);
-  EXPECT_NE(error.find("--verify-webhook-secret"), std::string::npos);
-  EXPECT_EQ(builtin_registry().create("tiktok", VerifierOptions{}).error(),
-            VerifyErrc::missing_secret);
+  const auto result = builtin_registry().create("tiktok", {});
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().message.find("--verify-webhook-secret"), std::string::npos);
+  EXPECT_EQ(result.error().code, VerifyErrc::missing_secret);
 }
 
 TEST(Registry, BadKeysAndOptionsAreRejectedAtCreation) {
-  std::string error;
-  EXPECT_EQ(builtin_registry().create("discord", {.secret = "not hex"}, error), nullptr);
-  EXPECT_NE(error.find("PUBLIC KEY"), std::string::npos);
-  EXPECT_EQ(builtin_registry().create("sendgrid", {.secret = "AAAA"}, error), nullptr);
-  EXPECT_EQ(builtin_registry().create("plaid", {.secret = "{}"}, error), nullptr);
-  EXPECT_EQ(builtin_registry().create("svix", {.secret = "whsec_!!"}, error), nullptr);
+  // The failure's message for the user, "" when the verifier was created.
+  const auto failure = [](std::string_view provider, const VerifierOptions& options) {
+    auto created = builtin_registry().create(provider, options);
+    return created ? std::string{} : created.error().message;
+  };
+  const auto bad_key = builtin_registry().create("discord", {.secret = "not hex"});
+  ASSERT_FALSE(bad_key);
+  EXPECT_NE(bad_key.error().message.find("PUBLIC KEY"), std::string::npos);
+  EXPECT_EQ(bad_key.error().code, VerifyErrc::invalid_secret);
+  EXPECT_NE(failure("sendgrid", {.secret = "AAAA"}), "");
+  EXPECT_NE(failure("plaid", {.secret = "{}"}), "");
+  EXPECT_NE(failure("svix", {.secret = "whsec_!!"}), "");
   VerifierOptions generic{.secret = "s", .params = {{"header", "X-Sig"}, {"algorithm", "md5"}}};
-  EXPECT_EQ(builtin_registry().create("hmac", generic, error), nullptr);
-  EXPECT_NE(error.find("sha1, sha256, sha512"), std::string::npos);
+  EXPECT_NE(failure("hmac", generic).find("sha1, sha256, sha512"), std::string::npos);
+  EXPECT_EQ(builtin_registry().create("hmac", generic).error().code, VerifyErrc::invalid_option);
   generic.params = {{"heder", "X"}};
-  EXPECT_EQ(builtin_registry().create("hmac", generic, error), nullptr);
-  EXPECT_NE(error.find("unknown option 'heder'"), std::string::npos);
+  EXPECT_NE(failure("hmac", generic).find("unknown option 'heder'"), std::string::npos);
 }
 
 TEST(Secret, LiteralEnvAndFile) {

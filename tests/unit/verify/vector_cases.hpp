@@ -52,10 +52,10 @@ inline VerifierOptions options_of(const nlohmann::json& c) {
 
 // "" when the case passes, else what went wrong.
 inline std::string run_case(const nlohmann::json& c) {
-  std::string error;
   const auto provider = c.at("provider").get<std::string>();
-  auto verifier = builtin_registry().create(provider, options_of(c), error);
-  if (!verifier) return "cannot create verifier: " + error;
+  auto created = builtin_registry().create(provider, options_of(c));
+  if (!created) return "cannot create verifier: " + created.error().message;
+  const auto& verifier = *created;
   const auto headers = headers_of(c.at("headers"));
   const auto body = c.at("body").get<std::string>();
   const auto url = c.value("url", std::string{"https://relay.example.com/"});

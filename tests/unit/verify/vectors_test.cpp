@@ -71,10 +71,10 @@ TEST(Vectors, SharedHandshakesAreAnswered) {
   const auto file = kShared / "handshakes.json";
   if (!fs::exists(file)) GTEST_SKIP() << "no " << file;
   for (const auto& c : load_json(file)) {
-    std::string error;
-    auto verifier = builtin_registry().create(c.at("provider").get<std::string>(),
-                                              testing::options_of(c), error);
-    ASSERT_TRUE(verifier) << error;
+    auto created =
+        builtin_registry().create(c.at("provider").get<std::string>(), testing::options_of(c));
+    ASSERT_TRUE(created) << created.error().message;
+    const auto& verifier = *created;
     const auto& r = c.at("request");
     const auto headers = testing::headers_of(r.at("headers"));
     const auto method = r.at("method").get<std::string>();

@@ -13,10 +13,9 @@ namespace {
 const auto kNow = core::from_unix_seconds(1764000000);
 
 VerifierPtr make(std::string_view provider, VerifierOptions options) {
-  std::string error;
-  auto v = builtin_registry().create(provider, options, error);
-  EXPECT_TRUE(v) << error;
-  return v;
+  auto created = builtin_registry().create(provider, options);
+  EXPECT_TRUE(created) << created.error().message;
+  return created ? std::move(*created) : nullptr;
 }
 
 Verdict check(const Verifier& v, const core::Headers& h, std::string_view body,
@@ -144,9 +143,9 @@ TEST(AllProviders, SignThenVerifyRoundTrip) {
     VerifierOptions options{.secret = "whsec_" + base64_encode("round-trip-key-0123456789")};
     if (info.name == "microsoft_teams" || info.name == "brex") options.secret = base64_encode("k");
     if (info.name == "hmac") options.params = {{"header", "X-Sig"}};
-    std::string error;
-    auto v = builtin_registry().create(info.name, options, error);
-    if (!v) continue;  // public-key providers reject this secret: covered by vectors
+    auto created = builtin_registry().create(info.name, options);
+    if (!created) continue;  // public-key providers reject this secret: covered by vectors
+    const auto& v = *created;
     const std::string body = R"({"webhookTimestamp":1764000000000})";
     const core::Headers none;
     const auto h = v->sign({"POST", "https://x.test/h", none, body}, kNow);

@@ -68,9 +68,9 @@ TEST(LooksLikeHandshake, CoversWhatVerifiersAnswer) {
       {"okta", "GET", "https://a.test/", {{"X-Okta-Verification-Challenge", "c"}}, ""},
   };
   for (const auto& c : cases) {
-    std::string error;
-    auto v = builtin_registry().create(c.provider, {.secret = "s"}, error);
-    ASSERT_TRUE(v) << error;
+    auto created = builtin_registry().create(c.provider, {.secret = "s"});
+    ASSERT_TRUE(created) << created.error().message;
+    const auto& v = *created;
     const core::RequestView request{c.method, c.url, c.headers, c.body};
     ASSERT_TRUE(v->handshake(request, kNow)) << c.provider;
     EXPECT_TRUE(looks_like_handshake(request)) << c.provider;
@@ -79,9 +79,9 @@ TEST(LooksLikeHandshake, CoversWhatVerifiersAnswer) {
   for (auto [provider, body] :
        {std::pair{"zoom", R"({"event":"endpoint.url_validation","payload":{"plainToken":"t"}})"},
         std::pair{"slack", R"({"type":"url_verification","challenge":"c"})"}}) {
-    std::string error;
-    auto v = builtin_registry().create(provider, {.secret = "s"}, error);
-    ASSERT_TRUE(v) << error;
+    auto created = builtin_registry().create(provider, {.secret = "s"});
+    ASSERT_TRUE(created) << created.error().message;
+    const auto& v = *created;
     auto headers = v->sign({"POST", "https://a.test/", {}, body}, kNow);
     ASSERT_TRUE(headers) << provider;
     const core::RequestView request{"POST", "https://a.test/", *headers, body};

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "relay/core/failure.hpp"
+
 namespace relay::store::redis {
 
 // One RESP reply, as a plain value (no hiredis type escapes this header).
@@ -40,10 +42,9 @@ class ReplyDecoder {
   static constexpr long long kMaxBulk = 512LL * 1024 * 1024;  // Redis's own proto-max-bulk-len
 
   void feed(std::string_view bytes);
-  // The next complete reply, or nullopt when more bytes are needed or after a protocol error.
-  std::optional<RedisReply> next();
-  // Empty while the stream is valid RESP; else what was wrong with it.
-  [[nodiscard]] const std::string& error() const { return error_; }
+  // The next complete reply, nullopt when more bytes are needed, or the Failure saying what was
+  // wrong with the stream: final, every later call returns it again.
+  [[nodiscard]] core::Fallible<std::optional<RedisReply>> next();
 
  private:
   struct Reader;
@@ -53,7 +54,8 @@ class ReplyDecoder {
   bool check_framing(std::string_view bytes);
 
   std::unique_ptr<Reader> reader_;
-  std::string error_;
+  std::string error_;     // empty while the stream is valid RESP: the decoder's state, which
+                          // feed() may set and next() reports
   std::string line_;      // the current item's line so far (its first bytes)
   std::size_t skip_ = 0;  // payload bytes of a bulk string still to pass over
 };
