@@ -108,8 +108,12 @@ asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
   if (!s || !s->session_) co_return make_error_code(Errc::session_closed);
   if (local_fin_) co_return make_error_code(Errc::protocol_error);  // body already ended
   // Nothing queued: the bytes are framed straight from the caller's buffer, which it keeps
-  // while it waits here (one copy less per body byte). Otherwise they join the queue.
-  const bool borrowed = send_pending() == 0 && !data.empty();
+  // while it waits here (one copy less per body byte). Otherwise they join the queue. So does
+  // a small last write (a webhook's whole body, most often): copying a few KiB costs less than
+  // waiting for the write loop (a timer, a wake-up, a resume), and nothing follows it that
+  // could pile up behind it in the queue.
+  const bool small_last = fin && data.size() <= kSmallLastWrite;
+  const bool borrowed = send_pending() == 0 && !data.empty() && !small_last;
   if (borrowed) {
     send_view_ = data;
   } else {

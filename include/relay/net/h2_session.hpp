@@ -86,9 +86,10 @@ class H2Stream {
   core::error_code respond(int status, const core::Headers& headers, bool end_stream);
 
   // Sends body bytes; `fin` ends the body. When nothing is queued the bytes are framed from
-  // `data` itself and write() returns once they all are; otherwise they are queued and write()
-  // waits while the queue is over its limit. Either way it waits while the peer's window is
-  // closed (a slow reader on the other side): backpressure.
+  // `data` itself and write() returns once they all are, so it waits while the peer's window
+  // is closed (a slow reader on the other side); otherwise, and for a last write of at most
+  // kSmallLastWrite bytes, they are queued and write() waits while the queue is over its
+  // limit. Either way: backpressure.
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
 
   // Abandons the stream (RST_STREAM, CANCEL by default). Safe to call more than once.
@@ -107,6 +108,7 @@ class H2Stream {
 
   static constexpr std::size_t kDeferred = static_cast<std::size_t>(-1);
   static constexpr std::size_t kDefaultSendLimit = 256u * 1024;  // the session sets its own
+  static constexpr std::size_t kSmallLastWrite = 8u * 1024;      // see write()
 
   void on_closed(core::error_code reason);
   // Body bytes that arrived but were never read still hold the connection's window open:
