@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "h2_allocator.hpp"
 #include "h2_detail.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/error.hpp"
@@ -166,6 +167,7 @@ struct H2Session::Callbacks {
 
 H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string already_read)
     : executor_(stream.get_executor()),
+      allocator_(std::make_unique<detail::H2Allocator>()),
       stream_(std::move(stream)),
       role_(role),
       options_(options),
@@ -201,9 +203,9 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
   nghttp2_option_set_stream_reset_rate_limit(opt, options_.reset_burst, options_.reset_rate);
 
   if (role_ == Role::client) {
-    nghttp2_session_client_new2(&session_, callbacks, this, opt);
+    nghttp2_session_client_new3(&session_, callbacks, this, opt, allocator_->mem());
   } else {
-    nghttp2_session_server_new2(&session_, callbacks, this, opt);
+    nghttp2_session_server_new3(&session_, callbacks, this, opt, allocator_->mem());
   }
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(callbacks);
@@ -368,6 +370,7 @@ void H2Session::note_read(std::size_t n) {
     set_tls_buffers_kept(true);
   } else if (idle_reads_ >= kIdleReads) {
     std::vector<std::unique_ptr<H2Stream>>().swap(spare_streams_);
+    allocator_->release();
     if (read_buf_size_ > kIdleReadChunk) {
       read_buf_size_ = kIdleReadChunk;
       read_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buf_size_);

@@ -22,6 +22,10 @@ struct nghttp2_session;
 
 namespace relay::net {
 
+namespace detail {
+class H2Allocator;
+}
+
 struct H2Options {
   std::chrono::milliseconds ping_interval{10'000};
   int max_missed_pings = 2;  // silence for (max_missed_pings + 1) intervals = dead peer
@@ -234,6 +238,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   H2Stream* find(std::int32_t id);
 
   boost::asio::any_io_executor executor_;
+  std::unique_ptr<detail::H2Allocator> allocator_;  // nghttp2's; outlives session_
   TlsStream stream_;
   Role role_;
   H2Options options_;
