@@ -20,8 +20,12 @@ TEST(H2Allocator, AFreedSmallBlockIsHandedOutAgainForItsSize) {
   EXPECT_TRUE(aligned(p));
   std::memset(p, 0xab, 100);
   a.deallocate(p);
-  EXPECT_EQ(a.allocate(128), p);        // the same size class
-  EXPECT_NE(a.allocate(100), p);        // taken: a new one
+  void* same_class = a.allocate(128);
+  EXPECT_EQ(same_class, p);  // the same size class
+  void* other = a.allocate(100);
+  EXPECT_NE(other, p);  // taken: a new one
+  a.deallocate(other);
+  a.deallocate(same_class);
   void* large = a.allocate(64 * 1024);  // past the classes: from the heap
   ASSERT_NE(large, nullptr);
   EXPECT_TRUE(aligned(large));
@@ -45,7 +49,9 @@ TEST(H2Allocator, KeepsABoundedNumberOfFreeBlocks) {
   EXPECT_EQ(reused, H2Allocator::kMaxKept);
   for (void* p : again) a.deallocate(p);
   a.release();
-  EXPECT_NE(a.allocate(40), nullptr);  // usable after release
+  void* after = a.allocate(40);  // usable after release
+  EXPECT_NE(after, nullptr);
+  a.deallocate(after);
 }
 
 TEST(H2Allocator, CallocZeroesAndReallocKeepsTheContent) {
