@@ -3,6 +3,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <cstdint>
+#include <cstring>
 #include <forward_list>
 #include <string>
 #include <string_view>
@@ -16,6 +17,34 @@ namespace relay::net::detail {
 // run for many small frames (the coalescing that keeps tunnels off Nagle's path).
 inline constexpr std::size_t kWriteCoalesce = 64u * 1024;
 
+// Whether `s` has a byte in 'A'..'Z', eight bytes at a time: it runs on every field name of
+// every request and response, and a byte loop cost ~1k instructions per request on the edge.
+inline bool has_ascii_upper(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHigh = kOnes * 0x80;
+  // Per byte b of `word`, cleared to 7 bits first so that no sum carries into the next byte:
+  // b + (0x80 - 'A') has its high bit set iff b >= 'A', b + (0x80 - 'Z' - 1) iff b > 'Z'.
+  // Bytes that had the high bit (not ASCII) are masked out by ~word.
+  auto any_upper = [&](std::uint64_t word) {
+    const std::uint64_t low7 = word & ~kHigh;
+    const std::uint64_t at_least_a = low7 + kOnes * (0x80 - 'A');
+    const std::uint64_t past_z = low7 + kOnes * (0x80 - 'Z' - 1);
+    return (at_least_a & ~past_z & ~word & kHigh) != 0;
+  };
+  std::uint64_t word = 0;
+  if (s.size() < sizeof word) {
+    std::memcpy(&word, s.data(), s.size());  // zero bytes are not upper case
+    return any_upper(word);
+  }
+  for (std::size_t i = 0; i + sizeof word <= s.size(); i += sizeof word) {
+    std::memcpy(&word, s.data() + i, sizeof word);
+    if (any_upper(word)) return true;
+  }
+  // The last (partial) word, read as the final eight bytes: the overlap is checked twice.
+  std::memcpy(&word, s.data() + s.size() - sizeof word, sizeof word);
+  return any_upper(word);
+}
+
 // Header fields for nghttp2, with lower-cased names (HTTP/2 forbids upper case, and a peer's
 // nghttp2 would reset the stream). Points at the caller's strings, which must outlive the
 // submit call (nghttp2 copies them there); only a name that needs lower-casing is copied.
@@ -23,9 +52,7 @@ class NvList {
  public:
   void reserve(std::size_t n) { nv_.reserve(n); }
   void add(std::string_view name, std::string_view value) {
-    bool upper = false;
-    for (char c : name) upper = upper || (c >= 'A' && c <= 'Z');
-    if (upper) {
+    if (has_ascii_upper(name)) {
       auto& n = storage_.emplace_front(name);
       for (auto& c : n) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "h2_allocator.hpp"
 #include "h2_detail.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/error.hpp"
@@ -34,6 +35,9 @@ constexpr int kIdleReads = 2;
 constexpr std::uint32_t kMaxFrameSize = 64u * 1024;
 // Header fields a request or response usually has, pseudo-headers and relay's own included.
 constexpr std::size_t kExpectedFields = 16;
+// Finished streams a session keeps for its next requests (see H2Session::new_stream()): about
+// the requests in flight at once on a busy tunnel; an idle session drops them (note_read()).
+constexpr std::size_t kMaxSpareStreams = 32;
 // A GOAWAY's debug data is the peer's free text: logged only this much, printable only.
 constexpr std::size_t kMaxGoawayDebug = 256;
 
@@ -62,10 +66,8 @@ struct H2Session::Callbacks {
     auto& s = self(user);
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     if (s.role_ != Role::server) return 0;
-    auto stream = std::make_shared<H2Stream>(s.weak_from_this(), s.executor_);
-    stream->headers_.reserve(kExpectedFields);  // no regrowth (and string moves) per field
+    auto stream = s.new_stream();
     stream->id_ = frame->hd.stream_id;
-    stream->send_limit_ = s.options_.stream_send_buffer;
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
     s.streams_.emplace(stream->id_, std::move(stream));
     return 0;
@@ -165,6 +167,7 @@ struct H2Session::Callbacks {
 
 H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string already_read)
     : executor_(stream.get_executor()),
+      allocator_(std::make_unique<detail::H2Allocator>()),
       stream_(std::move(stream)),
       role_(role),
       options_(options),
@@ -200,9 +203,9 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
   nghttp2_option_set_stream_reset_rate_limit(opt, options_.reset_burst, options_.reset_rate);
 
   if (role_ == Role::client) {
-    nghttp2_session_client_new2(&session_, callbacks, this, opt);
+    nghttp2_session_client_new3(&session_, callbacks, this, opt, allocator_->mem());
   } else {
-    nghttp2_session_server_new2(&session_, callbacks, this, opt);
+    nghttp2_session_server_new3(&session_, callbacks, this, opt, allocator_->mem());
   }
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(callbacks);
@@ -256,6 +259,30 @@ void H2Session::report_goaway() {
 void H2Session::hand_out_accepted() {
   for (auto& stream : std::exchange(accepted_, {})) {
     if (handler_) handler_(std::move(stream));
+  }
+}
+
+std::shared_ptr<H2Stream> H2Session::new_stream() {
+  std::unique_ptr<H2Stream> stream;
+  if (spare_streams_.empty()) {
+    stream = std::make_unique<H2Stream>(weak_from_this(), executor_);
+    stream->headers_.reserve(kExpectedFields);  // no regrowth (and string moves) per field
+  } else {
+    stream = std::move(spare_streams_.back());
+    spare_streams_.pop_back();
+  }
+  stream->send_limit_ = options_.stream_send_buffer;
+  return {stream.release(), StreamRecycler{}};
+}
+
+// Runs where the last owner lets go of the stream: on the session's executor, like every
+// other use of a stream (the session's streams_ holds it until nghttp2 has closed it).
+void H2Session::StreamRecycler::operator()(H2Stream* stream) const {
+  std::unique_ptr<H2Stream> owned(stream);
+  auto session = stream->session_.lock();
+  if (session && session->open_ && session->spare_streams_.size() < kMaxSpareStreams) {
+    owned->reuse();
+    session->spare_streams_.push_back(std::move(owned));
   }
 }
 
@@ -342,6 +369,8 @@ void H2Session::note_read(std::size_t n) {
     read_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buf_size_);
     set_tls_buffers_kept(true);
   } else if (idle_reads_ >= kIdleReads) {
+    std::vector<std::unique_ptr<H2Stream>>().swap(spare_streams_);
+    allocator_->release();
     if (read_buf_size_ > kIdleReadChunk) {
       read_buf_size_ = kIdleReadChunk;
       read_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buf_size_);
@@ -435,9 +464,7 @@ std::uint32_t H2Session::peer_max_concurrent_streams() const {
 core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(const core::Headers& headers,
                                                                bool end_stream) {
   if (!is_open()) return make_error_code(going_away_ ? Errc::refused : Errc::session_closed);
-  auto stream = std::make_shared<H2Stream>(weak_from_this(), executor_);
-  stream->headers_.reserve(kExpectedFields);  // for the response's
-  stream->send_limit_ = options_.stream_send_buffer;
+  auto stream = new_stream();
   stream->local_fin_ = end_stream;
   detail::NvList nv;
   nv.reserve(headers.size());

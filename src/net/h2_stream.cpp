@@ -14,14 +14,45 @@ using core::error_code;
 H2Stream::H2Stream(std::weak_ptr<H2Session> session, const asio::any_io_executor& ex)
     : session_(std::move(session)), recv_event_(ex), send_event_(ex) {}
 
-H2Stream::~H2Stream() {
-  // Bytes that arrived but were never read still hold the connection's window open.
-  if (!recv_buf_.empty()) {
-    if (auto s = session_.lock(); s && s->session_) {
-      nghttp2_session_consume_connection(s->session_, recv_buf_.size());
-      s->wake_writer();
-    }
+H2Stream::~H2Stream() { give_back_window(); }
+
+void H2Stream::give_back_window() {
+  if (recv_buf_.empty()) return;
+  if (auto s = session_.lock(); s && s->session_) {
+    nghttp2_session_consume_connection(s->session_, recv_buf_.size());
+    s->wake_writer();
   }
+  recv_buf_.clear();
+}
+
+void H2Stream::reuse() {
+  // A spare keeps its buffers only while they are small: a large upload's 1 MiB would stay
+  // with an idle session for nothing.
+  constexpr std::size_t kKeptBufferBytes = 16u * 1024;
+  auto empty_small = [](std::string& buf) {
+    if (buf.capacity() > kKeptBufferBytes) {
+      std::string().swap(buf);
+    } else {
+      buf.clear();
+    }
+  };
+  give_back_window();
+  id_ = -1;
+  headers_.clear();
+  status_ = 0;
+  headers_complete_ = false;
+  remote_closed_ = false;
+  local_fin_ = false;
+  data_deferred_ = false;
+  closed_ = false;
+  close_reason_ = {};
+  empty_small(recv_buf_);
+  send_view_ = {};
+  empty_small(send_buf_);
+  send_offset_ = 0;
+  send_limit_ = kDefaultSendLimit;
+  recv_event_.clear();
+  send_event_.clear();
 }
 
 asio::awaitable<error_code> H2Stream::wait_headers() {
@@ -77,8 +108,12 @@ asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
   if (!s || !s->session_) co_return make_error_code(Errc::session_closed);
   if (local_fin_) co_return make_error_code(Errc::protocol_error);  // body already ended
   // Nothing queued: the bytes are framed straight from the caller's buffer, which it keeps
-  // while it waits here (one copy less per body byte). Otherwise they join the queue.
-  const bool borrowed = send_pending() == 0 && !data.empty();
+  // while it waits here (one copy less per body byte). Otherwise they join the queue. So does
+  // a small last write (a webhook's whole body, most often): copying a few KiB costs less than
+  // waiting for the write loop (a timer, a wake-up, a resume), and nothing follows it that
+  // could pile up behind it in the queue.
+  const bool small_last = fin && data.size() <= kSmallLastWrite;
+  const bool borrowed = send_pending() == 0 && !data.empty() && !small_last;
   if (borrowed) {
     send_view_ = data;
   } else {

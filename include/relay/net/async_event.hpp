@@ -24,6 +24,8 @@ class AsyncEvent {
     set_ = true;
     if (timer_) timer_->cancel();
   }
+  // Forgets a notify() that no wait() consumed. Only while nobody waits (a reused owner).
+  void clear() { set_ = false; }
 
  private:
   boost::asio::any_io_executor executor_;

@@ -22,6 +22,10 @@ struct nghttp2_session;
 
 namespace relay::net {
 
+namespace detail {
+class H2Allocator;
+}
+
 struct H2Options {
   std::chrono::milliseconds ping_interval{10'000};
   int max_missed_pings = 2;  // silence for (max_missed_pings + 1) intervals = dead peer
@@ -86,9 +90,10 @@ class H2Stream {
   core::error_code respond(int status, const core::Headers& headers, bool end_stream);
 
   // Sends body bytes; `fin` ends the body. When nothing is queued the bytes are framed from
-  // `data` itself and write() returns once they all are; otherwise they are queued and write()
-  // waits while the queue is over its limit. Either way it waits while the peer's window is
-  // closed (a slow reader on the other side): backpressure.
+  // `data` itself and write() returns once they all are, so it waits while the peer's window
+  // is closed (a slow reader on the other side); otherwise, and for a last write of at most
+  // kSmallLastWrite bytes, they are queued and write() waits while the queue is over its
+  // limit. Either way: backpressure.
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
 
   // Abandons the stream (RST_STREAM, CANCEL by default). Safe to call more than once.
@@ -106,8 +111,16 @@ class H2Stream {
   friend struct H2StreamAccess;
 
   static constexpr std::size_t kDeferred = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kDefaultSendLimit = 256u * 1024;  // the session sets its own
+  static constexpr std::size_t kSmallLastWrite = 8u * 1024;      // see write()
 
   void on_closed(core::error_code reason);
+  // Body bytes that arrived but were never read still hold the connection's window open:
+  // hands them back to the session (when a stream ends, or is reused).
+  void give_back_window();
+  // Makes a finished stream as good as new for its session's next request: every member as
+  // the constructor leaves it, but the header list's and small buffers' capacity is kept.
+  void reuse();
   // How many queued body bytes the next DATA frame carries (at most `length`), or kDeferred
   // when nothing is queued yet (the stream is deferred until write()).
   std::size_t frame_length(std::size_t length, bool& eof);
@@ -115,6 +128,7 @@ class H2Stream {
   void take_frame(std::string& out, std::size_t n);
   [[nodiscard]] bool has_send_space() const;
 
+  // Every member below is reset by reuse(): a new one must be reset there too.
   std::weak_ptr<H2Session> session_;
   std::int32_t id_ = -1;
   core::Headers headers_;
@@ -129,7 +143,7 @@ class H2Stream {
   std::string_view send_view_;  // the current write()'s bytes, framed before send_buf_
   std::string send_buf_;
   std::size_t send_offset_ = 0;
-  std::size_t send_limit_ = 256u * 1024;
+  std::size_t send_limit_ = kDefaultSendLimit;
   AsyncEvent recv_event_;
   AsyncEvent send_event_;
 };
@@ -191,6 +205,16 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   friend class H2Stream;
   friend struct H2StreamAccess;
   struct Callbacks;
+  // The deleter of every stream handed out: a stream that ends while its session lives goes
+  // back to the session's spares (reuse()) instead of the heap.
+  struct StreamRecycler {
+    void operator()(H2Stream* stream) const;
+  };
+
+  // A stream for a new request: a spare one when there is one. A new H2Stream was two heap
+  // blocks (the stream, its 16-field header list) and two executor copies per request, and
+  // the blocks came back to the heap when the request ended.
+  std::shared_ptr<H2Stream> new_stream();
 
   boost::asio::awaitable<core::error_code> read_loop();
   boost::asio::awaitable<core::error_code> write_loop();
@@ -214,6 +238,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   H2Stream* find(std::int32_t id);
 
   boost::asio::any_io_executor executor_;
+  std::unique_ptr<detail::H2Allocator> allocator_;  // nghttp2's; outlives session_
   TlsStream stream_;
   Role role_;
   H2Options options_;
@@ -226,8 +251,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   std::size_t read_buf_size_ = 0;
   int idle_reads_ = 0;
   bool tls_buffers_kept_ = true;
-  std::vector<std::int32_t> parked_;                 // streams deferred while out_ was full
-  std::vector<std::shared_ptr<H2Stream>> accepted_;  // server role: for hand_out_accepted()
+  std::vector<std::int32_t> parked_;                      // streams deferred while out_ was full
+  std::vector<std::shared_ptr<H2Stream>> accepted_;       // server role: for hand_out_accepted()
+  std::vector<std::unique_ptr<H2Stream>> spare_streams_;  // see new_stream()
   AsyncEvent write_event_;
   std::chrono::steady_clock::time_point last_frame_;
   GoawayHandler goaway_handler_;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -463,6 +466,89 @@ TEST_F(H2SessionTest, RaisedResetLimitKeepsTheSessionAndFreesEveryStream) {
       asio::detached);
   run_until([&] { return done; });
   EXPECT_EQ(received, "still here");
+}
+
+// What the server handler of AReusedStreamStartsLikeANewOne saw of each request's stream.
+struct ServedStream {
+  const H2Stream* address = nullptr;
+  std::size_t fields = 0;
+  std::size_t buffered = 0;
+  bool closed = false;
+};
+
+// "/first" is answered 200 with a header and a body the client leaves unread; anything else
+// 201 with neither.
+asio::awaitable<void> answer_by_path(std::shared_ptr<H2Stream> stream,
+                                     std::vector<ServedStream>* served) {
+  served->push_back({stream.get(), stream->headers().size(), stream->buffered(), stream->closed()});
+  if (stream->headers().get(":path") == "/first") {
+    stream->respond(200, {{"x-first", "1"}}, false);
+    co_await stream->write("left unread", true);
+  } else {
+    stream->respond(201, {}, true);
+  }
+}
+
+// A finished stream goes back to its session and comes out again for the next request, on
+// both sides: it must then be indistinguishable from a new one (no headers, status, body
+// bytes or close reason of the request before).
+TEST_F(H2SessionTest, AReusedStreamStartsLikeANewOne) {
+  std::vector<ServedStream> served;
+  handler_ = [&served](std::shared_ptr<H2Stream> s) {
+    return answer_by_path(std::move(s), &served);
+  };
+  start_sessions();
+  auto get = [](std::string path) {
+    auto headers = request("GET");
+    headers.set(":path", std::move(path));
+    return headers;
+  };
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto first = client_->open_stream(get("/first"), true).value();
+        EXPECT_FALSE(co_await first->wait_headers());
+        asio::steady_timer timer(io_);
+        for (int i = 0; i < 400 && !first->closed(); ++i) {  // the body arrives, unread
+          timer.expires_after(5ms);
+          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        EXPECT_TRUE(first->closed());
+        EXPECT_GT(first->buffered(), 0U);
+        EXPECT_EQ(first->status(), 200);
+        const H2Stream* first_address = first.get();
+        const auto first_id = first->id();
+        first.reset();
+
+        auto second = client_->open_stream(get("/second"), true).value();
+        EXPECT_EQ(second.get(), first_address) << "the finished stream was not reused";
+        EXPECT_GT(second->id(), first_id);
+        EXPECT_EQ(second->status(), 0);
+        EXPECT_TRUE(second->headers().empty());
+        EXPECT_EQ(second->buffered(), 0U);
+        EXPECT_EQ(second->send_pending(), 0U);
+        EXPECT_FALSE(second->body_complete());
+        EXPECT_FALSE(second->closed());
+        EXPECT_FALSE(second->close_reason());
+        EXPECT_FALSE(co_await second->wait_headers());
+        EXPECT_EQ(second->status(), 201);
+        EXPECT_FALSE(second->headers().get("x-first").has_value());
+        std::string chunk = "stale";
+        EXPECT_FALSE(co_await second->read(chunk));
+        EXPECT_TRUE(chunk.empty());
+        EXPECT_TRUE(second->body_complete());
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
+  ASSERT_EQ(served.size(), 2U);
+  EXPECT_EQ(served[1].address, served[0].address) << "the server's stream was not reused";
+  EXPECT_EQ(served[1].fields, served[0].fields);  // the request's own fields, no more
+  EXPECT_EQ(served[1].buffered, 0U);
+  EXPECT_FALSE(served[1].closed);
+  EXPECT_TRUE(client_->is_open());
+  EXPECT_TRUE(server_->is_open());
 }
 
 }  // namespace

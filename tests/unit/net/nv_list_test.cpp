@@ -37,5 +37,29 @@ TEST(NvList, OnlyPerRequestValuesStayOutOfTheDynamicTable) {
   }
 }
 
+// The word-at-a-time scan agrees with a byte loop for every length, position and byte value
+// (bytes past 'Z', before 'A', and non-ASCII ones next to the letters included).
+TEST(NvList, UpperCaseScanAgreesWithAByteLoop) {
+  auto byte_loop = [](std::string_view s) {
+    for (char c : s) {
+      if (c >= 'A' && c <= 'Z') return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(has_ascii_upper(""));
+  for (std::size_t len = 1; len <= 20; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'x');
+        s[pos] = static_cast<char>(b);
+        ASSERT_EQ(has_ascii_upper(s), byte_loop(s))
+            << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+  EXPECT_FALSE(has_ascii_upper("x-forwarded-for-\xff\x80@[`{"));
+  EXPECT_TRUE(has_ascii_upper("x-forwarded-for-\xff\x80@[`{Z"));
+}
+
 }  // namespace
 }  // namespace relay::net::detail
