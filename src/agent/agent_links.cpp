@@ -9,6 +9,8 @@
 
 #include "agent/agent_impl.hpp"
 #include "agent/agent_inspector.hpp"
+#include "agent/tunnel_runtime.hpp"
+#include "agent/upstream_pool.hpp"
 #include "relay/core/log.hpp"
 #include "relay/inspect/error.hpp"
 
@@ -51,6 +53,7 @@ asio::awaitable<core::error_code> Agent::Impl::run() {
                    });
   }
   while (running > 0) co_await all_done.wait();
+  for (const auto& tunnel : tunnels_) tunnel->pool->close();
   if (session_state_ != "stopped") state("stopped", result ? last_error : "");
   if (inspector_) inspector_->stop();
   co_return result;

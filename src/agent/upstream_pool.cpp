@@ -142,11 +142,16 @@ asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPoo
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> c) {
-  if (!c || idle_.size() >= limits_.upstream_pool_size) return;
+  if (!c || closed_ || idle_.size() >= limits_.upstream_pool_size) return;
   c->lowest().expires_never();
   c->idle_since = std::chrono::steady_clock::now();
   c->reused = false;
   idle_.push_back(std::move(c));
+}
+
+void UpstreamPool::close() {
+  closed_ = true;
+  idle_.clear();
 }
 
 }  // namespace relay::agent

@@ -36,6 +36,10 @@ class UpstreamPool {
   boost::asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> connect();
   // Returns a connection whose last exchange completed cleanly and may be reused.
   void release(std::unique_ptr<UpstreamConnection> connection);
+  // The agent is stopping: idle connections close, and released ones from now on. An idle
+  // connection keeps its socket's deadline wait in flight (net::Deadline is lazy), which would
+  // hold the io_context open for up to a response timeout after everything else ended.
+  void close();
 
   [[nodiscard]] const UpstreamAddress& address() const { return address_; }
   [[nodiscard]] std::size_t idle() const { return idle_.size(); }
@@ -50,6 +54,7 @@ class UpstreamPool {
   bool tls_verify_ = false;
   std::optional<boost::asio::ip::tcp::endpoint> preferred_;
   std::deque<std::unique_ptr<UpstreamConnection>> idle_;
+  bool closed_ = false;
 };
 
 }  // namespace relay::agent
