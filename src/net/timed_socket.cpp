@@ -23,8 +23,8 @@ void TimedSocketState::arm() {
     disarm();
     return;
   }
-  // One arm per expiry: an operation pending with another (a read while a write is), and
-  // every operation after it under the same expiry, costs a comparison.
+  // An operation pending alongside another under the same expiry (a read while a write is)
+  // costs a comparison; one after it re-arms the lazy deadline, which costs no timer operation.
   if (armed_for == expiry) return;
   armed_for = expiry;
   deadline.arm_at(expiry, [this] {
