@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <stdexcept>
 #include <string>
 
 #include <boost/asio/ip/address.hpp>
@@ -9,6 +8,7 @@
 #include <boost/system/result.hpp>
 
 #include "edge/edge_state.hpp"
+#include "edge/refusal.hpp"
 
 namespace relay::edge {
 
@@ -27,10 +27,10 @@ struct AuthBlock {
 // refusal also carries the Retry-After.
 using AuthCheck = boost::system::result<void, AuthBlock>;
 
-// value() on a block is a programming error (check first): thrown.
+// value() on a block is a programming error (check first): thrown as for any refusal.
 [[noreturn]] inline void throw_exception_from_error(const AuthBlock& block,
-                                                    const boost::source_location& /*where*/) {
-  throw std::logic_error("refused (" + block.refusal.code + "): " + block.refusal.message);
+                                                    const boost::source_location& where) {
+  throw_exception_from_error(block.refusal, where);
 }
 
 // Before the authtoken is checked: passes, or fails with the block of an address blocked after
