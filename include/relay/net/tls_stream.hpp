@@ -79,8 +79,9 @@ class TlsStream {
   struct Io {
     boost::asio::ip::tcp::socket socket;
     SSL* ssl = nullptr;
-    int sys_error = 0;  // errno of the BIO's last failed send/recv
-    bool eof = false;   // the peer closed the TCP connection
+    int sys_error = 0;          // errno of the BIO's last failed send/recv
+    bool eof = false;           // the peer closed the TCP connection
+    bool more_records = false;  // a write is under way with more records after this one
   };
 
  private:
