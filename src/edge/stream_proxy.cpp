@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -92,7 +93,6 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
     auto length = parser_.content_length();
     upload_size_ =
         upload_buffer_size(length ? std::optional<std::uint64_t>(*length) : std::nullopt);
-    upload_buffer_.reset(new char[upload_size_]);
     if (length && buffer_.size() >= *length) {
       // The whole body is already read (a typical webhook): the upload needs no network wait,
       // so it runs before respond() and the parallel group's frames and allocations are saved.
@@ -115,12 +115,6 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
   auto& lowest = beast::get_lowest_layer(stream_);
   const auto length = parser_.content_length();
   const bool all_buffered = length && buffer_.size() >= *length;
-  if (!parser_.is_done() && !all_buffered && buffer_.capacity() < kUploadChunk) {
-    // Beast reads as much as the buffer holds: at the 4 KiB of a request head, a 1 MiB body
-    // took 256 reads. Only for bodies still to come (a webhook's is usually all here), and
-    // the connection gives the room back after the request (shrink_to_fit).
-    buffer_.reserve(kUploadChunk);
-  }
   const auto& limits = state_.options.limits;
   // A body already read whole (a typical webhook) takes no reading time from the caller, so it
   // needs no rate guard (its timer cost ~1.4k instructions per request).
@@ -128,6 +122,16 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
   if (!all_buffered) {
     rate.emplace(state_.executor, lowest.socket(), limits.body_min_rate, limits.body_rate_grace);
   }
+  if (length && !parser_.chunked()) {
+    co_await upload_sized(*length, rate);
+    co_return;
+  }
+  if (buffer_.capacity() < kUploadChunk) {
+    // Beast reads as much as the buffer holds: at the 4 KiB of a request head, a 1 MiB chunked
+    // body took 256 reads. The connection gives the room back after the request.
+    buffer_.reserve(kUploadChunk);
+  }
+  upload_buffer_.reset(new char[upload_size_]);
   while (!parser_.is_done()) {
     auto& body = parser_.get().body();
     body.data = upload_buffer_.get();
@@ -167,6 +171,59 @@ void StreamProxy<Stream>::arm_response_deadline() {
     timed_out_ = true;
     h2_->reset();
   });
+}
+
+// A Content-Length body, without the parser: what came with the head (all of a typical
+// webhook) goes to the agent from the connection's buffer, the rest straight from the socket
+// through the upload buffer. Through the parser's buffer_body every byte was copied once more.
+// The parser never sees these bytes: from here on upload_done_, not parser_.is_done(), says
+// whether the caller's request was read whole.
+template <class Stream>
+asio::awaitable<void> StreamProxy<Stream>::upload_sized(std::uint64_t left,
+                                                        std::optional<BodyRateGuard>& rate) {
+  if (const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer_.size()))) {
+    left -= n;
+    outcome_.bytes_in += n;
+    // write() frames (or queues) the bytes before it returns: the buffer may move on after.
+    const std::string_view head_part(static_cast<const char*>(buffer_.data().data()), n);
+    auto ec = co_await h2_->write(head_part, left == 0);
+    buffer_.consume(n);
+    if (ec) co_return;
+  }
+  auto& lowest = beast::get_lowest_layer(stream_);
+  const auto& limits = state_.options.limits;
+  if (left > 0 && !upload_buffer_) upload_buffer_.reset(new char[upload_size_]);
+  while (left > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, upload_size_));
+    std::size_t filled = 0;
+    lowest.expires_after(limits.idle_timeout);
+    if (rate && !rate->read_started([&filled] { return filled; })) {
+      upload_error_ = UploadError::too_slow;
+      h2_->reset();
+      co_return;
+    }
+    // Until the buffer is full, as Beast's read of a buffer_body is, counting for the guard.
+    auto [ec, got] = co_await asio::async_read(
+        stream_, asio::buffer(upload_buffer_.get(), want),
+        [&filled, want](const core::error_code& error, std::size_t n) -> std::size_t {
+          filled = n;
+          return error ? 0 : want - n;
+        },
+        kAwaitable);
+    if (rate) rate->read_ended(got);
+    if (ec) {
+      // The caller went away or stalled mid-body: the app must not see a partial body as a
+      // complete one.
+      upload_error_ = classify_upload_error(ec, rate && rate->too_slow());
+      h2_->reset();
+      co_return;
+    }
+    outcome_.bytes_in += got;
+    left -= got;
+    if (co_await h2_->write({upload_buffer_.get(), got}, left == 0)) co_return;
+  }
+  upload_done_ = true;
+  arm_response_deadline();
 }
 
 template <class Stream>

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@
 namespace relay::edge {
 
 class AgentSession;
+class BodyRateGuard;
 
 using PublicRequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
@@ -62,6 +65,7 @@ class StreamProxy {
 
  private:
   boost::asio::awaitable<void> upload();
+  boost::asio::awaitable<void> upload_sized(std::uint64_t left, std::optional<BodyRateGuard>& rate);
   boost::asio::awaitable<void> respond();
   struct ResponseStart {
     ResponsePlan plan;
