@@ -7,6 +7,11 @@ dumped after a bounded wrk run, then divided by the requests wrk completed.
 Usage: RELAY_BIN=build/relay python3 bench/profile.py [webhook|upload] [connections] [seconds]
 Prints Ir per request for edge and agent and leaves the callgrind files (callgrind_annotate them)
 in the printed directory.
+
+PROFILE_TOOL=strace counts system calls instead (STRACE_FULL=1: every call with its time),
+PROFILE_TOOL=massif records heap peaks, and PROFILE_TOOL=sched records 2 s of the whole machine's
+scheduling with `perf sched` (relay unprofiled, as in bench/run.sh) and prints which processes
+shared the CPUs and how long woken ones waited (bench/sched_analysis.py); needs linux-perf, root.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (reuses its nginx and the e2e harness)
+import sched_analysis  # noqa: E402
 from relay_harness import Agent, Edge, Pki, new_authtoken  # noqa: E402
 
 
@@ -32,7 +39,7 @@ def wrapper(workdir: Path, real: str) -> str:
     tool = ""
     if MASSIF:
         tool = f"valgrind --tool=massif --massif-out-file={workdir}/massif.%p"
-    elif not STRACE:
+    elif not STRACE and not SCHED:
         tool = (f"valgrind --tool=callgrind --callgrind-out-file={workdir}/callgrind.%p --dump-instr=no "
                 "--compress-strings=no --separate-threads=no")
     path.write_text(f"""#!/bin/sh
@@ -44,6 +51,7 @@ exec {tool} "{real}" "$@"
 
 
 STRACE = os.environ.get("PROFILE_TOOL") == "strace"  # syscall counts instead of instructions
+SCHED = os.environ.get("PROFILE_TOOL") == "sched"  # CPU placement and wake-ups (perf sched)
 MASSIF = os.environ.get("PROFILE_TOOL") == "massif"  # heap peaks (ms_print the files)
 
 
@@ -65,6 +73,24 @@ def curl_uploads(workdir: Path, url: str, host: str, count: int) -> bench.Result
                                "--data-binary", f"@{body}", url], capture_output=True, text=True).stdout
         ok += code == "200"
     return bench.Result(count, time.monotonic() - t0, 0, 0, count - ok, 1 << 20, {}, {}, {})
+
+
+def sched_run(workdir: Path, label: str, scenario: bench.Scenario, url: str, host: str | None,
+              seconds: int, names: dict[int, str]) -> None:
+    """wrk for `seconds`; 2 s in its middle recorded with perf sched, every CPU and process."""
+    results: list[bench.Result] = []
+    load = threading.Thread(target=lambda: results.append(bench.run_wrk(scenario, url, host, {}, seconds)))
+    load.start()
+    time.sleep(max(1, seconds // 3))
+    for pid in subprocess.run(["pgrep", "-x", "wrk"], capture_output=True, text=True).stdout.split():
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            names.setdefault(int(tid), "wrk")
+    path = workdir / f"perf.sched.{label.split()[0]}"
+    sched_analysis.record(path, 2)
+    load.join()
+    print(f"{label}, {scenario.name} c={scenario.connections}: {results[0].rps:,.0f} req/s "
+          f"(2 s recorded in {path})")
+    print(sched_analysis.report(path, names))
 
 
 def main() -> int:
@@ -109,6 +135,18 @@ def main() -> int:
                 calls = int(m[1]) if m else 0
                 print(f"{f.name}: {calls} syscalls, {calls / n:.1f} per request ({n} requests)")
                 print("\n".join(text.splitlines()[:12]))
+            return 0
+        if SCHED:
+            app = bench.baselines.children(nginx.proc.pid)[0]
+            sched_run(workdir, "relay", scenario, url, host, seconds,
+                      {edge.pid: "edge", agent.pid: "agent", app: "app"})
+            if bench.baselines.SSHD is not None:  # the same through `ssh -R`, for comparison
+                tunnel = bench.baselines.SshTunnel(workdir, nginx.port)
+                started.append(tunnel)
+                ssh_url = f"http://127.0.0.1:{tunnel.port}/hook"
+                bench.run_wrk(scenario, ssh_url, None, tunnel.pids, 1)
+                sched_run(workdir, "ssh -R", scenario, ssh_url, None, seconds,
+                          {tunnel.pids["sshd"]: "sshd", tunnel.pids["ssh"]: "ssh", app: "app"})
             return 0
         if MASSIF:
             bench.run_wrk(scenario, url, host, watch, seconds)
