@@ -286,6 +286,41 @@ void H2Session::StreamRecycler::operator()(H2Stream* stream) const {
   }
 }
 
+// TLS cuts each buffer of a gathered write into records of its own, so a borrowed piece must
+// start and end on a record boundary: a frame header alone in a 9-byte record cost the reader
+// more than the copy it saved (OpenSSL's read-ahead moves every byte still buffered to the
+// front of its buffer at each record). So out_ is filled up to a boundary with the first
+// bytes, whole records of the rest are borrowed, and what is left over is copied after them.
+void H2Session::borrow(H2Stream& stream, std::string_view bytes) {
+  const std::size_t fill =
+      (detail::kTlsRecord - out_.size() % detail::kTlsRecord) % detail::kTlsRecord;
+  const std::size_t whole =
+      bytes.size() > fill ? (bytes.size() - fill) / detail::kTlsRecord * detail::kTlsRecord : 0;
+  auto it = stream.lent_ ? streams_.end() : streams_.find(stream.id_);
+  // Not a stream in flight (nothing would keep it alive), or less than a record to borrow.
+  if (whole == 0 || (!stream.lent_ && it == streams_.end())) {
+    out_.append(bytes);
+    return;
+  }
+  if (!stream.lent_) {
+    stream.lent_ = true;
+    lenders_.push_back(it->second);
+  }
+  out_.append(bytes.substr(0, fill));
+  borrowed_.push_back({out_.size(), bytes.substr(fill, whole)});
+  borrowed_bytes_ += whole;
+  out_.append(bytes.substr(fill + whole));
+}
+
+void H2Session::release_lenders() {
+  borrowed_.clear();
+  borrowed_bytes_ = 0;
+  for (auto& stream : std::exchange(lenders_, {})) {
+    stream->lent_ = false;
+    stream->send_event_.notify();
+  }
+}
+
 H2Stream* H2Session::find(std::int32_t id) {
   auto it = streams_.find(id);
   return it == streams_.end() ? nullptr : it->second.get();
@@ -310,6 +345,7 @@ asio::awaitable<error_code> H2Session::run() {
   }
   open_ = false;
   drain_timer_.cancel();
+  release_lenders();  // the write loop has ended: no write reads their buffers any more
   // A GOAWAY with an error code is why the session ended, whatever the transport said after it
   // (a clean end, or the close at the drain deadline).
   if (goaway_ && goaway_->error_code != NGHTTP2_NO_ERROR) {
@@ -409,12 +445,21 @@ asio::awaitable<error_code> H2Session::write_loop() {
       if (n < 0) co_return make_error_code(Errc::protocol_error);
       if (n == 0) break;  // nothing left, or send_data() found the buffer full
       out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-      if (out.size() >= detail::kWriteCoalesce) break;
+      if (framed_bytes() >= detail::kWriteCoalesce) break;
     }
     report_goaway();  // nghttp2 may have framed a GOAWAY of its own just now
-    if (!out.empty()) {
-      auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(out),
-                                                      asio::as_tuple(asio::use_awaitable));
+    if (framed_bytes() > 0) {
+      gather_.clear();
+      std::size_t from = 0;
+      for (const auto& b : borrowed_) {
+        if (b.at > from) gather_.emplace_back(out.data() + from, b.at - from);
+        gather_.emplace_back(b.bytes.data(), b.bytes.size());
+        from = b.at;
+      }
+      if (out.size() > from) gather_.emplace_back(out.data() + from, out.size() - from);
+      auto [ec, written] =
+          co_await asio::async_write(stream_, gather_, asio::as_tuple(asio::use_awaitable));
+      release_lenders();
       if (ec) co_return ec;
       for (auto id : std::exchange(parked_, {})) {
         H2Stream* stream = find(id);

@@ -45,6 +45,7 @@ void H2Stream::reuse() {
   local_fin_ = false;
   data_deferred_ = false;
   closed_ = false;
+  lent_ = false;
   close_reason_ = {};
   empty_small(recv_buf_);
   send_view_ = {};
@@ -131,7 +132,8 @@ asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
   s->wake_writer();
   s.reset();  // do not keep the session alive while parked
   if (borrowed) {
-    while (!send_view_.empty() && !closed_) co_await send_event_.wait();
+    // Framed is not enough: bytes the session borrowed are read until its TLS write is done.
+    while ((!send_view_.empty() && !closed_) || lent_) co_await send_event_.wait();
     if (!send_view_.empty()) {
       send_view_ = {};  // the caller's buffer is not ours past this return
       co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
@@ -174,13 +176,18 @@ std::size_t H2Stream::frame_length(std::size_t length, bool& eof) {
   return n;
 }
 
-void H2Stream::take_frame(std::string& out, std::size_t n) {
+void H2Stream::take_frame(H2Session& session, std::size_t n) {
+  auto& out = session.out_;
   if (!send_view_.empty()) {  // queued before anything in send_buf_
     auto k = std::min(n, send_view_.size());
-    out.append(send_view_.data(), k);
+    if (k >= kMinBorrowed) {
+      session.borrow(*this, send_view_.substr(0, k));
+    } else {
+      out.append(send_view_.data(), k);
+    }
     send_view_.remove_prefix(k);
     n -= k;
-    if (send_view_.empty()) send_event_.notify();
+    if (send_view_.empty() && !lent_) send_event_.notify();
     if (n == 0) return;
   }
   out.append(send_buf_, send_offset_, n);
@@ -202,7 +209,7 @@ ssize_t H2StreamAccess::read_data(nghttp2_session*, std::int32_t, std::uint8_t*,
                                   void* user_data) {
   auto& session = *static_cast<H2Session*>(user_data);
   auto* stream = static_cast<H2Stream*>(source->ptr);
-  if (session.out_.size() >= detail::kWriteCoalesce) {
+  if (session.framed_bytes() >= detail::kWriteCoalesce) {
     // The write buffer is full: park the stream; the write loop resumes it once that buffer
     // is on the wire. This bounds the buffer without nghttp2 holding a half-sent frame.
     stream->data_deferred_ = true;
@@ -219,11 +226,11 @@ ssize_t H2StreamAccess::read_data(nghttp2_session*, std::int32_t, std::uint8_t*,
 
 int H2StreamAccess::send_data(nghttp2_session*, nghttp2_frame* frame, const std::uint8_t* framehd,
                               std::size_t length, nghttp2_data_source* source, void* user_data) {
-  auto& out = static_cast<H2Session*>(user_data)->out_;
-  out.append(reinterpret_cast<const char*>(framehd), 9);
+  auto& session = *static_cast<H2Session*>(user_data);
+  session.out_.append(reinterpret_cast<const char*>(framehd), 9);
   // Padding is never requested (no select_padding callback), so the payload is the data alone.
   (void)frame;
-  static_cast<H2Stream*>(source->ptr)->take_frame(out, length);
+  static_cast<H2Stream*>(source->ptr)->take_frame(session, length);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -159,9 +160,10 @@ void TlsStream::start_handshake(asio::ssl::stream_base::handshake_type type) {
   }
 }
 
-TlsStream::Outcome TlsStream::advance(Io& io, Step step, asio::mutable_buffer buffer,
+TlsStream::Outcome TlsStream::advance(Io& io, Step step, const Buffers& buffers,
                                       std::size_t& done) {
   SSL* ssl = io.ssl;
+  const asio::mutable_buffer buffer = buffers.count > 0 ? buffers.items[0] : asio::mutable_buffer();
   auto* data = static_cast<char*>(buffer.data());
   io.sys_error = 0;
   ERR_clear_error();
@@ -187,22 +189,28 @@ TlsStream::Outcome TlsStream::advance(Io& io, Step step, asio::mutable_buffer bu
       }
       if (buffer.size() == 0 || (done > 0 && rc == 1)) return {};
       break;
-    case Step::write:
-      // With ENABLE_PARTIAL_WRITE each call sends at most one record: keep going until the
-      // socket is full (then wait and go on) or everything is sent. Every record but the last
-      // goes with MSG_MORE: the kernel then sends full segments and wakes the peer once per
-      // ~64 KiB instead of once per 16 KiB record (a 1 MiB upload woke the agent 70 times).
-      // The last record of the write pushes them all, so nothing waits for a cork timer.
-      while (done < buffer.size()) {
+    case Step::write: {
+      // With ENABLE_PARTIAL_WRITE each call sends at most one record: keep going, buffer after
+      // buffer, until the socket is full (then wait and go on) or everything is sent. Every
+      // record but the last goes with MSG_MORE: the kernel then sends full segments and wakes
+      // the peer once per ~64 KiB instead of once per 16 KiB record (a 1 MiB upload woke the
+      // agent 70 times). The last record of the write pushes them all: no cork timer waits.
+      const std::size_t total = buffers.size();
+      while (done < total) {
+        std::size_t i = 0;
+        std::size_t skip = done;  // into buffer i; a retry must pass OpenSSL the same bytes
+        while (skip >= buffers.items[i].size()) skip -= buffers.items[i++].size();
+        const std::size_t rest = buffers.items[i].size() - skip;
         std::size_t n = 0;
-        io.more_records = buffer.size() - done > kMaxRecord;
-        rc = SSL_write_ex(ssl, data + done, buffer.size() - done, &n);
+        io.more_records = total - done > std::min(rest, kMaxRecord);
+        rc = SSL_write_ex(ssl, static_cast<const char*>(buffers.items[i].data()) + skip, rest, &n);
         io.more_records = false;
         if (rc != 1) break;
         done += n;
       }
-      if (done == buffer.size()) return {};
+      if (done == total) return {};
       break;
+    }
   }
   if (rc == 1) return {};
   int ssl_error = SSL_get_error(ssl, rc);

@@ -113,6 +113,9 @@ class H2Stream {
   static constexpr std::size_t kDeferred = static_cast<std::size_t>(-1);
   static constexpr std::size_t kDefaultSendLimit = 256u * 1024;  // the session sets its own
   static constexpr std::size_t kSmallLastWrite = 8u * 1024;      // see write()
+  // Fewer bytes are copied into the session's write buffer: less than a TLS record cannot be
+  // borrowed (H2Session::borrow()).
+  static constexpr std::size_t kMinBorrowed = 16u * 1024;
 
   void on_closed(core::error_code reason);
   // Body bytes that arrived but were never read still hold the connection's window open:
@@ -124,8 +127,9 @@ class H2Stream {
   // How many queued body bytes the next DATA frame carries (at most `length`), or kDeferred
   // when nothing is queued yet (the stream is deferred until write()).
   std::size_t frame_length(std::size_t length, bool& eof);
-  // Appends the next `n` queued bytes to `out` (the frame's payload) and drops them.
-  void take_frame(std::string& out, std::size_t n);
+  // Hands the next `n` queued bytes (the frame's payload) to the session's next write and
+  // drops them from the queue.
+  void take_frame(H2Session& session, std::size_t n);
   [[nodiscard]] bool has_send_space() const;
 
   // Every member below is reset by reuse(): a new one must be reset there too.
@@ -138,6 +142,7 @@ class H2Stream {
   bool local_fin_ = false;      // we queued our last byte
   bool data_deferred_ = false;  // nghttp2 asked for data we did not have yet
   bool closed_ = false;
+  bool lent_ = false;  // send_view_'s bytes are in the session's TLS write (H2Session::borrow)
   core::error_code close_reason_;
   std::string recv_buf_;
   std::string_view send_view_;  // the current write()'s bytes, framed before send_buf_
@@ -236,6 +241,13 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void report_goaway();
   void fail_all(core::error_code reason);
   H2Stream* find(std::int32_t id);
+  // Frames a writer's bytes from its own buffer: the next TLS write gathers them in place
+  // instead of out_ holding a copy, and the writer waits until that write is done.
+  void borrow(H2Stream& stream, std::string_view bytes);
+  // After the TLS write (or when the session ends): the writers may have their buffers back.
+  void release_lenders();
+  // Frame bytes waiting for the next TLS write: out_'s and the borrowed ones.
+  [[nodiscard]] std::size_t framed_bytes() const { return out_.size() + borrowed_bytes_; }
 
   boost::asio::any_io_executor executor_;
   std::unique_ptr<detail::H2Allocator> allocator_;  // nghttp2's; outlives session_
@@ -246,8 +258,16 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   nghttp2_session* session_ = nullptr;
   StreamHandler handler_;
   std::unordered_map<std::int32_t, std::shared_ptr<H2Stream>> streams_;
-  std::string out_;                           // frames gathered for the next TLS write
-  std::unique_ptr<std::uint8_t[]> read_buf_;  // see note_read()
+  std::string out_;  // frames gathered for the next TLS write
+  struct Borrowed {
+    std::size_t at;  // where in out_ the bytes go
+    std::string_view bytes;
+  };
+  std::vector<Borrowed> borrowed_;  // see borrow()
+  std::size_t borrowed_bytes_ = 0;
+  std::vector<std::shared_ptr<H2Stream>> lenders_;  // the streams whose bytes those are
+  std::vector<boost::asio::const_buffer> gather_;   // out_ and borrowed_, in order
+  std::unique_ptr<std::uint8_t[]> read_buf_;        // see note_read()
   std::size_t read_buf_size_ = 0;
   int idle_reads_ = 0;
   bool tls_buffers_kept_ = true;

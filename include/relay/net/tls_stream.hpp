@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <memory>
@@ -68,10 +69,11 @@ class TlsStream {
     return run<void(core::error_code, std::size_t)>(Step::read, first_buffer(buffers),
                                                     std::forward<Token>(token));
   }
-  // Writes all of the first non-empty buffer, unless an error comes first.
+  // Writes all of the first kMaxGather buffers, unless an error comes first: a frame header
+  // and the body bytes it frames go out in one operation without being copied together.
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-    return run<void(core::error_code, std::size_t)>(Step::write, first_buffer(buffers),
+    return run<void(core::error_code, std::size_t)>(Step::write, gather(buffers),
                                                     std::forward<Token>(token));
   }
 
@@ -92,20 +94,37 @@ class TlsStream {
     core::error_code ec;
   };
 
+  static constexpr std::size_t kMaxGather = 8;
+  // The non-empty buffers an operation moves: one to read into, up to kMaxGather to write.
+  struct Buffers {
+    std::array<boost::asio::mutable_buffer, kMaxGather> items;
+    std::size_t count = 0;
+    [[nodiscard]] std::size_t size() const {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < count; ++i) n += items[i].size();
+      return n;
+    }
+  };
+
   // One call into OpenSSL for `step`; `done` counts the bytes moved so far in this operation.
-  static Outcome advance(Io& io, Step step, boost::asio::mutable_buffer buffer, std::size_t& done);
+  static Outcome advance(Io& io, Step step, const Buffers& buffers, std::size_t& done);
   void start_handshake(boost::asio::ssl::stream_base::handshake_type type);
 
-  template <class Buffers>
-  static boost::asio::mutable_buffer first_buffer(const Buffers& buffers) {
+  template <class Sequence>
+  static Buffers gather(const Sequence& buffers, std::size_t limit = kMaxGather) {
+    Buffers out;
     // A pointer for a single buffer, an iterator class for a sequence: no `const auto*` here.
     // NOLINTNEXTLINE(readability-qualified-auto)
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+         it != boost::asio::buffer_sequence_end(buffers) && out.count < limit; ++it) {
       boost::asio::const_buffer b(*it);
-      if (b.size() != 0) return {const_cast<void*>(b.data()), b.size()};
+      if (b.size() != 0) out.items[out.count++] = {const_cast<void*>(b.data()), b.size()};
     }
-    return {};
+    return out;
+  }
+  template <class Sequence>
+  static Buffers first_buffer(const Sequence& buffers) {
+    return gather(buffers, 1);
   }
 
   // The composed operation: advance() until OpenSSL has what it needs, waiting on the socket in
@@ -115,7 +134,7 @@ class TlsStream {
   struct Operation {
     Io* io;
     Step step;
-    boost::asio::mutable_buffer buffer;
+    Buffers buffers;
     std::size_t done = 0;
     bool waited = false;
     bool finished = false;
@@ -127,7 +146,7 @@ class TlsStream {
         if (wait_ec) {
           result = wait_ec;
         } else {
-          auto outcome = advance(*io, step, buffer, done);
+          auto outcome = advance(*io, step, buffers, done);
           if (outcome.want != Want::nothing) {
             waited = true;
             io->socket.async_wait(outcome.want == Want::read
@@ -153,10 +172,10 @@ class TlsStream {
   };
 
   template <class Signature, class Token>
-  auto run(Step step, boost::asio::mutable_buffer buffer, Token&& token) {
+  auto run(Step step, const Buffers& buffers, Token&& token) {
     constexpr bool kWithBytes = !std::is_same_v<Signature, void(core::error_code)>;
     return boost::asio::async_compose<Token, Signature>(
-        Operation<kWithBytes>{io_.get(), step, buffer, 0, false, false, {}}, token, io_->socket);
+        Operation<kWithBytes>{io_.get(), step, buffers, 0, false, false, {}}, token, io_->socket);
   }
 
   std::unique_ptr<Io> io_;
