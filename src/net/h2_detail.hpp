@@ -17,9 +17,6 @@ namespace relay::net::detail {
 // run for many small frames (the coalescing that keeps tunnels off Nagle's path).
 inline constexpr std::size_t kWriteCoalesce = 64u * 1024;
 
-// TLS's largest record payload: how OpenSSL cuts each buffer of a write (H2Session::borrow()).
-inline constexpr std::size_t kTlsRecord = 16u * 1024;
-
 // Whether `s` has a byte in 'A'..'Z', eight bytes at a time: it runs on every field name of
 // every request and response, and a byte loop cost ~1k instructions per request on the edge.
 inline bool has_ascii_upper(std::string_view s) {

@@ -292,10 +292,9 @@ void H2Session::StreamRecycler::operator()(H2Stream* stream) const {
 // front of its buffer at each record). So out_ is filled up to a boundary with the first
 // bytes, whole records of the rest are borrowed, and what is left over is copied after them.
 void H2Session::borrow(H2Stream& stream, std::string_view bytes) {
-  const std::size_t fill =
-      (detail::kTlsRecord - out_.size() % detail::kTlsRecord) % detail::kTlsRecord;
-  const std::size_t whole =
-      bytes.size() > fill ? (bytes.size() - fill) / detail::kTlsRecord * detail::kTlsRecord : 0;
+  constexpr std::size_t kRecord = TlsStream::kMaxRecord;
+  const std::size_t fill = (kRecord - out_.size() % kRecord) % kRecord;
+  const std::size_t whole = bytes.size() > fill ? (bytes.size() - fill) / kRecord * kRecord : 0;
   auto it = stream.lent_ ? streams_.end() : streams_.find(stream.id_);
   // Not a stream in flight (nothing would keep it alive), or less than a record to borrow.
   if (whole == 0 || (!stream.lent_ && it == streams_.end())) {

@@ -106,12 +106,9 @@ error_code error_of(TlsStream::Io& io, int ssl_error) {
   return ec;
 }
 
-// TLS's largest record payload: a write longer than this takes more than one record.
-constexpr std::size_t kMaxRecord = 16 * 1024;
-
 // Four full records and their overhead. Allocated while the connection is busy only (see
 // SSL_MODE_RELEASE_BUFFERS below).
-constexpr std::size_t kReadBuffer = 4 * (kMaxRecord + 256);
+constexpr std::size_t kReadBuffer = 4 * (TlsStream::kMaxRecord + 256);
 
 }  // namespace
 

@@ -34,6 +34,9 @@ namespace relay::net {
 // arguments after WANT_READ/WANT_WRITE.
 class TlsStream {
  public:
+  // TLS's largest record payload: a write is cut into records of this size, buffer by buffer.
+  static constexpr std::size_t kMaxRecord = 16 * 1024;
+
   using executor_type = boost::asio::any_io_executor;
   using next_layer_type = boost::asio::ip::tcp::socket;
   using lowest_layer_type = boost::asio::ip::tcp::socket;
