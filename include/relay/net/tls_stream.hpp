@@ -87,6 +87,11 @@ class TlsStream {
     int sys_error = 0;          // errno of the BIO's last failed send/recv
     bool eof = false;           // the peer closed the TCP connection
     bool more_records = false;  // a write is under way with more records after this one
+    struct Received {
+      std::unique_ptr<char[]> data;  // kReceiveBuffer bytes while the connection is busy
+      std::size_t begin = 0;         // what OpenSSL has not asked for yet: [begin, end)
+      std::size_t end = 0;
+    } received;
   };
 
  private:
