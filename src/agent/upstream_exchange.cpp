@@ -1,6 +1,5 @@
 #include "agent/upstream_exchange.hpp"
 
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -10,13 +9,12 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include "agent/header_mapping.hpp"
 #include "agent/outgoing_request.hpp"
+#include "agent/response_head_parser.hpp"
 
 namespace relay::agent {
 
@@ -28,14 +26,48 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 using Where = UpstreamFailure::Where;
-using ResponseParser = http::response_parser<http::buffer_body>;
 
 template <class Stream>
 constexpr bool kGathers = std::is_same_v<Stream, net::TimedSocket>;
 
-std::optional<std::uint64_t> content_length(const ResponseParser& parser) {
+std::optional<std::uint64_t> content_length(const ResponseHeadParser& parser) {
   const auto length = parser.content_length();
   return length ? std::optional(*length) : std::nullopt;
+}
+
+// The response is read as http::async_read_some would read it, one step at a time: the bytes
+// already in `buffer` are parsed first (a response's body most often came with its head), and
+// the socket is read only when the parser needs more (need_more). Not through Beast's
+// operations: they nest two composed operations around each socket read, and complete one that
+// read nothing (the body parsed from the buffer) through a post, a scheduler round trip.
+
+// One parse of what `buffer` holds; need_more when it holds nothing.
+core::error_code parse_buffered(beast::flat_buffer& buffer, ResponseHeadParser& parser) {
+  core::error_code ec = http::error::need_more;
+  if (buffer.size() == 0) return ec;
+  buffer.consume(parser.put(buffer.data(), ec));
+  return ec;
+}
+
+// Where the socket's bytes go: as much as Beast would read (64 KiB at most).
+asio::mutable_buffer read_space(beast::flat_buffer& buffer) {
+  return buffer.prepare(beast::read_size(buffer, 64u * 1024));
+}
+
+// After a socket read of `n` bytes ended with `ec`: the bytes parsed, or the end of the stream
+// as Beast tells it (the end of a body that runs to it, a cut message, or end_of_stream when no
+// byte of this response came).
+core::error_code after_read(beast::flat_buffer& buffer, ResponseHeadParser& parser,
+                            core::error_code ec, std::size_t n) {
+  buffer.commit(n);
+  if (ec == asio::error::eof) {
+    if (!parser.got_some()) return http::error::end_of_stream;
+    ec = {};
+    parser.put_eof(ec);
+    return ec;
+  }
+  if (ec) return ec;
+  return parse_buffered(buffer, parser);
 }
 
 // `Stream` is net::TimedSocket or an ssl::stream over it.
@@ -86,19 +118,16 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
 
 template <class Stream>
 asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c, Exchange& x,
-                                                ResponseParser& parser, const AgentLimits& limits) {
+                                                ResponseHeadParser& parser, const AgentLimits& limits) {
   auto& h2 = *x.stream;
-  auto& response = parser.get();
-  if (auto problem = response_framing_problem(response, response.version(), parser.chunked(),
-                                              content_length(parser))) {
+  if (auto problem = response_framing_problem(parser.framing(), parser.version(),
+                                              parser.chunked(), content_length(parser))) {
     co_return UpstreamFailure{Where::upstream_invalid, {}, std::move(*problem)};
   }
-  // Views of the parser's fields: only what is passed back gets copied, once.
-  std::vector<FieldView> fields;
-  fields.reserve(static_cast<std::size_t>(std::distance(response.begin(), response.end())));
-  for (const auto& f : response) fields.push_back({f.name_string(), f.value()});
-  auto headers = map_response_headers(fields);
-  x.status = static_cast<int>(response.result_int());
+  // The parser's fields are views of c.buffer, mapped (each kept one copied once) before the
+  // next read into it.
+  auto headers = map_response_headers(parser.fields());
+  x.status = static_cast<int>(parser.status());
   bool fin = parser.is_done();
   // Body bytes that came with the head are read first: HEADERS and the first DATA then share
   // one TLS record, and the edge answers its caller with one write. Nothing here yet (a
@@ -114,13 +143,18 @@ asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c
   const std::size_t buf_size = response_buffer_size(content_length(parser));
   std::unique_ptr<char[]> buf(fin ? nullptr : new char[buf_size]);
   while (!fin) {
-    response.body().data = buf.get();
-    response.body().size = buf_size;
-    c.lowest().expires_after(limits.upstream_response_timeout);
-    auto [ec, n] = co_await http::async_read_some(s, c.buffer, parser, kUseTuple);
+    parser.lend_body_buffer(buf.get(), buf_size);
+    auto ec = parse_buffered(c.buffer, parser);
+    if (ec == http::error::need_more) {
+      c.lowest().expires_after(limits.upstream_response_timeout);
+      do {
+        auto [rec, n] = co_await s.async_read_some(read_space(c.buffer), kUseTuple);
+        ec = after_read(c.buffer, parser, rec, n);
+      } while (ec == http::error::need_more);
+    }
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return body_failure(ec, head_sent);
-    const std::size_t got = buf_size - response.body().size;
+    const std::size_t got = buf_size - parser.body_room();
     fin = parser.is_done();
     if (!head_sent) {
       if (auto rec = h2.respond(x.status, headers, false))
@@ -144,16 +178,20 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
   auto sent = co_await send_request(s, c, x, head, prefix, limits);
   if (sent.where != Where::none) co_return UpstreamOutcome{std::move(sent), false};
   // The response head; interim responses (100 Continue) are skipped.
-  std::optional<ResponseParser> parser;
+  std::optional<ResponseHeadParser> parser;
   do {
     parser.emplace();
     parser->header_limit(64 * 1024);
     parser->body_limit(boost::none);
     if (x.method == "HEAD") parser->skip(true);
-    c.lowest().expires_after(limits.upstream_response_timeout);
-    auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
+    c.lowest().expires_after(limits.upstream_response_timeout);  // for the whole head
+    auto ec = parse_buffered(c.buffer, *parser);
+    while (ec == http::error::need_more || (!ec && !parser->is_header_done())) {
+      auto [rec, n] = co_await s.async_read_some(read_space(c.buffer), kUseTuple);
+      ec = after_read(c.buffer, *parser, rec, n);
+    }
     if (ec) co_return UpstreamOutcome{head_failure(ec), false};
-  } while (is_interim(parser->get().result_int()));
+  } while (is_interim(parser->status()));
   auto relayed = co_await relay_response(s, c, x, *parser, limits);
   if (relayed.where != Where::none) co_return UpstreamOutcome{std::move(relayed), false};
   co_return UpstreamOutcome{{}, parser->keep_alive()};
