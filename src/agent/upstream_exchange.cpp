@@ -1,5 +1,10 @@
 #include "agent/upstream_exchange.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -9,6 +14,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -70,6 +76,26 @@ core::error_code after_read(beast::flat_buffer& buffer, ResponseHeadParser& pars
   return parse_buffered(buffer, parser);
 }
 
+// Sends what the socket takes at once, without waiting (MSG_DONTWAIT): a webhook's head and body
+// most often all go in this one sendmsg, which asio::async_write would make too, and then
+// complete through the scheduler (a post, a resume and a composed operation per request).
+// Returns the bytes sent: 0 when the socket is full or failed, and the asynchronous write of the
+// rest then waits or reports the failure as before (a timeout included).
+std::size_t send_now(net::TimedSocket& s, const std::vector<asio::const_buffer>& buffers) {
+  constexpr std::size_t kMaxPieces = 16;  // more than a request's pieces; the rest waits
+  std::array<iovec, kMaxPieces> pieces{};
+  const std::size_t count = std::min(buffers.size(), kMaxPieces);
+  for (std::size_t i = 0; i < count; ++i) {
+    pieces[i].iov_base = const_cast<void*>(buffers[i].data());  // sendmsg only reads them
+    pieces[i].iov_len = buffers[i].size();
+  }
+  msghdr message{};
+  message.msg_iov = pieces.data();
+  message.msg_iovlen = count;
+  const auto n = ::sendmsg(s.socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
 // `Stream` is net::TimedSocket or an ssl::stream over it.
 template <class Stream>
 asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, Exchange& x,
@@ -102,8 +128,14 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
       c.lowest().expires_after(limits.upstream_response_timeout);
       core::error_code ec;
       if constexpr (kGathers<Stream>) {
-        auto [wec, n] = co_await asio::async_write(s, out.buffers(), kUseTuple);
-        ec = wec;
+        const auto& buffers = out.buffers();
+        const std::size_t sent = send_now(s, buffers);
+        if (sent < out.bytes()) {
+          beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
+          rest.consume(sent);
+          auto [wec, n] = co_await asio::async_write(s, rest, kUseTuple);
+          ec = wec;
+        }
       } else {
         auto all = out.flatten();
         auto [wec, n] = co_await asio::async_write(s, asio::buffer(all), kUseTuple);
