@@ -12,6 +12,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
@@ -96,15 +97,33 @@ std::size_t send_now(net::TimedSocket& s, const std::vector<asio::const_buffer>&
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
-// `Stream` is net::TimedSocket or an ssl::stream over it.
+// What of a request is at hand when the exchange starts: the head and the body bytes already
+// read (all of them for a webhook). `done`: nothing else follows.
+struct RequestStart {
+  OutgoingRequest out;
+  bool done = false;
+};
+
+RequestStart start_request(Exchange& x, const UpstreamRequestHead& head, std::string_view prefix) {
+  RequestStart start;
+  const auto buffered = x.body_buffered ? std::optional<std::string_view>(x.body) : std::nullopt;
+  start.done = begin_request(start.out, head, buffered, prefix);
+  if (!start.done && x.stream->body_complete()) {
+    start.done = true;
+    start.out.add_end(head.framing);
+  }
+  return start;
+}
+
+// The rest of a request after start_request(): `out` (its first `sent` bytes gone already), then
+// the body as it arrives from the tunnel. `Stream` is net::TimedSocket or an ssl::stream over it.
 template <class Stream>
 asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, Exchange& x,
-                                              const UpstreamRequestHead& head,
-                                              std::string_view prefix, const AgentLimits& limits) {
+                                              const UpstreamRequestHead& head, RequestStart& start,
+                                              std::size_t sent, const AgentLimits& limits) {
   auto& h2 = *x.stream;
-  OutgoingRequest out;
-  const auto buffered = x.body_buffered ? std::optional<std::string_view>(x.body) : std::nullopt;
-  bool request_done = begin_request(out, head, buffered, prefix);
+  auto& out = start.out;
+  bool request_done = start.done;
   std::string chunk;
   while (true) {
     if (!request_done) {
@@ -129,7 +148,7 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
       core::error_code ec;
       if constexpr (kGathers<Stream>) {
         const auto& buffers = out.buffers();
-        const std::size_t sent = send_now(s, buffers);
+        if (sent == 0) sent = send_now(s, buffers);
         if (sent < out.bytes()) {
           beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
           rest.consume(sent);
@@ -143,72 +162,31 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
       }
       if (ec) co_return write_failure(ec);
       out.clear();
+      sent = 0;
     }
     if (request_done) co_return UpstreamFailure{};
   }
 }
 
-template <class Stream>
-asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c, Exchange& x,
-                                                ResponseHeadParser& parser, const AgentLimits& limits) {
-  auto& h2 = *x.stream;
-  if (auto problem = response_framing_problem(parser.framing(), parser.version(),
-                                              parser.chunked(), content_length(parser))) {
-    co_return UpstreamFailure{Where::upstream_invalid, {}, std::move(*problem)};
-  }
-  // The parser's fields are views of c.buffer, mapped (each kept one copied once) before the
-  // next read into it.
-  auto headers = map_response_headers(parser.fields());
-  x.status = static_cast<int>(parser.status());
-  bool fin = parser.is_done();
-  // Body bytes that came with the head are read first: HEADERS and the first DATA then share
-  // one TLS record, and the edge answers its caller with one write. Nothing here yet (a
-  // streaming app): the head goes at once.
-  bool head_sent = false;
-  if (fin || c.buffer.size() == 0) {
-    if (auto ec = h2.respond(x.status, headers, fin))
-      co_return UpstreamFailure{Where::caller, ec, {}};
-    head_sent = true;
-  }
-
-  // One buffer at a time: write() waits while the edge's window is closed.
-  const std::size_t buf_size = response_buffer_size(content_length(parser));
-  std::unique_ptr<char[]> buf(fin ? nullptr : new char[buf_size]);
-  while (!fin) {
-    parser.lend_body_buffer(buf.get(), buf_size);
-    auto ec = parse_buffered(c.buffer, parser);
-    if (ec == http::error::need_more) {
-      c.lowest().expires_after(limits.upstream_response_timeout);
-      do {
-        auto [rec, n] = co_await s.async_read_some(read_space(c.buffer), kUseTuple);
-        ec = after_read(c.buffer, parser, rec, n);
-      } while (ec == http::error::need_more);
-    }
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return body_failure(ec, head_sent);
-    const std::size_t got = buf_size - parser.body_room();
-    fin = parser.is_done();
-    if (!head_sent) {
-      if (auto rec = h2.respond(x.status, headers, false))
-        co_return UpstreamFailure{Where::caller, rec, {}};
-      head_sent = true;
-    }
-    if (got == 0 && !fin) continue;
-    if (auto wec = co_await h2.write(std::string_view(buf.get(), got), fin)) {
-      co_return UpstreamFailure{Where::caller, wec, {}};
-    }
-  }
-  co_return UpstreamFailure{};
-}
-
-// Each step is its own coroutine only where it is long: a coroutine call per request costs a
-// few hundred instructions (bench/instructions.sh), so the head is read here.
+// One coroutine for the whole exchange: a coroutine call costs a few hundred instructions per
+// request (its frame, its start, its return; bench/instructions.sh). The request goes without
+// one when the socket takes it at once, the usual case; the response head is read and its body
+// relayed here.
 template <class Stream>
 asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, Exchange& x,
                                              const UpstreamRequestHead& head,
                                              std::string_view prefix, const AgentLimits& limits) {
-  auto sent = co_await send_request(s, c, x, head, prefix, limits);
-  if (sent.where != Where::none) co_return UpstreamOutcome{std::move(sent), false};
+  {
+    auto start = start_request(x, head, prefix);
+    std::size_t sent = 0;
+    if constexpr (kGathers<Stream>) {
+      if (start.done) sent = send_now(s, start.out.buffers());
+    }
+    if (!start.done || sent < start.out.bytes()) {
+      auto failure = co_await send_request(s, c, x, head, start, sent, limits);
+      if (failure.where != Where::none) co_return UpstreamOutcome{std::move(failure), false};
+    }
+  }
   // The response head; interim responses (100 Continue) are skipped.
   std::optional<ResponseHeadParser> parser;
   do {
@@ -224,8 +202,53 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
     }
     if (ec) co_return UpstreamOutcome{head_failure(ec), false};
   } while (is_interim(parser->status()));
-  auto relayed = co_await relay_response(s, c, x, *parser, limits);
-  if (relayed.where != Where::none) co_return UpstreamOutcome{std::move(relayed), false};
+
+  auto& h2 = *x.stream;
+  if (auto problem = response_framing_problem(parser->framing(), parser->version(),
+                                              parser->chunked(), content_length(*parser))) {
+    co_return UpstreamOutcome{{Where::upstream_invalid, {}, std::move(*problem)}, false};
+  }
+  // The parser's fields are views of c.buffer, mapped (each kept one copied once) before the
+  // next read into it.
+  auto headers = map_response_headers(parser->fields());
+  x.status = static_cast<int>(parser->status());
+  bool fin = parser->is_done();
+  // Body bytes that came with the head are read first: HEADERS and the first DATA then share
+  // one TLS record, and the edge answers its caller with one write. Nothing here yet (a
+  // streaming app): the head goes at once.
+  bool head_sent = false;
+  if (fin || c.buffer.size() == 0) {
+    if (auto ec = h2.respond(x.status, headers, fin))
+      co_return UpstreamOutcome{{Where::caller, ec, {}}, false};
+    head_sent = true;
+  }
+
+  // One buffer at a time: write() waits while the edge's window is closed.
+  const std::size_t buf_size = response_buffer_size(content_length(*parser));
+  std::unique_ptr<char[]> buf(fin ? nullptr : new char[buf_size]);
+  while (!fin) {
+    parser->lend_body_buffer(buf.get(), buf_size);
+    auto ec = parse_buffered(c.buffer, *parser);
+    if (ec == http::error::need_more) {
+      c.lowest().expires_after(limits.upstream_response_timeout);
+      do {
+        auto [rec, n] = co_await s.async_read_some(read_space(c.buffer), kUseTuple);
+        ec = after_read(c.buffer, *parser, rec, n);
+      } while (ec == http::error::need_more);
+    }
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return UpstreamOutcome{body_failure(ec, head_sent), false};
+    const std::size_t got = buf_size - parser->body_room();
+    fin = parser->is_done();
+    if (!head_sent) {
+      if (auto rec = h2.respond(x.status, headers, false))
+        co_return UpstreamOutcome{{Where::caller, rec, {}}, false};
+      head_sent = true;
+    }
+    if (got == 0 && !fin) continue;
+    const auto wec = co_await h2.write(std::string_view(buf.get(), got), fin);
+    if (wec) co_return UpstreamOutcome{{Where::caller, wec, {}}, false};
+  }
   co_return UpstreamOutcome{{}, parser->keep_alive()};
 }
 
