@@ -95,7 +95,13 @@ std::optional<std::string> response_framing_problem(const http::fields& fields, 
       check.add(f.name_string(), f.value());
     }
   }
-  const auto framing = check.result(false, version);
+  return response_framing_problem(check, version, chunked, content_length);
+}
+
+std::optional<std::string> response_framing_problem(const net::Http1FramingCheck& framing_fields,
+                                                    unsigned version, bool chunked,
+                                                    std::optional<std::uint64_t> content_length) {
+  const auto framing = framing_fields.result(false, version);
   if (!framing.ok()) return std::string(framing.reason());
   if (!framing.agrees_with(chunked, content_length)) return "its body length is ambiguous";
   return std::nullopt;

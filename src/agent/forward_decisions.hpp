@@ -14,6 +14,7 @@
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/failure.hpp"
 #include "relay/core/result.hpp"
+#include "relay/net/http1_framing.hpp"
 
 namespace relay::agent {
 
@@ -80,6 +81,11 @@ bool begin_request(OutgoingRequest& out, const UpstreamRequestHead& head,
 // cache or the caller another. The reason when the response must be refused (502).
 [[nodiscard]] std::optional<std::string> response_framing_problem(
     const boost::beast::http::fields& fields, unsigned version, bool chunked,
+    std::optional<std::uint64_t> content_length);
+// The same from a check already fed the head's framing fields (the agent's ResponseHeadParser
+// feeds its own as it parses them).
+[[nodiscard]] std::optional<std::string> response_framing_problem(
+    const net::Http1FramingCheck& framing_fields, unsigned version, bool chunked,
     std::optional<std::uint64_t> content_length);
 
 // The response body buffer: sized to a known length (not zero-filled: a 64 KiB memset per

@@ -66,7 +66,8 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   const auto head = map_request(x.headers(), mapping);
 
   const bool replayable = is_replayable(x.body_buffered, whole_body_here, head.framing, prefix);
-  auto acquired = co_await pool_->acquire(replayable);
+  core::Fallible<std::unique_ptr<UpstreamConnection>> acquired = pool_->take_idle(replayable);
+  if (!acquired.value()) acquired = co_await pool_->connect();
   for (int attempt = 0;; ++attempt) {
     if (!acquired) {
       co_await report(

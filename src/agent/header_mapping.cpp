@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/host_port.hpp"
-#include "relay/core/token_list.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::agent {
@@ -16,13 +17,71 @@ namespace {
 
 namespace protocol = net::protocol;
 
-// One memchr scan per character: find_first_of("\r\n") calls memchr once per byte of `v`.
-bool safe_value(std::string_view v) {
-  return v.find('\n') == std::string_view::npos && v.find('\r') == std::string_view::npos;
+// Names and values are scanned 8 bytes at a time (a word); these run for every field of every
+// request and response.
+constexpr std::uint64_t kOnes = 0x0101010101010101u;
+constexpr std::uint64_t kHighBits = kOnes * 0x80;
+
+// Whether any byte of `word` is below `bound` (at most 0x80). Exact: a borrow starts only at a
+// byte below `bound`, and the lowest such byte gets its high bit set whatever the bytes above.
+constexpr bool has_byte_below(std::uint64_t word, std::uint8_t bound) {
+  return ((word - kOnes * bound) & ~word & kHighBits) != 0;
 }
 
+// 0x80 in each byte of `word` that is an ASCII upper-case letter, 0 in the others. Each byte is
+// computed apart: its sums stay below 0x100, so no carry or borrow crosses into the next.
+constexpr std::uint64_t upper_case_bytes(std::uint64_t word) {
+  const std::uint64_t low7 = word & (kOnes * 0x7f);
+  const std::uint64_t up_to_z = kOnes * (0x7f + 'Z' + 1) - low7;   // high bit: low7 <= 'Z'
+  const std::uint64_t from_a = low7 + kOnes * (0x7f - ('A' - 1));  // high bit: low7 >= 'A'
+  return up_to_z & from_a & ~word & kHighBits;
+}
+static_assert(upper_case_bytes(0x4140'5a5b'617a'c1da) == 0x8000'8000'0000'0000);
+
+std::uint64_t load_word(const char* p) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, sizeof word);
+  return word;
+}
+
+void store_word(char* p, std::uint64_t word) { std::memcpy(p, &word, sizeof word); }
+
+bool is_line_break(char c) { return c == '\r' || c == '\n'; }
+
+// No CR or LF in `v`: it cannot start a line of its own in the head. This runs for every name and
+// value of a request, so it reads 8 bytes at a time: a word without a byte below 0x0e (the usual
+// case) has neither, and only a word with one (CR, LF, a tab) is looked at byte by byte. Two
+// memchr calls (one per character) cost about as much as the whole scan of a short value.
+bool safe_value(std::string_view v) {
+  constexpr std::uint8_t kPastCr = '\r' + 1;
+  const char* p = v.data();
+  const std::size_t n = v.size();
+  auto bytes_are_safe = [&](std::size_t at, std::size_t count) {
+    for (std::size_t i = at; i < at + count; ++i) {
+      if (is_line_break(p[i])) return false;
+    }
+    return true;
+  };
+  if (n < 8) return bytes_are_safe(0, n);
+  auto word_is_safe = [&](std::size_t at) {
+    return !has_byte_below(load_word(p + at), kPastCr) || bytes_are_safe(at, 8);
+  };
+  for (std::size_t at = 0; at + 8 < n; at += 8) {
+    if (!word_is_safe(at)) return false;
+  }
+  return word_is_safe(n - 8);  // the last 8 bytes, overlapping the words before when need be
+}
+
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
 bool has_upper(std::string_view name) {
-  return std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  const char* p = name.data();
+  const std::size_t n = name.size();
+  if (n < 8) return std::any_of(name.begin(), name.end(), is_upper);
+  for (std::size_t at = 0; at + 8 < n; at += 8) {
+    if (upper_case_bytes(load_word(p + at)) != 0) return true;
+  }
+  return upper_case_bytes(load_word(p + n - 8)) != 0;  // the last 8, overlapping
 }
 
 // HTTP/2 field names arrive in lower case (nghttp2 rejects others); names from a replayed
@@ -34,13 +93,33 @@ std::string_view lower_name(std::string_view name, std::string& scratch) {
 }
 
 void to_lower_in_place(std::string& name) {
-  for (char& c : name) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  char* p = name.data();
+  const std::size_t n = name.size();
+  if (n < 8) {
+    for (char& c : name) {
+      if (is_upper(c)) c = static_cast<char>(c - 'A' + 'a');
+    }
+    return;
   }
+  auto lower_word = [&](std::size_t at) {
+    const auto word = load_word(p + at);
+    store_word(p + at, word | upper_case_bytes(word) >> 2);  // 0x80 >> 2: 'a' - 'A'
+  };
+  for (std::size_t at = 0; at + 8 < n; at += 8) lower_word(at);
+  lower_word(n - 8);  // the last 8, overlapping bytes already lowered (lowering them is a no-op)
 }
 
+// "name: value\r\n", grown once and filled: four appends were four capacity checks and four
+// memcpy calls (two of them for two bytes) per field.
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).append("\r\n");
+  const auto at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = std::copy(name.begin(), name.end(), out.data() + at);
+  *p++ = ':';
+  *p++ = ' ';
+  p = std::copy(value.begin(), value.end(), p);
+  *p++ = '\r';
+  *p = '\n';
 }
 
 // A name the caller gave in options.remove (any case).
@@ -93,7 +172,7 @@ RequestFieldRole request_field_role(std::string_view lower) {
 }
 
 // iequals(name, lower) for a lower-case `lower`, inlined where every field of a request is
-// compared (a call per comparison cost more than the comparison).
+// compared (a call per comparison cost more than the comparison; a memcmp first did too).
 bool is_named(std::string_view name, std::string_view lower) {
   if (name.size() != lower.size()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -108,6 +187,39 @@ bool is_named(std::string_view name, std::string_view lower) {
 void keep_first(std::optional<std::string_view>& slot, std::string_view value) {
   if (!slot) slot = value;
 }
+
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The field names a message's Connection values list (RFC 9110 §7.6.1: those fields are
+// hop-by-hop), as core::lists_have_token reads them, split once per message: each field is then
+// compared with the few names (by length first), not the lists parsed again for every field.
+class ConnectionItems {
+ public:
+  // A Connection value: a comma-separated list.
+  void add_list(std::string_view list) {
+    for (;;) {
+      const auto comma = list.find(',');
+      const auto item = trim_blanks(list.substr(0, comma));
+      if (!item.empty()) items_.push_back(item);
+      if (comma == std::string_view::npos) return;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  // `lower`: a name in lower case.
+  [[nodiscard]] bool names(std::string_view lower) const {
+    for (const auto item : items_) {  // a loop: std::any_of here was a call per field
+      if (is_named(item, lower)) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::string_view> items_;
+};
 
 }  // namespace
 
@@ -134,7 +246,9 @@ RequestFacts request_facts(const core::Headers& in) {
         if (is_named(name, protocol::kRequestIdHeader)) keep_first(facts.request_id, f.value);
         break;
       case protocol::kRemoteAddrHeader.size():
+        static_assert(protocol::kDeliveryIdHeader.size() == protocol::kRemoteAddrHeader.size());
         if (is_named(name, protocol::kRemoteAddrHeader)) keep_first(facts.remote_addr, f.value);
+        if (is_named(name, protocol::kDeliveryIdHeader)) keep_first(facts.delivery_id, f.value);
         break;
       default:
         break;
@@ -187,7 +301,8 @@ void append_forwarded_param(std::string& out, bool& first, std::string_view name
 }
 
 // Forwarded: for=203.0.113.9;host=...;proto=https. An IPv6 address goes in brackets, quoted.
-// Written straight into the head; nothing at all when there is no parameter.
+// Written straight into the head; nothing at all when there is no parameter. The caller checked
+// each value with safe_value() ("" for one that failed).
 void append_forwarded(std::string& out, std::string_view client, std::string_view scheme,
                       std::string_view authority) {
   const auto mark = out.size();
@@ -197,10 +312,8 @@ void append_forwarded(std::string& out, std::string_view client, std::string_vie
     append_forwarded_param(out, first, "for", client,
                            client.find(':') != std::string_view::npos ? "[]" : "");
   }
-  if (!authority.empty() && safe_value(authority)) {
-    append_forwarded_param(out, first, "host", authority);
-  }
-  if (!scheme.empty() && safe_value(scheme)) append_forwarded_param(out, first, "proto", scheme);
+  if (!authority.empty()) append_forwarded_param(out, first, "host", authority);
+  if (!scheme.empty()) append_forwarded_param(out, first, "proto", scheme);
   if (first) {
     out.resize(mark);
     return;
@@ -221,6 +334,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   auto authority = facts.authority_or_host();
   if (!safe_value(authority)) authority = {};
   const auto scheme = facts.scheme.value_or("http");
+  const bool scheme_safe = safe_value(scheme);  // else not passed on at all
 
   std::string rewritten;  // the Host value when it is not a view of the request or options
   std::string_view host = authority;
@@ -236,6 +350,8 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
   out.append(head.method).append(" ").append(head.path).append(" HTTP/1.1\r\n");
   append_field(out, "Host", host);
 
+  ConnectionItems hop_by_hop;
+  for (const auto list : facts.connection) hop_by_hop.add_list(list);
   std::string cookies;
   bool has_length = false;
   std::string scratch;
@@ -244,7 +360,7 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
     const auto lower = lower_name(f.name, scratch);
     if (!safe_value(f.value) || !safe_value(f.name)) continue;  // never inject a line
     const auto role = request_field_role(lower);
-    if (role == RequestFieldRole::drop || core::lists_have_token(facts.connection, lower) ||
+    if (role == RequestFieldRole::drop || hop_by_hop.names(lower) ||
         listed(options.remove, lower)) {
       continue;
     }
@@ -268,9 +384,9 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
     append_field(out, "X-Forwarded-For", client);
     append_field(out, "X-Real-IP", client);
   }
-  if (safe_value(scheme)) append_field(out, "X-Forwarded-Proto", scheme);
-  if (!authority.empty() && safe_value(authority)) append_field(out, "X-Forwarded-Host", authority);
-  append_forwarded(out, client, scheme, authority);
+  if (scheme_safe) append_field(out, "X-Forwarded-Proto", scheme);
+  if (!authority.empty()) append_field(out, "X-Forwarded-Host", authority);
+  append_forwarded(out, client, scheme_safe ? scheme : std::string_view(), authority);
   if (options.add) {
     for (const auto& [name, value] : *options.add) {
       if (safe_value(name) && safe_value(value)) append_field(out, name, value);
@@ -294,9 +410,9 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOpt
 }
 
 core::Headers map_response_headers(std::span<const FieldView> in) {
-  std::vector<std::string_view> connection;  // its items are hop-by-hop too
+  ConnectionItems hop_by_hop;
   for (const auto& f : in) {
-    if (f.name.size() == 10 && core::iequals(f.name, "connection")) connection.push_back(f.value);
+    if (is_named(f.name, "connection")) hop_by_hop.add_list(f.value);
   }
   core::Headers out;
   out.reserve(in.size());
@@ -307,7 +423,7 @@ core::Headers map_response_headers(std::span<const FieldView> in) {
     std::string lower(f.name);
     to_lower_in_place(lower);
     if (lower.empty() || lower.front() == ':' || protocol::is_hop_by_hop(lower) ||
-        lower == core::kRelayErrorCodeHeader || core::lists_have_token(connection, lower)) {
+        lower == core::kRelayErrorCodeHeader || hop_by_hop.names(lower)) {
       continue;
     }
     if (lower == "content-length") {

@@ -1,6 +1,10 @@
 #include "agent/upstream_exchange.hpp"
 
-#include <iterator>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -8,15 +12,16 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include "agent/header_mapping.hpp"
 #include "agent/outgoing_request.hpp"
+#include "agent/response_head_parser.hpp"
 
 namespace relay::agent {
 
@@ -28,25 +33,97 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 using Where = UpstreamFailure::Where;
-using ResponseParser = http::response_parser<http::buffer_body>;
 
 template <class Stream>
 constexpr bool kGathers = std::is_same_v<Stream, net::TimedSocket>;
 
-std::optional<std::uint64_t> content_length(const ResponseParser& parser) {
+std::optional<std::uint64_t> content_length(const ResponseHeadParser& parser) {
   const auto length = parser.content_length();
   return length ? std::optional(*length) : std::nullopt;
 }
 
-// `Stream` is net::TimedSocket or an ssl::stream over it.
+// The response is read as http::async_read_some would read it, one step at a time: the bytes
+// already in `buffer` are parsed first (a response's body most often came with its head), and
+// the socket is read only when the parser needs more (need_more). Not through Beast's
+// operations: they nest two composed operations around each socket read, and complete one that
+// read nothing (the body parsed from the buffer) through a post, a scheduler round trip.
+
+// One parse of what `buffer` holds; need_more when it holds nothing.
+core::error_code parse_buffered(beast::flat_buffer& buffer, ResponseHeadParser& parser) {
+  core::error_code ec = http::error::need_more;
+  if (buffer.size() == 0) return ec;
+  buffer.consume(parser.put(buffer.data(), ec));
+  return ec;
+}
+
+// Where the socket's bytes go: as much as Beast would read (64 KiB at most).
+asio::mutable_buffer read_space(beast::flat_buffer& buffer) {
+  return buffer.prepare(beast::read_size(buffer, 64u * 1024));
+}
+
+// After a socket read of `n` bytes ended with `ec`: the bytes parsed, or the end of the stream
+// as Beast tells it (the end of a body that runs to it, a cut message, or end_of_stream when no
+// byte of this response came).
+core::error_code after_read(beast::flat_buffer& buffer, ResponseHeadParser& parser,
+                            core::error_code ec, std::size_t n) {
+  buffer.commit(n);
+  if (ec == asio::error::eof) {
+    if (!parser.got_some()) return http::error::end_of_stream;
+    ec = {};
+    parser.put_eof(ec);
+    return ec;
+  }
+  if (ec) return ec;
+  return parse_buffered(buffer, parser);
+}
+
+// Sends what the socket takes at once, without waiting (MSG_DONTWAIT): a webhook's head and body
+// most often all go in this one sendmsg, which asio::async_write would make too, and then
+// complete through the scheduler (a post, a resume and a composed operation per request).
+// Returns the bytes sent: 0 when the socket is full or failed, and the asynchronous write of the
+// rest then waits or reports the failure as before (a timeout included).
+std::size_t send_now(net::TimedSocket& s, const std::vector<asio::const_buffer>& buffers) {
+  constexpr std::size_t kMaxPieces = 16;  // more than a request's pieces; the rest waits
+  std::array<iovec, kMaxPieces> pieces{};
+  const std::size_t count = std::min(buffers.size(), kMaxPieces);
+  for (std::size_t i = 0; i < count; ++i) {
+    pieces[i].iov_base = const_cast<void*>(buffers[i].data());  // sendmsg only reads them
+    pieces[i].iov_len = buffers[i].size();
+  }
+  msghdr message{};
+  message.msg_iov = pieces.data();
+  message.msg_iovlen = count;
+  const auto n = ::sendmsg(s.socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+// What of a request is at hand when the exchange starts: the head and the body bytes already
+// read (all of them for a webhook). `done`: nothing else follows.
+struct RequestStart {
+  OutgoingRequest out;
+  bool done = false;
+};
+
+RequestStart start_request(Exchange& x, const UpstreamRequestHead& head, std::string_view prefix) {
+  RequestStart start;
+  const auto buffered = x.body_buffered ? std::optional<std::string_view>(x.body) : std::nullopt;
+  start.done = begin_request(start.out, head, buffered, prefix);
+  if (!start.done && x.stream->body_complete()) {
+    start.done = true;
+    start.out.add_end(head.framing);
+  }
+  return start;
+}
+
+// The rest of a request after start_request(): `out` (its first `sent` bytes gone already), then
+// the body as it arrives from the tunnel. `Stream` is net::TimedSocket or an ssl::stream over it.
 template <class Stream>
 asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, Exchange& x,
-                                              const UpstreamRequestHead& head,
-                                              std::string_view prefix, const AgentLimits& limits) {
+                                              const UpstreamRequestHead& head, RequestStart& start,
+                                              std::size_t sent, const AgentLimits& limits) {
   auto& h2 = *x.stream;
-  OutgoingRequest out;
-  const auto buffered = x.body_buffered ? std::optional<std::string_view>(x.body) : std::nullopt;
-  bool request_done = begin_request(out, head, buffered, prefix);
+  auto& out = start.out;
+  bool request_done = start.done;
   std::string chunk;
   while (true) {
     if (!request_done) {
@@ -70,8 +147,14 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
       c.lowest().expires_after(limits.upstream_response_timeout);
       core::error_code ec;
       if constexpr (kGathers<Stream>) {
-        auto [wec, n] = co_await asio::async_write(s, out.buffers(), kUseTuple);
-        ec = wec;
+        const auto& buffers = out.buffers();
+        if (sent == 0) sent = send_now(s, buffers);
+        if (sent < out.bytes()) {
+          beast::buffers_suffix<std::vector<asio::const_buffer>> rest(buffers);
+          rest.consume(sent);
+          auto [wec, n] = co_await asio::async_write(s, rest, kUseTuple);
+          ec = wec;
+        }
       } else {
         auto all = out.flatten();
         auto [wec, n] = co_await asio::async_write(s, asio::buffer(all), kUseTuple);
@@ -79,83 +162,93 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
       }
       if (ec) co_return write_failure(ec);
       out.clear();
+      sent = 0;
     }
     if (request_done) co_return UpstreamFailure{};
   }
 }
 
+// One coroutine for the whole exchange: a coroutine call costs a few hundred instructions per
+// request (its frame, its start, its return; bench/instructions.sh). The request goes without
+// one when the socket takes it at once, the usual case; the response head is read and its body
+// relayed here.
 template <class Stream>
-asio::awaitable<UpstreamFailure> relay_response(Stream& s, UpstreamConnection& c, Exchange& x,
-                                                ResponseParser& parser, const AgentLimits& limits) {
-  auto& h2 = *x.stream;
-  auto& response = parser.get();
-  if (auto problem = response_framing_problem(response, response.version(), parser.chunked(),
-                                              content_length(parser))) {
-    co_return UpstreamFailure{Where::upstream_invalid, {}, std::move(*problem)};
+asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, Exchange& x,
+                                             const UpstreamRequestHead& head,
+                                             std::string_view prefix, const AgentLimits& limits) {
+  {
+    auto start = start_request(x, head, prefix);
+    std::size_t sent = 0;
+    if constexpr (kGathers<Stream>) {
+      if (start.done) sent = send_now(s, start.out.buffers());
+    }
+    if (!start.done || sent < start.out.bytes()) {
+      auto failure = co_await send_request(s, c, x, head, start, sent, limits);
+      if (failure.where != Where::none) co_return UpstreamOutcome{std::move(failure), false};
+    }
   }
-  // Views of the parser's fields: only what is passed back gets copied, once.
-  std::vector<FieldView> fields;
-  fields.reserve(static_cast<std::size_t>(std::distance(response.begin(), response.end())));
-  for (const auto& f : response) fields.push_back({f.name_string(), f.value()});
-  auto headers = map_response_headers(fields);
-  x.status = static_cast<int>(response.result_int());
-  bool fin = parser.is_done();
+  // The response head; interim responses (100 Continue) are skipped.
+  std::optional<ResponseHeadParser> parser;
+  do {
+    parser.emplace();
+    parser->header_limit(64 * 1024);
+    parser->body_limit(boost::none);
+    if (x.method == "HEAD") parser->skip(true);
+    c.lowest().expires_after(limits.upstream_response_timeout);  // for the whole head
+    auto ec = parse_buffered(c.buffer, *parser);
+    while (ec == http::error::need_more || (!ec && !parser->is_header_done())) {
+      auto [rec, n] = co_await s.async_read_some(read_space(c.buffer), kUseTuple);
+      ec = after_read(c.buffer, *parser, rec, n);
+    }
+    if (ec) co_return UpstreamOutcome{head_failure(ec), false};
+  } while (is_interim(parser->status()));
+
+  auto& h2 = *x.stream;
+  if (auto problem = response_framing_problem(parser->framing(), parser->version(),
+                                              parser->chunked(), content_length(*parser))) {
+    co_return UpstreamOutcome{{Where::upstream_invalid, {}, std::move(*problem)}, false};
+  }
+  // The parser's fields are views of c.buffer, mapped (each kept one copied once) before the
+  // next read into it.
+  auto headers = map_response_headers(parser->fields());
+  x.status = static_cast<int>(parser->status());
+  bool fin = parser->is_done();
   // Body bytes that came with the head are read first: HEADERS and the first DATA then share
   // one TLS record, and the edge answers its caller with one write. Nothing here yet (a
   // streaming app): the head goes at once.
   bool head_sent = false;
   if (fin || c.buffer.size() == 0) {
     if (auto ec = h2.respond(x.status, headers, fin))
-      co_return UpstreamFailure{Where::caller, ec, {}};
+      co_return UpstreamOutcome{{Where::caller, ec, {}}, false};
     head_sent = true;
   }
 
   // One buffer at a time: write() waits while the edge's window is closed.
-  const std::size_t buf_size = response_buffer_size(content_length(parser));
+  const std::size_t buf_size = response_buffer_size(content_length(*parser));
   std::unique_ptr<char[]> buf(fin ? nullptr : new char[buf_size]);
   while (!fin) {
-    response.body().data = buf.get();
-    response.body().size = buf_size;
-    c.lowest().expires_after(limits.upstream_response_timeout);
-    auto [ec, n] = co_await http::async_read_some(s, c.buffer, parser, kUseTuple);
+    parser->lend_body_buffer(buf.get(), buf_size);
+    auto ec = parse_buffered(c.buffer, *parser);
+    if (ec == http::error::need_more) {
+      c.lowest().expires_after(limits.upstream_response_timeout);
+      do {
+        auto [rec, n] = co_await s.async_read_some(read_space(c.buffer), kUseTuple);
+        ec = after_read(c.buffer, *parser, rec, n);
+      } while (ec == http::error::need_more);
+    }
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return body_failure(ec, head_sent);
-    const std::size_t got = buf_size - response.body().size;
-    fin = parser.is_done();
+    if (ec) co_return UpstreamOutcome{body_failure(ec, head_sent), false};
+    const std::size_t got = buf_size - parser->body_room();
+    fin = parser->is_done();
     if (!head_sent) {
       if (auto rec = h2.respond(x.status, headers, false))
-        co_return UpstreamFailure{Where::caller, rec, {}};
+        co_return UpstreamOutcome{{Where::caller, rec, {}}, false};
       head_sent = true;
     }
     if (got == 0 && !fin) continue;
-    if (auto wec = co_await h2.write(std::string_view(buf.get(), got), fin)) {
-      co_return UpstreamFailure{Where::caller, wec, {}};
-    }
+    const auto wec = co_await h2.write(std::string_view(buf.get(), got), fin);
+    if (wec) co_return UpstreamOutcome{{Where::caller, wec, {}}, false};
   }
-  co_return UpstreamFailure{};
-}
-
-// Each step is its own coroutine only where it is long: a coroutine call per request costs a
-// few hundred instructions (bench/instructions.sh), so the head is read here.
-template <class Stream>
-asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, Exchange& x,
-                                             const UpstreamRequestHead& head,
-                                             std::string_view prefix, const AgentLimits& limits) {
-  auto sent = co_await send_request(s, c, x, head, prefix, limits);
-  if (sent.where != Where::none) co_return UpstreamOutcome{std::move(sent), false};
-  // The response head; interim responses (100 Continue) are skipped.
-  std::optional<ResponseParser> parser;
-  do {
-    parser.emplace();
-    parser->header_limit(64 * 1024);
-    parser->body_limit(boost::none);
-    if (x.method == "HEAD") parser->skip(true);
-    c.lowest().expires_after(limits.upstream_response_timeout);
-    auto [ec, n] = co_await http::async_read_header(s, c.buffer, *parser, kUseTuple);
-    if (ec) co_return UpstreamOutcome{head_failure(ec), false};
-  } while (is_interim(parser->get().result_int()));
-  auto relayed = co_await relay_response(s, c, x, *parser, limits);
-  if (relayed.where != Where::none) co_return UpstreamOutcome{std::move(relayed), false};
   co_return UpstreamOutcome{{}, parser->keep_alive()};
 }
 

@@ -51,8 +51,7 @@ bool UpstreamPool::still_open(UpstreamConnection& c) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPool::acquire(
-    bool can_retry) {
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(bool can_retry) {
   auto now = std::chrono::steady_clock::now();
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());  // most recently used: the likeliest to be open
@@ -63,10 +62,10 @@ asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPoo
     // for seconds), and checked otherwise.
     if (idle < kMaxIdleAge && ((can_retry && idle < kTrustedIdle) || still_open(*c))) {
       c->reused = true;
-      co_return std::move(c);
+      return c;
     }
   }
-  co_return co_await connect();
+  return nullptr;
 }
 
 asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> UpstreamPool::connect() {

@@ -17,22 +17,23 @@
 
 namespace relay::agent {
 
-// Keep-alive connections to one upstream. acquire() hands out an idle connection that is still
-// open, or dials a new one: every resolved address in turn (localhost is ::1 and 127.0.0.1, and
-// the app may listen on either), remembering the one that answered. Runs on the session's one
+// Keep-alive connections to one upstream. take_idle() hands out an idle connection that is still
+// open; connect() dials a new one: every resolved address in turn (localhost is ::1 and 127.0.0.1,
+// and the app may listen on either), remembering the one that answered. Runs on the session's one
 // thread: no locks.
 class UpstreamPool {
  public:
   UpstreamPool(boost::asio::any_io_executor ex, UpstreamAddress address, AgentLimits limits,
                bool tls_verify);
 
-  // On failure the message says what was tried and why it failed; the code tells refused
-  // (connection_refused) from timed out (timed_out) from anything else. `can_retry`: the
+  // An idle connection, or null when none is left (the caller then connects). `can_retry`: the
   // caller retries on a fresh connection when a reused one turns out closed, so a recently
-  // used one needs no liveness check.
-  boost::asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> acquire(
-      bool can_retry);
-  // A fresh connection, never an idle one (the retry after a stale keep-alive connection).
+  // used one needs no liveness check. Not a coroutine: the usual case, a pooled connection,
+  // costs no coroutine frame.
+  std::unique_ptr<UpstreamConnection> take_idle(bool can_retry);
+  // A fresh connection, never an idle one. On failure the message says what was tried and why
+  // it failed; the code tells refused (connection_refused) from timed out (timed_out) from
+  // anything else.
   boost::asio::awaitable<core::Fallible<std::unique_ptr<UpstreamConnection>>> connect();
   // Returns a connection whose last exchange completed cleanly and may be reused.
   void release(std::unique_ptr<UpstreamConnection> connection);

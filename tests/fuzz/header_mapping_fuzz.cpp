@@ -62,6 +62,7 @@ void check_facts(const Headers& in) {
       facts.authority != in.get(":authority") || facts.host != in.get("host") ||
       facts.scheme != in.get(":scheme") || facts.request_id != in.get(protocol::kRequestIdHeader) ||
       facts.remote_addr != in.get(protocol::kRemoteAddrHeader) ||
+      facts.delivery_id != in.get(protocol::kDeliveryIdHeader) ||
       facts.connection != in.get_all("connection")) {
     std::abort();
   }

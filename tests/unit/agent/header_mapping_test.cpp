@@ -132,6 +132,23 @@ TEST(HeaderMapping, SplitCookiesAreJoinedAndInjectionIsRefused) {
   EXPECT_THAT(head.text, Not(HasSubstr("X-Injected")));
 }
 
+// The line-break scan reads 8 bytes at a time: a CR or LF at any place in a value of any length
+// drops the field; another byte below 0x0e (a tab) does not.
+TEST(HeaderMapping, ALineBreakAnywhereInAValueDropsTheField) {
+  auto up = local3000();
+  for (std::size_t length = 1; length <= 40; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const char c : {'\r', '\n', '\t'}) {
+        std::string value(length, 'v');
+        value[at] = c;
+        auto head = map_request(request({{"x-probe", value}}), {.upstream = &up});
+        EXPECT_EQ(head.text.find("x-probe: ") != std::string::npos, c == '\t')
+            << "length " << length << ", at " << at << ", byte " << int{c};
+      }
+    }
+  }
+}
+
 TEST(HeaderMapping, TunnelHeaderAddAndRemove) {
   auto up = local3000();
   std::vector<std::pair<std::string, std::string>> add{{"X-Env", "dev"}};
@@ -140,6 +157,31 @@ TEST(HeaderMapping, TunnelHeaderAddAndRemove) {
                           {.upstream = &up, .add = &add, .remove = &remove});
   EXPECT_THAT(head.text, HasSubstr("X-Env: dev\r\n"));
   EXPECT_THAT(head.text, Not(HasSubstr("curl")));
+}
+
+// Names are lowered 8 bytes at a time: every letter of a name of any length, at any place, and
+// nothing else ('@', '[', '`', '{' sit next to the letters). A request's name in upper case is
+// kept as it came, and its field is still judged by the lowered name.
+TEST(HeaderMapping, NamesOfAnyLengthAreLoweredLetterByLetter) {
+  auto up = local3000();
+  for (std::size_t length = 1; length <= 40; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string name(length, 'x');
+      for (std::size_t i = 0; i < length; ++i) name[i] = "x@[`{-"[i % 6];
+      name[at] = 'Q';
+      std::string lower = name;
+      lower[at] = 'q';
+      auto out = map_response_headers(core::Headers{{name, "v"}});
+      ASSERT_EQ(out.size(), 1u);
+      EXPECT_EQ(out.begin()->name, lower) << name;
+      auto head = map_request(request({{name, "v"}}), {.upstream = &up});
+      EXPECT_THAT(head.text, HasSubstr("\r\n" + name + ": v\r\n")) << name;
+    }
+  }
+  auto head = map_request(request({{"X-FORWARDED-FOR-LONGER", "kept"}, {"X-FORWARDED-FOR", "x"}}),
+                          {.upstream = &up});
+  EXPECT_THAT(head.text, HasSubstr("X-FORWARDED-FOR-LONGER: kept\r\n"));
+  EXPECT_THAT(head.text, Not(HasSubstr("X-FORWARDED-FOR: x")));
 }
 
 TEST(HeaderMapping, ResponseDropsHopByHopAndRelayErrorCode) {
@@ -334,6 +376,8 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
                    {"Relay-Request-Id", "r1"},
                    {"relay-request-id", "r2"},
                    {"relay-remote-addr", "192.0.2.1:5"},
+                   {"Relay-Delivery-Id", "d1"},
+                   {"relay-delivery-id", "d2"},
                    {"Connection", "a"},
                    {"connection", "b"},
                    {"x-other", "1"}};
@@ -345,9 +389,10 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
   EXPECT_EQ(facts.scheme, "https");
   EXPECT_EQ(facts.request_id, "r1");
   EXPECT_EQ(facts.remote_addr, "192.0.2.1:5");
+  EXPECT_EQ(facts.delivery_id, "d1");
   EXPECT_EQ(facts.connection, (std::vector<std::string_view>{"a", "b"}));
   for (const auto* name : {":method", ":path", ":authority", "host", ":scheme", "relay-request-id",
-                           "relay-remote-addr"}) {
+                           "relay-remote-addr", "relay-delivery-id"}) {
     EXPECT_EQ(in.get(name).has_value(), name != std::string_view(":authority")) << name;
   }
   core::Headers with_authority{{"host", "h.example"}, {":authority", "a.example"}};

@@ -1,0 +1,56 @@
+#include "agent/response_head_parser.hpp"
+
+#include <algorithm>
+
+#include <boost/beast/http/error.hpp>
+
+namespace relay::agent {
+
+namespace http = boost::beast::http;
+
+void ResponseHeadParser::on_response_impl(int code, string_view /*reason*/, int version,
+                                          error_code& ec) {
+  status_ = static_cast<unsigned>(code);
+  version_ = static_cast<unsigned>(version);
+  ec = {};
+}
+
+void ResponseHeadParser::on_field_impl(http::field name, string_view name_string, string_view value,
+                                       error_code& ec) {
+  fields_.push_back({name_string, value});
+  // Beast already knows each field's name (matched case-insensitively, as the check would): only
+  // the two framing fields are handed over, not every field to be compared twice.
+  if (name == http::field::content_length || name == http::field::transfer_encoding) {
+    framing_.add(name_string, value);
+  }
+  ec = {};
+}
+
+void ResponseHeadParser::on_body_init_impl(const boost::optional<std::uint64_t>& /*length*/,
+                                           error_code& ec) {
+  ec = {};
+}
+
+// As http::buffer_body's reader: into the lent buffer, need_buffer when it cannot take it all.
+std::size_t ResponseHeadParser::on_body_impl(string_view body, error_code& ec) {
+  if (body_ == nullptr) {
+    ec = http::error::need_buffer;
+    return 0;
+  }
+  const std::size_t n = std::min(body_room_, body.size());
+  std::copy_n(body.data(), n, body_);
+  body_ += n;
+  body_room_ -= n;
+  ec = n == body.size() ? error_code{} : error_code(http::error::need_buffer);
+  return n;
+}
+
+void ResponseHeadParser::on_chunk_header_impl(std::uint64_t /*size*/, string_view /*extensions*/,
+                                              error_code& /*ec*/) {}
+
+std::size_t ResponseHeadParser::on_chunk_body_impl(std::uint64_t /*remain*/, string_view body,
+                                                   error_code& ec) {
+  return on_body_impl(body, ec);
+}
+
+}  // namespace relay::agent

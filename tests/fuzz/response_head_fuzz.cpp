@@ -1,0 +1,129 @@
+// The agent's response parser (src/agent/response_head_parser.hpp) against Beast's
+// http::response_parser<buffer_body>, which it replaces, over any bytes an app could send: both
+// parse the same pieces to the same result (error, status, version, fields in order, framing
+// check, keep-alive, body bytes, end). Fed as the exchange feeds them: the input's first byte
+// sets the size of the lent body buffer and of the pieces the bytes arrive in.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "agent/forward_decisions.hpp"
+#include "agent/response_head_parser.hpp"
+
+namespace {
+
+namespace http = boost::beast::http;
+using relay::agent::ResponseHeadParser;
+using BeastParser = http::response_parser<http::buffer_body>;
+
+struct Outcome {
+  std::string error;  // the first error other than need_more / need_buffer
+  unsigned status = 0;
+  unsigned version = 0;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::optional<std::string> framing_problem;
+  bool keep_alive = false;
+  std::string body;
+  bool done = false;
+
+  bool operator==(const Outcome&) const = default;
+};
+
+std::optional<std::uint64_t> length_of(const http::basic_parser<false>& parser) {
+  const auto length = parser.content_length();
+  return length ? std::optional(*length) : std::nullopt;
+}
+
+void read_head(const BeastParser& parser, Outcome& out) {
+  const auto& m = parser.get();
+  out.status = m.result_int();
+  out.version = m.version();
+  for (const auto& f : m) out.fields.emplace_back(f.name_string(), f.value());
+  out.framing_problem =
+      relay::agent::response_framing_problem(m, m.version(), parser.chunked(), length_of(parser));
+}
+
+void read_head(const ResponseHeadParser& parser, Outcome& out) {
+  out.status = parser.status();
+  out.version = parser.version();
+  for (const auto& f : parser.fields()) out.fields.emplace_back(f.name, f.value);
+  out.framing_problem = relay::agent::response_framing_problem(parser.framing(), parser.version(),
+                                                               parser.chunked(), length_of(parser));
+}
+
+void lend(BeastParser& parser, char* data, std::size_t size) {
+  parser.get().body().data = data;
+  parser.get().body().size = size;
+}
+std::size_t room(BeastParser& parser) { return parser.get().body().size; }
+void lend(ResponseHeadParser& parser, char* data, std::size_t size) {
+  parser.lend_body_buffer(data, size);
+}
+std::size_t room(ResponseHeadParser& parser) { return parser.body_room(); }
+
+template <class Parser>
+Outcome parse(std::string_view bytes, std::size_t piece, std::size_t lent) {
+  Parser parser;
+  parser.header_limit(64 * 1024);
+  parser.body_limit(boost::none);
+  Outcome out;
+  std::string arrived;  // what the connection's buffer holds
+  std::string buffer(lent, '\0');
+  bool head_read = false;
+  for (int step = 0; step < 100000; ++step) {
+    if (parser.is_done()) break;
+    if (head_read) lend(parser, buffer.data(), lent);
+    boost::system::error_code ec;
+    const auto used = parser.put(boost::asio::buffer(arrived.data(), arrived.size()), ec);
+    arrived.erase(0, used);
+    if (head_read) out.body.append(buffer.data(), lent - room(parser));
+    if (!head_read && parser.is_header_done()) {
+      head_read = true;
+      read_head(parser, out);
+      out.keep_alive = parser.keep_alive();
+    }
+    if (ec == http::error::need_more || (!ec && used == 0)) {
+      if (bytes.empty()) {
+        if (parser.got_some()) {
+          ec = {};
+          parser.put_eof(ec);
+          if (ec) out.error = ec.message();
+        }
+        break;
+      }
+      const auto take = std::min(piece, bytes.size());
+      arrived.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      continue;
+    }
+    if (ec && ec != http::error::need_buffer) {
+      out.error = ec.message();
+      break;
+    }
+  }
+  out.done = parser.is_done();
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const std::size_t piece = 1 + data[0] % 64;
+  const std::size_t lent = 1 + data[0] / 64 * 7;
+  const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  const auto beast = parse<BeastParser>(bytes, piece, lent);
+  const auto ours = parse<ResponseHeadParser>(bytes, piece, lent);
+  if (!(beast == ours)) std::abort();
+  return 0;
+}
