@@ -63,8 +63,11 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
                          request_.remote};
   // Every stream the agent allows may be taken (slow uploads, a flood): wait a bounded time,
   // then tell the caller to come back, rather than queueing it inside nghttp2 with no deadline.
-  auto ticket = co_await session_->reserve_stream();
-  stream_ticket_ = std::move(ticket);
+  stream_ticket_ = session_->try_reserve_stream();  // a free place: no coroutine to wait in
+  if (!stream_ticket_.valid()) {
+    auto ticket = co_await session_->reserve_stream();
+    stream_ticket_ = std::move(ticket);
+  }
   if (!stream_ticket_.valid()) {
     retry_after_ = kBusyRetryAfterSeconds;
     co_await respond_error(busy_page(request_.tunnel));
