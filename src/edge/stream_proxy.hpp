@@ -72,7 +72,6 @@ class StreamProxy {
     std::string head;
   };
   ResponseStart start_response();
-  boost::asio::awaitable<void> forward_body(Framing framing, std::string out);
   // Relay's own answer instead of the app's (proxy_answer.hpp chooses it).
   boost::asio::awaitable<void> respond_error(core::ErrorPage page);
   boost::asio::awaitable<bool> write(std::string_view bytes);
