@@ -254,7 +254,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     co_return co_await answer(parser, record, std::move(*page), false);
   }
   // An error page may keep the connection only when no request body is left unread.
-  const bool reusable = request.keep_alive() && parser.is_done();
+  const bool reusable = keeps_alive(request) && parser.is_done();
   // operations: acme. The CA's HTTP-01 check (GET /.well-known/acme-challenge/TOKEN) is answered
   // before routing, for the edge's own orders in progress only (edge/acme/challenge_responder).
   if (auto acme = acme_challenge_response(*state_, request.target(), reusable); !acme.empty()) {
@@ -291,7 +291,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   const std::string trusted_client = trusted_peer_ ? client.to_string() : std::string();
   const std::string_view forwarded_addr = trusted_peer_ ? trusted_client : remote_;
   const auto id = request_id();
-  const bool keep_alive = request.keep_alive() && !draining_;
+  const bool keep_alive = keeps_alive(request) && !draining_;
   if (destination == Destination::buffer) {
     // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
     auto& accept = accept_.emplace(*state_, stream_, buffer_, parser, *route.policy,
