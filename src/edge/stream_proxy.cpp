@@ -254,8 +254,6 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     co_return;
   }
   // The body, framed as planned, behind the head in `out`.
-  std::optional<std::uint64_t> expected;
-  if (plan.framing == Framing::content_length) expected = h2_->headers().content_length();
   std::uint64_t sent = 0;
   std::string chunk;
   bool first = true;
@@ -311,7 +309,9 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     if (complete) break;
   }
   outcome_.bytes_out = sent;
-  if (expected && sent != *expected) outcome_.keep_alive = false;
+  if (plan.framing == Framing::content_length && response_length_ && sent != *response_length_) {
+    outcome_.keep_alive = false;
+  }
   if (!outcome_.keep_alive && !upload_done_) {
     // Let the caller see the end of the response; its unread upload ends with the connection.
     stop_sending(stream_);
@@ -324,13 +324,15 @@ typename StreamProxy<Stream>::ResponseStart StreamProxy<Stream>::start_response(
   const auto& request = parser_.get();
   const int status = h2_->status();
   const auto& headers = h2_->headers();
-  auto plan = plan_response(status, headers, request.method() == http::verb::head,
-                            request.version(), outcome_.keep_alive && !state_.stopping);
+  const auto fields = read_response_fields(headers);
+  auto plan = plan_response(status, fields, request.method() == http::verb::head, request.version(),
+                            outcome_.keep_alive && !state_.stopping);
   outcome_.status = status;
   outcome_.keep_alive = plan.keep_alive;
-  if (auto code = headers.get(core::kRelayErrorCodeHeader)) {
-    outcome_.error_code = known_agent_error(*code);  // the agent's own errors, for the log line
+  if (fields.error_code) {
+    outcome_.error_code = known_agent_error(*fields.error_code);  // the agent's, for the log line
   }
+  response_length_ = fields.content_length;
   return {plan, render_response_head(status, headers, plan, request.version())};
 }
 

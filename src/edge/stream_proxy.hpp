@@ -88,6 +88,7 @@ class StreamProxy {
   std::shared_ptr<net::H2Stream> h2_;
   net::Deadline& response_deadline_;
   ProxyOutcome outcome_;
+  std::optional<std::uint64_t> response_length_;  // the app's Content-Length (start_response)
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;
   bool upload_done_ = false;
