@@ -34,14 +34,20 @@ AgentSession::AgentSession(std::shared_ptr<EdgeState> state, std::shared_ptr<net
       remote_(std::move(remote)),
       budget_(state_->executor) {}
 
+std::size_t AgentSession::stream_limit() const {
+  const std::size_t peer = h2_->peer_max_concurrent_streams();
+  std::size_t budget = peer > 1 ? peer - 1 : 1;  // one is the control stream's
+  const std::size_t cap = state_->options.limits.max_streams_per_session;
+  if (cap != 0 && cap < budget) budget = cap;
+  return budget;
+}
+
+StreamBudget::Ticket AgentSession::try_reserve_stream() {
+  return budget_.try_acquire(stream_limit());
+}
+
 asio::awaitable<StreamBudget::Ticket> AgentSession::reserve_stream() {
-  const std::function<std::size_t()> limit = [this] {
-    const std::size_t peer = h2_->peer_max_concurrent_streams();
-    std::size_t budget = peer > 1 ? peer - 1 : 1;  // one is the control stream's
-    const std::size_t cap = state_->options.limits.max_streams_per_session;
-    if (cap != 0 && cap < budget) budget = cap;
-    return budget;
-  };
+  const std::function<std::size_t()> limit = [this] { return stream_limit(); };
   // Named, not temporaries, in the co_await expression (a GCC 12 coroutine bug).
   const auto deadline = std::chrono::steady_clock::now() + state_->options.limits.stream_wait;
   auto ticket = co_await budget_.acquire(limit, deadline);

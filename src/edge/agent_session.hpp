@@ -32,6 +32,7 @@ class AgentSession : public StreamTarget,  // cluster: peer link (StreamProxy's 
   // A place among the streams the agent allows at once, waiting up to limits.stream_wait for
   // one: an invalid ticket means the session stayed full (→ 503 with Retry-After).
   boost::asio::awaitable<StreamBudget::Ticket> reserve_stream() override;
+  StreamBudget::Ticket try_reserve_stream() override;
   // GOAWAY: streams in flight finish, no new ones start.
   void shutdown();
   // Now: every stream fails (a resume replaced this session, or the drain deadline passed).
@@ -45,6 +46,9 @@ class AgentSession : public StreamTarget,  // cluster: peer link (StreamProxy's 
   [[nodiscard]] std::size_t streams_in_use() const { return budget_.in_use(); }
 
  private:
+  // How many public streams may run at once: the agent's SETTINGS_MAX_CONCURRENT_STREAMS less
+  // the control stream, capped by limits.max_streams_per_session.
+  [[nodiscard]] std::size_t stream_limit() const;
   boost::asio::awaitable<void> control_loop(std::vector<std::string> names);
   boost::asio::awaitable<void> end_control_when_idle(std::shared_ptr<AgentSession> self);
   boost::asio::awaitable<bool> handle_line(std::string_view line);

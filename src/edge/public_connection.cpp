@@ -1,7 +1,9 @@
 #include "edge/public_connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -35,13 +37,17 @@ namespace codes = core::error_codes;
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
-// "12.3": milliseconds with one decimal, exactly as "{:.1f}" rounds them; std::to_chars skips
-// fmt's parse of a format string (~1k instructions per request).
-std::string one_decimal(double ms) {
-  std::array<char, 32> text{};
-  const auto written =
-      std::to_chars(text.data(), text.data() + text.size(), ms, std::chars_format::fixed, 1);
-  return {text.data(), written.ptr};
+// "12.3": milliseconds with one decimal, rounded half up from the integer count of
+// nanoseconds. fmt's "{:.1f}" parsed a format string (~1k instructions per request) and
+// std::to_chars of the double still cost ~600; integer digits cost a few dozen.
+std::string one_decimal(std::chrono::steady_clock::duration elapsed) {
+  const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+  const auto tenths = std::max<std::int64_t>(nanoseconds + 50'000, 0) / 100'000;
+  std::array<char, 24> text{};
+  char* end = std::to_chars(text.data(), text.data() + text.size() - 2, tenths / 10).ptr;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + tenths % 10);
+  return {text.data(), end};
 }
 
 }  // namespace
@@ -183,6 +189,20 @@ asio::awaitable<bool> PublicConnection<Stream>::wait_for_request() {
 
 namespace {
 
+// The head as far as the buffer holds it (wait_for_request read its first bytes, or it came
+// behind the previous request): what Beast's async_read_header would parse first, here without
+// a trip through the scheduler (it posts a completion that needed no I/O: ~2k instructions a
+// request). need_more: the rest of the head is still to be read.
+boost::system::error_code parse_buffered_head(PublicRequestParser& parser,
+                                              beast::flat_buffer& buffer) {
+  boost::system::error_code ec = http::error::need_more;
+  if (buffer.size() == 0) return ec;
+  parser.eager(false);  // as async_read_header: the body is read (or not) by the proxy
+  ec = {};
+  buffer.consume(parser.put(buffer.data(), ec));
+  return ec;
+}
+
 // Why a head that parsed cannot be served (nullopt: it can). A plain function, so that its
 // pages are not kept in serve_one's coroutine frame.
 std::optional<core::ErrorPage> head_error(const http::request_header<>& request,
@@ -200,6 +220,14 @@ std::optional<core::ErrorPage> head_error(const http::request_header<>& request,
 }
 
 }  // namespace
+
+// The rest of a head that did not arrive whole with its first bytes (a slow or large one).
+// A coroutine of its own: the read's state stays out of serve_one's frame when it is not needed.
+template <class Stream>
+asio::awaitable<boost::system::error_code> PublicConnection<Stream>::read_rest_of_head() {
+  auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kAwaitable);
+  co_return ec;
+}
 
 // One request: read its head, refuse it or route it, then proxy it live (StreamProxy) or into
 // its tunnel's queue (BufferedAccept). The decisions are public_refusal.hpp's; this reads,
@@ -219,7 +247,8 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     parser.body_limit(boost::none);  // bodies stream: no limit but the app's
   }
   beast::get_lowest_layer(stream_).expires_after(limits.header_timeout);
-  auto [read_ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kAwaitable);
+  auto read_ec = parse_buffered_head(parser, buffer_);
+  if (read_ec == http::error::need_more) read_ec = co_await read_rest_of_head();
   if (read_ec) {
     auto why = head_read_refusal(read_ec);
     if (!why) co_return false;  // the connection ended: nobody waits for an answer
@@ -231,7 +260,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
     co_return co_await answer(parser, record, std::move(*page), false);
   }
   // An error page may keep the connection only when no request body is left unread.
-  const bool reusable = request.keep_alive() && parser.is_done();
+  const bool reusable = keeps_alive(request) && parser.is_done();
   // operations: acme. The CA's HTTP-01 check (GET /.well-known/acme-challenge/TOKEN) is answered
   // before routing, for the edge's own orders in progress only (edge/acme/challenge_responder).
   if (auto acme = acme_challenge_response(*state_, request.target(), reusable); !acme.empty()) {
@@ -268,7 +297,7 @@ asio::awaitable<bool> PublicConnection<Stream>::serve_one() {
   const std::string trusted_client = trusted_peer_ ? client.to_string() : std::string();
   const std::string_view forwarded_addr = trusted_peer_ ? trusted_client : remote_;
   const auto id = request_id();
-  const bool keep_alive = request.keep_alive() && !draining_;
+  const bool keep_alive = keeps_alive(request) && !draining_;
   if (destination == Destination::buffer) {
     // durable delivery (accept): a buffered tunnel is served whether or not its agent is here.
     auto& accept = accept_.emplace(*state_, stream_, buffer_, parser, *route.policy,
@@ -402,9 +431,8 @@ template <class Stream>
 void PublicConnection<Stream>::log_request(const http::request_header<>& request,
                                            const RequestRecord& record) const {
   const auto& outcome = record.outcome;
-  auto ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - record.started)
-          .count();
+  const auto elapsed = std::chrono::steady_clock::now() - record.started;
+  const auto ms = std::chrono::duration<double, std::milli>(elapsed).count();
   state_->metrics.request(
       record.tunnel == "-" ? std::string_view() : std::string_view(record.tunnel), outcome.status,
       outcome.error_code, ms / 1000, outcome.bytes_in, outcome.bytes_out);
@@ -413,7 +441,7 @@ void PublicConnection<Stream>::log_request(const http::request_header<>& request
       {{"method", std::string(request.method_string())},
        {"path", std::string(request.target())},
        {"status", std::to_string(outcome.status)},
-       {"duration_ms", one_decimal(ms)},
+       {"duration_ms", one_decimal(elapsed)},
        {"tunnel", record.tunnel},
        {"remote", remote_},
        {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});

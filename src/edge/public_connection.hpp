@@ -56,6 +56,7 @@ class PublicConnection {
   };
 
   boost::asio::awaitable<bool> serve_one();
+  boost::asio::awaitable<boost::system::error_code> read_rest_of_head();
   Route find_route(const boost::beast::http::request_header<>& request);
   boost::asio::awaitable<void> find_route_elsewhere(Route& route);
   boost::asio::awaitable<bool> refuse(const PublicRequestParser& parser, RequestRecord& record,

@@ -52,6 +52,10 @@ HeadRejection check_request_head(const boost::beast::http::request_header<>& req
 // target's (it wins over Host, RFC 9112 §3.2.2), else the Host field.
 std::string_view request_authority(const boost::beast::http::request_header<>& request);
 
+// Whether the caller asks to keep the connection (HTTP/1.1 unless "Connection: close",
+// HTTP/1.0 only with "Connection: keep-alive"): Beast's request.keep_alive(), cheaper.
+bool keeps_alive(const boost::beast::http::request_header<>& request);
+
 // An HTTP/1.1 request that waits for "100 Continue" before sending its body.
 bool expects_continue(const boost::beast::http::request_header<>& request);
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,9 +18,21 @@ struct ResponsePlan {
   bool keep_alive = true;
 };
 
+// What the edge reads of the agent's response head, found in one walk over its fields
+// (Headers::get walks them once per name asked).
+struct ResponseFields {
+  bool has_content_length = false;
+  std::optional<std::uint64_t> content_length;  // the first, when it is a plain number
+  std::optional<std::string_view> error_code;   // relay-error-code: the agent answered itself
+};
+ResponseFields read_response_fields(const core::Headers& h2_headers);
+
 // Chooses the framing from the agent's response (HTTP/2 header block with ":status"), the
 // request method and the public request's HTTP version. Pure.
 ResponsePlan plan_response(int status, const core::Headers& h2_headers, bool head_request,
+                           unsigned http_version, bool keep_alive);
+// The same from the response's fields as read_response_fields found them.
+ResponsePlan plan_response(int status, const ResponseFields& fields, bool head_request,
                            unsigned http_version, bool keep_alive);
 
 // The HTTP/1.1 status line and fields for that plan: pseudo-headers and hop-by-hop fields

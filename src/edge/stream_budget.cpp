@@ -26,6 +26,12 @@ asio::awaitable<StreamBudget::Ticket> StreamBudget::acquire(
   co_return ticket;
 }
 
+StreamBudget::Ticket StreamBudget::try_acquire(std::size_t limit) {
+  if (in_use_ + woken_ >= limit || !waiters_.empty()) return {};
+  ++in_use_;
+  return Ticket(this);
+}
+
 // True when woken by a release, false at the deadline.
 asio::awaitable<bool> StreamBudget::wait_turn(std::chrono::steady_clock::time_point deadline) {
   if (std::chrono::steady_clock::now() >= deadline) co_return false;

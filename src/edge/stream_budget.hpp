@@ -52,6 +52,9 @@ class StreamBudget {
   // `limit` is asked again after each wake-up: the peer may change its setting.
   boost::asio::awaitable<Ticket> acquire(std::function<std::size_t()> limit,
                                          std::chrono::steady_clock::time_point deadline);
+  // A ticket at once when acquire() would not wait (fewer than `limit` streams in use, nobody
+  // waiting), else an invalid one: the usual case without acquire()'s coroutine frames.
+  Ticket try_acquire(std::size_t limit);
 
   [[nodiscard]] std::size_t in_use() const { return in_use_; }
   [[nodiscard]] std::size_t waiting() const { return waiters_.size(); }

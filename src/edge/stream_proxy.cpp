@@ -63,8 +63,11 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
                          request_.remote};
   // Every stream the agent allows may be taken (slow uploads, a flood): wait a bounded time,
   // then tell the caller to come back, rather than queueing it inside nghttp2 with no deadline.
-  auto ticket = co_await session_->reserve_stream();
-  stream_ticket_ = std::move(ticket);
+  stream_ticket_ = session_->try_reserve_stream();  // a free place: no coroutine to wait in
+  if (!stream_ticket_.valid()) {
+    auto ticket = co_await session_->reserve_stream();
+    stream_ticket_ = std::move(ticket);
+  }
   if (!stream_ticket_.valid()) {
     retry_after_ = kBusyRetryAfterSeconds;
     co_await respond_error(busy_page(request_.tunnel));
@@ -226,6 +229,8 @@ asio::awaitable<void> StreamProxy<Stream>::upload_sized(std::uint64_t left,
   arm_response_deadline();
 }
 
+// Waits for the app's response head, then streams its body to the caller behind it. One
+// coroutine for both: a frame per request less than a body forwarder of its own.
 template <class Stream>
 asio::awaitable<void> StreamProxy<Stream>::respond() {
   auto ec = co_await h2_->wait_headers();
@@ -241,37 +246,14 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
     co_return;
   }
 
-  auto [plan, head] = start_response();
+  auto [plan, out] = start_response();
   if (plan.framing == Framing::none) {
     if (!h2_->body_complete()) h2_->reset();  // a body the caller must not get
     responded_ = true;
-    if (!co_await write(head)) outcome_.keep_alive = false;
+    if (!co_await write(out)) outcome_.keep_alive = false;
     co_return;
   }
-  co_await forward_body(plan.framing, std::move(head));
-}
-
-// The app's response head, as the caller gets it (response_head.hpp plans and renders it).
-template <class Stream>
-typename StreamProxy<Stream>::ResponseStart StreamProxy<Stream>::start_response() {
-  const auto& request = parser_.get();
-  const int status = h2_->status();
-  const auto& headers = h2_->headers();
-  auto plan = plan_response(status, headers, request.method() == http::verb::head,
-                            request.version(), outcome_.keep_alive && !state_.stopping);
-  outcome_.status = status;
-  outcome_.keep_alive = plan.keep_alive;
-  if (auto code = headers.get(core::kRelayErrorCodeHeader)) {
-    outcome_.error_code = known_agent_error(*code);  // the agent's own errors, for the log line
-  }
-  return {plan, render_response_head(status, headers, plan, request.version())};
-}
-
-// Streams the app's body to the caller behind the head in `out`, framed as `framing` says.
-template <class Stream>
-asio::awaitable<void> StreamProxy<Stream>::forward_body(Framing framing, std::string out) {
-  std::optional<std::uint64_t> expected;
-  if (framing == Framing::content_length) expected = h2_->headers().content_length();
+  // The body, framed as planned, behind the head in `out`.
   std::uint64_t sent = 0;
   std::string chunk;
   bool first = true;
@@ -296,7 +278,12 @@ asio::awaitable<void> StreamProxy<Stream>::forward_body(Framing framing, std::st
       out.clear();
       first = false;
     }
-    auto read_ec = co_await h2_->read(chunk);
+    core::error_code read_ec;
+    if (h2_->body_complete()) {
+      chunk.clear();  // what read() would give: the end of the body, here without a coroutine
+    } else {
+      read_ec = co_await h2_->read(chunk);
+    }
     if (read_ec) {
       if (first) {  // nothing reached the caller yet: it still gets a proper answer
         outcome_.status = 0;
@@ -308,7 +295,7 @@ asio::awaitable<void> StreamProxy<Stream>::forward_body(Framing framing, std::st
     }
     const bool complete = chunk.empty();
     sent += chunk.size();
-    append_body(out, chunk, framing);
+    append_body(out, chunk, plan.framing);
     // The first write carries the head and the first body bytes together: one TLS record,
     // one syscall for a typical small webhook answer.
     responded_ = true;
@@ -322,11 +309,31 @@ asio::awaitable<void> StreamProxy<Stream>::forward_body(Framing framing, std::st
     if (complete) break;
   }
   outcome_.bytes_out = sent;
-  if (expected && sent != *expected) outcome_.keep_alive = false;
+  if (plan.framing == Framing::content_length && response_length_ && sent != *response_length_) {
+    outcome_.keep_alive = false;
+  }
   if (!outcome_.keep_alive && !upload_done_) {
     // Let the caller see the end of the response; its unread upload ends with the connection.
     stop_sending(stream_);
   }
+}
+
+// The app's response head, as the caller gets it (response_head.hpp plans and renders it).
+template <class Stream>
+typename StreamProxy<Stream>::ResponseStart StreamProxy<Stream>::start_response() {
+  const auto& request = parser_.get();
+  const int status = h2_->status();
+  const auto& headers = h2_->headers();
+  const auto fields = read_response_fields(headers);
+  auto plan = plan_response(status, fields, request.method() == http::verb::head, request.version(),
+                            outcome_.keep_alive && !state_.stopping);
+  outcome_.status = status;
+  outcome_.keep_alive = plan.keep_alive;
+  if (fields.error_code) {
+    outcome_.error_code = known_agent_error(*fields.error_code);  // the agent's, for the log line
+  }
+  response_length_ = fields.content_length;
+  return {plan, render_response_head(status, headers, plan, request.version())};
 }
 
 template <class Stream>

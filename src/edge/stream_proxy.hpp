@@ -72,7 +72,6 @@ class StreamProxy {
     std::string head;
   };
   ResponseStart start_response();
-  boost::asio::awaitable<void> forward_body(Framing framing, std::string out);
   // Relay's own answer instead of the app's (proxy_answer.hpp chooses it).
   boost::asio::awaitable<void> respond_error(core::ErrorPage page);
   boost::asio::awaitable<bool> write(std::string_view bytes);
@@ -89,6 +88,7 @@ class StreamProxy {
   std::shared_ptr<net::H2Stream> h2_;
   net::Deadline& response_deadline_;
   ProxyOutcome outcome_;
+  std::optional<std::uint64_t> response_length_;  // the app's Content-Length (start_response)
   std::unique_ptr<char[]> upload_buffer_;
   std::size_t upload_size_ = 0;
   bool upload_done_ = false;

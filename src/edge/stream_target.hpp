@@ -23,6 +23,9 @@ class StreamTarget {
   // A place among the streams the target allows at once, waiting a bounded time for one: an
   // invalid ticket means it stayed full (→ 503 with Retry-After).
   virtual boost::asio::awaitable<StreamBudget::Ticket> reserve_stream() = 0;
+  // The same when a place is free at once, without a coroutine (a valid ticket); an invalid
+  // one means: ask reserve_stream(), which waits or refuses.
+  virtual StreamBudget::Ticket try_reserve_stream() { return {}; }
   virtual core::Result<std::shared_ptr<net::H2Stream>> open_stream(const core::Headers& headers,
                                                                    bool end_stream) = 0;
   // Empty for the local agent; the peer edge's id when the request crosses the peer link (for

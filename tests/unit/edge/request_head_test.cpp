@@ -200,5 +200,27 @@ TEST(RequestHead, AbsoluteFormAuthorityWinsOverHost) {
   EXPECT_EQ(request_authority(parse("GET / HTTP/1.1\r\nHost: h\r\n\r\n").get()), "h");
 }
 
+// keeps_alive and the walks behind request_authority answer as Beast's own lookups do,
+// repeated fields included (the first one counts).
+TEST(RequestHead, FieldWalksAgreeWithBeastsLookups) {
+  for (std::string_view text : {
+           "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection: Keep-Alive, CLOSE\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: h\r\nConnection:\r\nConnection: close\r\n\r\n",
+           "GET / HTTP/1.1\r\nConnection: x\r\nHost: h\r\nconnection: close\r\n\r\n",
+           "GET / HTTP/1.0\r\nHost: h\r\n\r\n",
+           "GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n",
+           "GET / HTTP/1.0\r\nHost: h\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n",
+           "GET / HTTP/1.1\r\nX: 1\r\nHOST: first\r\nY: 2\r\nhost: second\r\n\r\n",
+       }) {
+    auto p = parse(text);
+    const auto& request = p.get();
+    const http::request<http::empty_body> message{http::request_header<>(request)};
+    EXPECT_EQ(keeps_alive(request), message.keep_alive()) << text;
+    EXPECT_EQ(request_authority(request), request[boost::beast::http::field::host]) << text;
+  }
+}
+
 }  // namespace
 }  // namespace relay::edge

@@ -49,6 +49,29 @@ TEST(ResponseHead, KeepAliveForHttp10AndCloseWhenAsked) {
             "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
 }
 
+TEST(ResponseHead, FieldsReadInOneWalk) {
+  const auto h = response({{":status", "200"},
+                           {"Content-Length", "12"},
+                           {"relay-error-code", "upstream_timeout"},
+                           {"content-length", "13"},
+                           {"relay-error-code", "other"}});
+  const auto fields = read_response_fields(h);  // views of h's values
+  EXPECT_TRUE(fields.has_content_length);
+  EXPECT_EQ(fields.content_length, 12u);
+  EXPECT_EQ(fields.error_code, "upstream_timeout");
+  auto odd = read_response_fields(response({{"content-length", "12, 12"}}));
+  EXPECT_TRUE(odd.has_content_length);  // framed by length, but no number to check it against
+  EXPECT_FALSE(odd.content_length);
+  EXPECT_FALSE(odd.error_code);
+  EXPECT_FALSE(read_response_fields(response({})).has_content_length);
+}
+
+TEST(ResponseHead, UnknownStatusAndEmptyValues) {
+  auto h = response({{":status", "299"}, {"x-empty", ""}, {"keep-alive", "5"}, {"", "x"}});
+  EXPECT_EQ(render_response_head(299, h, plan_response(299, h, true, 11, true), 11),
+            "HTTP/1.1 299 Unknown\r\nx-empty: \r\n\r\n");
+}
+
 TEST(ResponseHead, Chunks) {
   std::string out;
   append_chunk(out, "hello world, this is 31 bytes!!");

@@ -14,6 +14,22 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
+TEST(StreamBudget, TryAcquireTakesOnlyAFreePlace) {
+  asio::io_context io;
+  StreamBudget budget(io.get_executor());
+  auto a = budget.try_acquire(2);
+  auto b = budget.try_acquire(2);
+  auto c = budget.try_acquire(2);
+  EXPECT_TRUE(a.valid());
+  EXPECT_TRUE(b.valid());
+  EXPECT_FALSE(c.valid());  // full: the caller waits in acquire() instead
+  EXPECT_EQ(budget.in_use(), 2u);
+  a.reset();
+  EXPECT_EQ(budget.in_use(), 1u);
+  EXPECT_TRUE(budget.try_acquire(2).valid());  // the temporary's place is released at once
+  EXPECT_EQ(budget.in_use(), 1u);
+}
+
 TEST(StreamBudget, GrantsUpToTheLimitThenTimesOut) {
   asio::io_context io;
   StreamBudget budget(io.get_executor());
