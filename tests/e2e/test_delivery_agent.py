@@ -206,8 +206,10 @@ def test_a_badly_signed_webhook_is_dead_lettered_with_the_verdict_and_managed_fr
     # Never reached the app; the good one did, with its delivery headers.
     app.wait_for("/tiktok/good", 1, timeout=20)
     assert not app.requests("/tiktok/bad")
-    status, listed = api.get("/api/deliveries?state=delivered")
-    assert status == 200 and [x["id"] for x in listed["deliveries"]] == [good], listed
+    # Recorded once the app's answer is back through the agent, a moment after the app has it.
+    listed = wait_until(lambda: api.get("/api/deliveries?state=delivered")[1]["deliveries"], 10,
+                        "the delivered delivery in /api/deliveries?state=delivered")
+    assert [x["id"] for x in listed] == [good], listed
     # The capture shows which delivery and attempt the agent rejected.
     capture = wait_until(lambda: [r for r in api.requests() if r["relay"].get("delivery_id") == bad], 10,
                          "the capture of the rejected delivery")[0]
