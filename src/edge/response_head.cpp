@@ -85,6 +85,7 @@ std::string render_response_head(int status, const core::Headers& headers, const
   out.resize(size);
   char* at = out.data();
   auto put = [&at](std::string_view piece) {
+    if (piece.empty()) return;  // an empty view's data() may be null: no memcpy from it
     std::memcpy(at, piece.data(), piece.size());
     at += piece.size();
   };
