@@ -17,13 +17,30 @@ void ResponseHeadParser::on_response_impl(int code, string_view /*reason*/, int 
 
 void ResponseHeadParser::on_field_impl(http::field name, string_view name_string, string_view value,
                                        error_code& ec) {
-  fields_.push_back({name_string, value});
+  std::string_view name_view(name_string.data(), name_string.size());
+  std::string_view value_view(value.data(), value.size());
+  fields_.push_back({in_input(name_view) ? name_view : keep(name_view),
+                     in_input(value_view) ? value_view : keep(value_view)});
   // Beast already knows each field's name (matched case-insensitively, as the check would): only
   // the two framing fields are handed over, not every field to be compared twice.
   if (name == http::field::content_length || name == http::field::transfer_encoding) {
     framing_.add(name_string, value);
   }
   ec = {};
+}
+
+bool ResponseHeadParser::in_input(std::string_view bytes) const {
+  const auto at = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const auto begin = reinterpret_cast<std::uintptr_t>(input_.data());
+  return bytes.empty() || (at >= begin && at + bytes.size() <= begin + input_.size());
+}
+
+void ResponseHeadParser::keep_fields() {
+  for (; kept_fields_ < fields_.size(); ++kept_fields_) {
+    auto& field = fields_[kept_fields_];
+    field.name = kept_.emplace_back(field.name);
+    field.value = kept_.emplace_back(field.value);
+  }
 }
 
 void ResponseHeadParser::on_body_init_impl(const boost::optional<std::uint64_t>& /*length*/,

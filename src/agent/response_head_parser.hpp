@@ -2,8 +2,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <iterator>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
 #include "agent/header_mapping.hpp"
@@ -32,6 +37,30 @@ class ResponseHeadParser final : public boost::beast::http::basic_parser<false> 
   // Content-Length and Transfer-Encoding, each field in order as it came.
   [[nodiscard]] const net::Http1FramingCheck& framing() const { return framing_; }
 
+  // Beast parses a head field by field as its bytes come, and consumes them: a put() that ends
+  // mid-head has handed over fields whose bytes the caller may now drop or move (the next read
+  // into the connection's buffer), so their views are copied here. A head that comes in one
+  // read (nearly all) keeps its views.
+  // Beast hands over a folded value (obs-fold) from a buffer of its own, and a multi-buffer
+  // input from a copy: on_field_impl copies what is not a view of the caller's one buffer.
+  template <class ConstBufferSequence>
+  std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
+    input_ = {};
+    // A pointer for a single buffer, an iterator class for a sequence: no `const auto*` here.
+    // NOLINTBEGIN(readability-qualified-auto)
+    auto it = boost::asio::buffer_sequence_begin(buffers);
+    const auto end = boost::asio::buffer_sequence_end(buffers);
+    // NOLINTEND(readability-qualified-auto)
+    if (it != end && std::next(it) == end) {
+      const boost::asio::const_buffer one(*it);
+      input_ = {static_cast<const char*>(one.data()), one.size()};
+    }
+    const auto n = basic_parser<false>::put(buffers, ec);
+    input_ = {};
+    if (!is_header_done()) keep_fields();
+    return n;
+  }
+
   // Where the next body bytes go.
   void lend_body_buffer(char* data, std::size_t size) {
     body_ = data;
@@ -57,7 +86,15 @@ class ResponseHeadParser final : public boost::beast::http::basic_parser<false> 
   std::size_t on_chunk_body_impl(std::uint64_t remain, string_view body, error_code& ec) override;
   void on_finish_impl(error_code& ec) override { ec = {}; }
 
+  void keep_fields();
+  [[nodiscard]] bool in_input(std::string_view bytes) const;
+  std::string_view keep(std::string_view bytes) { return kept_.emplace_back(bytes); }
+
+  std::string_view input_;  // the buffer put() is parsing, when it is one buffer
+
   std::vector<FieldView> fields_;
+  std::deque<std::string> kept_;  // the copies keep_fields() made (a deque: they never move)
+  std::size_t kept_fields_ = 0;   // fields_ before this one are copies already
   net::Http1FramingCheck framing_;
   unsigned status_ = 0;
   unsigned version_ = 0;
