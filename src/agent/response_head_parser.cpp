@@ -17,6 +17,9 @@ void ResponseHeadParser::on_response_impl(int code, string_view /*reason*/, int 
 
 void ResponseHeadParser::on_field_impl(http::field name, string_view name_string, string_view value,
                                        error_code& ec) {
+  ec = {};
+  // Trailers (after a chunked body) come here too: relay does not pass them on.
+  if (is_header_done()) return;
   std::string_view name_view(name_string.data(), name_string.size());
   std::string_view value_view(value.data(), value.size());
   fields_.push_back({in_input(name_view) ? name_view : keep(name_view),
@@ -26,7 +29,6 @@ void ResponseHeadParser::on_field_impl(http::field name, string_view name_string
   if (name == http::field::content_length || name == http::field::transfer_encoding) {
     framing_.add(name_string, value);
   }
-  ec = {};
 }
 
 bool ResponseHeadParser::in_input(std::string_view bytes) const {
@@ -38,8 +40,8 @@ bool ResponseHeadParser::in_input(std::string_view bytes) const {
 void ResponseHeadParser::keep_fields() {
   for (; kept_fields_ < fields_.size(); ++kept_fields_) {
     auto& field = fields_[kept_fields_];
-    field.name = kept_.emplace_back(field.name);
-    field.value = kept_.emplace_back(field.value);
+    if (!field.name.empty() && in_input(field.name)) field.name = keep(field.name);
+    if (!field.value.empty() && in_input(field.value)) field.value = keep(field.value);
   }
 }
 

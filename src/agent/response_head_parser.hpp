@@ -56,8 +56,8 @@ class ResponseHeadParser final : public boost::beast::http::basic_parser<false> 
       input_ = {static_cast<const char*>(one.data()), one.size()};
     }
     const auto n = basic_parser<false>::put(buffers, ec);
-    input_ = {};
     if (!is_header_done()) keep_fields();
+    input_ = {};
     return n;
   }
 
@@ -86,6 +86,8 @@ class ResponseHeadParser final : public boost::beast::http::basic_parser<false> 
   std::size_t on_chunk_body_impl(std::uint64_t remain, string_view body, error_code& ec) override;
   void on_finish_impl(error_code& ec) override { ec = {}; }
 
+  // Copies the views of fields_ (from kept_fields_ on) that point into input_: the others are
+  // copies already (on_field_impl).
   void keep_fields();
   [[nodiscard]] bool in_input(std::string_view bytes) const;
   std::string_view keep(std::string_view bytes) { return kept_.emplace_back(bytes); }

@@ -139,30 +139,42 @@ asio::awaitable<void> StreamProxy<Stream>::upload() {
     auto& body = parser_.get().body();
     body.data = upload_buffer_.get();
     body.size = upload_size_;
-    lowest.expires_after(limits.idle_timeout);
-    if (rate && !rate->read_started([this] { return upload_size_ - parser_.get().body().size; })) {
-      upload_error_ = UploadError::too_slow;
-      h2_->reset();
+    if (!before_body_read(rate, [this] { return upload_size_ - parser_.get().body().size; })) {
       co_return;
     }
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kAwaitable);
     const std::size_t got = upload_size_ - parser_.get().body().size;
-    if (rate) rate->read_ended(got);
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      // Too large, too slow, malformed, or the caller went away: the app must not see a
-      // partial body as a complete one, so the stream is reset.
-      upload_error_ = classify_upload_error(ec, rate && rate->too_slow());
-      h2_->reset();
-      co_return;
-    }
-    outcome_.bytes_in += got;
+    if (!after_body_read(rate, ec, got)) co_return;  // too large, malformed, too slow, gone
     if (got == 0 && !parser_.is_done()) continue;
     // write() waits while the agent's window is closed: a slow app slows the caller's upload.
     if (co_await h2_->write({upload_buffer_.get(), got}, parser_.is_done())) co_return;
   }
   upload_done_ = true;
   arm_response_deadline();
+}
+
+template <class Stream>
+bool StreamProxy<Stream>::before_body_read(std::optional<BodyRateGuard>& rate,
+                                           std::function<std::size_t()> filled) {
+  beast::get_lowest_layer(stream_).expires_after(state_.options.limits.idle_timeout);
+  if (!rate || rate->read_started(std::move(filled))) return true;
+  upload_error_ = UploadError::too_slow;
+  h2_->reset();
+  return false;
+}
+
+template <class Stream>
+bool StreamProxy<Stream>::after_body_read(std::optional<BodyRateGuard>& rate, core::error_code ec,
+                                          std::size_t got) {
+  if (rate) rate->read_ended(got);
+  if (ec) {
+    upload_error_ = classify_upload_error(ec, rate && rate->too_slow());
+    h2_->reset();
+    return false;
+  }
+  outcome_.bytes_in += got;
+  return true;
 }
 
 template <class Stream>
@@ -193,18 +205,11 @@ asio::awaitable<void> StreamProxy<Stream>::upload_sized(std::uint64_t left,
     buffer_.consume(n);
     if (ec) co_return;
   }
-  auto& lowest = beast::get_lowest_layer(stream_);
-  const auto& limits = state_.options.limits;
   if (left > 0 && !upload_buffer_) upload_buffer_.reset(new char[upload_size_]);
   while (left > 0) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, upload_size_));
     std::size_t filled = 0;
-    lowest.expires_after(limits.idle_timeout);
-    if (rate && !rate->read_started([&filled] { return filled; })) {
-      upload_error_ = UploadError::too_slow;
-      h2_->reset();
-      co_return;
-    }
+    if (!before_body_read(rate, [&filled] { return filled; })) co_return;
     // Until the buffer is full, as Beast's read of a buffer_body is, counting for the guard.
     auto [ec, got] = co_await asio::async_read(
         stream_, asio::buffer(upload_buffer_.get(), want),
@@ -213,15 +218,7 @@ asio::awaitable<void> StreamProxy<Stream>::upload_sized(std::uint64_t left,
           return error ? 0 : want - n;
         },
         kAwaitable);
-    if (rate) rate->read_ended(got);
-    if (ec) {
-      // The caller went away or stalled mid-body: the app must not see a partial body as a
-      // complete one.
-      upload_error_ = classify_upload_error(ec, rate && rate->too_slow());
-      h2_->reset();
-      co_return;
-    }
-    outcome_.bytes_in += got;
+    if (!after_body_read(rate, ec, got)) co_return;  // the caller went away or stalled
     left -= got;
     if (co_await h2_->write({upload_buffer_.get(), got}, left == 0)) co_return;
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,11 @@ class StreamProxy {
  private:
   boost::asio::awaitable<void> upload();
   boost::asio::awaitable<void> upload_sized(std::uint64_t left, std::optional<BodyRateGuard>& rate);
+  // Around each read of the body, for both uploads: the idle deadline and the rate guard
+  // before it, what was read after it. False when the upload ends there (the stream is reset
+  // and upload_error_ says why): the app must not see a partial body as a complete one.
+  bool before_body_read(std::optional<BodyRateGuard>& rate, std::function<std::size_t()> filled);
+  bool after_body_read(std::optional<BodyRateGuard>& rate, core::error_code ec, std::size_t got);
   boost::asio::awaitable<void> respond();
   struct ResponseStart {
     ResponsePlan plan;

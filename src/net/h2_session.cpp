@@ -295,9 +295,12 @@ void H2Session::borrow(H2Stream& stream, std::string_view bytes) {
   constexpr std::size_t kRecord = TlsStream::kMaxRecord;
   const std::size_t fill = (kRecord - out_.size() % kRecord) % kRecord;
   const std::size_t whole = bytes.size() > fill ? (bytes.size() - fill) / kRecord * kRecord : 0;
+  if (whole == 0) {  // less than a record to borrow
+    out_.append(bytes);
+    return;
+  }
   auto it = stream.lent_ ? streams_.end() : streams_.find(stream.id_);
-  // Not a stream in flight (nothing would keep it alive), or less than a record to borrow.
-  if (whole == 0 || (!stream.lent_ && it == streams_.end())) {
+  if (!stream.lent_ && it == streams_.end()) {  // not in flight: nothing would keep it alive
     out_.append(bytes);
     return;
   }

@@ -180,11 +180,7 @@ void H2Stream::take_frame(H2Session& session, std::size_t n) {
   auto& out = session.out_;
   if (!send_view_.empty()) {  // queued before anything in send_buf_
     auto k = std::min(n, send_view_.size());
-    if (k >= kMinBorrowed) {
-      session.borrow(*this, send_view_.substr(0, k));
-    } else {
-      out.append(send_view_.data(), k);
-    }
+    session.borrow(*this, send_view_.substr(0, k));  // copies what is less than a record
     send_view_.remove_prefix(k);
     n -= k;
     if (send_view_.empty() && !lent_) send_event_.notify();

@@ -113,9 +113,6 @@ class H2Stream {
   static constexpr std::size_t kDeferred = static_cast<std::size_t>(-1);
   static constexpr std::size_t kDefaultSendLimit = 256u * 1024;  // the session sets its own
   static constexpr std::size_t kSmallLastWrite = 8u * 1024;      // see write()
-  // Fewer bytes are copied into the session's write buffer: less than a TLS record cannot be
-  // borrowed (H2Session::borrow()).
-  static constexpr std::size_t kMinBorrowed = 16u * 1024;
 
   void on_closed(core::error_code reason);
   // Body bytes that arrived but were never read still hold the connection's window open:
