@@ -16,6 +16,12 @@ asio::awaitable<core::error_code> CapturingStream::read_recorded(std::string& ou
   co_return ec;
 }
 
+std::optional<core::error_code> CapturingStream::try_read(std::string& out) {
+  auto done = stream_.try_read(out);
+  if (done && !*done && capture_ != nullptr) capture_->request_body.append(out, limit_);
+  return done;
+}
+
 core::error_code CapturingStream::respond(int status, const core::Headers& headers,
                                           bool end_stream) {
   if (capture_ != nullptr) {
@@ -28,6 +34,12 @@ core::error_code CapturingStream::respond(int status, const core::Headers& heade
 asio::awaitable<core::error_code> CapturingStream::write(std::string_view data, bool fin) {
   if (capture_ != nullptr) capture_->response_body.append(data, limit_);
   return stream_.write(data, fin);
+}
+
+std::optional<core::error_code> CapturingStream::try_write(std::string_view data, bool fin) {
+  auto done = stream_.try_write(data, fin);
+  if (done && capture_ != nullptr) capture_->response_body.append(data, limit_);  // as write()
+  return done;
 }
 
 }  // namespace relay::agent

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,11 +40,15 @@ class CapturingStream {
 
   [[nodiscard]] const core::Headers& headers() const { return stream_.headers(); }
   boost::asio::awaitable<core::error_code> read(std::string& out);
+  // Without a coroutine when they need not wait (RequestStream::try_read/try_write): nullopt,
+  // nothing done and nothing recorded, when they would.
+  std::optional<core::error_code> try_read(std::string& out);
   [[nodiscard]] bool body_complete() const { return stream_.body_complete(); }
   [[nodiscard]] std::size_t buffered() const { return stream_.buffered(); }
 
   core::error_code respond(int status, const core::Headers& headers, bool end_stream);
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
+  std::optional<core::error_code> try_write(std::string_view data, bool fin);
   void reset(std::uint32_t h2_error_code = 0x8) { stream_.reset(h2_error_code); }
 
   [[nodiscard]] std::size_t send_pending() const { return stream_.send_pending(); }

@@ -11,12 +11,17 @@ asio::awaitable<core::error_code> RequestStream::read(std::string& out) {
 }
 
 asio::awaitable<core::error_code> RequestStream::read_replay(std::string& out) {
+  co_return *try_read(out);
+}
+
+std::optional<core::error_code> RequestStream::try_read(std::string& out) {
+  if (h2_) return h2_->try_read(out);
   out.clear();
   if (!body_read_) {
     out = std::move(body_);
     body_read_ = true;
   }
-  co_return core::error_code{};
+  return core::error_code{};
 }
 
 core::error_code RequestStream::respond(int status, const core::Headers& headers, bool end_stream) {
@@ -30,6 +35,11 @@ asio::awaitable<core::error_code> RequestStream::write(std::string_view data, bo
 }
 
 asio::awaitable<core::error_code> RequestStream::write_replay() { co_return core::error_code{}; }
+
+std::optional<core::error_code> RequestStream::try_write(std::string_view data, bool fin) {
+  if (h2_) return h2_->try_write(data, fin);
+  return core::error_code{};  // a replay's response is only captured
+}
 
 void RequestStream::reset(std::uint32_t h2_error_code) {
   if (h2_) {

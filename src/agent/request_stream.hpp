@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,9 @@ class RequestStream {
   [[nodiscard]] const core::Headers& headers() const { return h2_ ? h2_->headers() : headers_; }
 
   boost::asio::awaitable<core::error_code> read(std::string& out);
+  // read() without a coroutine when it need not wait (net::H2Stream::try_read): nullopt when it
+  // would. A replay's body is always at hand.
+  std::optional<core::error_code> try_read(std::string& out);
   [[nodiscard]] bool body_complete() const { return h2_ ? h2_->body_complete() : body_read_; }
   [[nodiscard]] std::size_t buffered() const {
     return h2_ ? h2_->buffered() : (body_read_ ? 0 : body_.size());
@@ -35,6 +39,8 @@ class RequestStream {
 
   core::error_code respond(int status, const core::Headers& headers, bool end_stream);
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
+  // write() without a coroutine when it need not wait: nullopt, and nothing done, when it would.
+  std::optional<core::error_code> try_write(std::string_view data, bool fin);
   void reset(std::uint32_t h2_error_code = 0x8);
 
   [[nodiscard]] std::size_t send_pending() const { return h2_ ? h2_->send_pending() : 0; }

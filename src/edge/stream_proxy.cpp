@@ -201,9 +201,10 @@ asio::awaitable<void> StreamProxy<Stream>::upload_sized(std::uint64_t left,
     outcome_.bytes_in += n;
     // write() frames (or queues) the bytes before it returns: the buffer may move on after.
     const std::string_view head_part(static_cast<const char*>(buffer_.data().data()), n);
-    auto ec = co_await h2_->write(head_part, left == 0);
+    auto written = h2_->try_write(head_part, left == 0);  // a webhook's body: no coroutine
+    if (!written) written = co_await h2_->write(head_part, left == 0);
     buffer_.consume(n);
-    if (ec) co_return;
+    if (*written) co_return;
   }
   if (left > 0 && !upload_buffer_) upload_buffer_.reset(new char[upload_size_]);
   while (left > 0) {
@@ -275,13 +276,9 @@ asio::awaitable<void> StreamProxy<Stream>::respond() {
       out.clear();
       first = false;
     }
-    core::error_code read_ec;
-    if (h2_->body_complete()) {
-      chunk.clear();  // what read() would give: the end of the body, here without a coroutine
-    } else {
-      read_ec = co_await h2_->read(chunk);
-    }
-    if (read_ec) {
+    auto got = h2_->try_read(chunk);  // a coroutine only when the body is not there yet
+    if (!got) got = co_await h2_->read(chunk);
+    if (*got) {
       if (first) {  // nothing reached the caller yet: it still gets a proper answer
         outcome_.status = 0;
         co_await respond_error(response_cut_page(holder()));

@@ -65,22 +65,27 @@ asio::awaitable<error_code> H2Stream::wait_headers() {
 }
 
 asio::awaitable<error_code> H2Stream::read(std::string& out) {
-  out.clear();
   for (;;) {
-    if (!recv_buf_.empty()) {
-      std::swap(out, recv_buf_);
-      recv_buf_.clear();
-      if (auto s = session_.lock(); s && s->session_) {
-        // Only now may the peer send more: this is the backpressure of the whole tunnel.
-        nghttp2_session_consume(s->session_, id_, out.size());
-        s->wake_writer();
-      }
-      co_return error_code{};
-    }
-    if (remote_closed_) co_return error_code{};
-    if (closed_) co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+    if (auto done = try_read(out)) co_return *done;
     co_await recv_event_.wait();
   }
+}
+
+std::optional<error_code> H2Stream::try_read(std::string& out) {
+  out.clear();
+  if (!recv_buf_.empty()) {
+    std::swap(out, recv_buf_);
+    recv_buf_.clear();
+    if (auto s = session_.lock(); s && s->session_) {
+      // Only now may the peer send more: this is the backpressure of the whole tunnel.
+      nghttp2_session_consume(s->session_, id_, out.size());
+      s->wake_writer();
+    }
+    return error_code{};
+  }
+  if (remote_closed_) return error_code{};
+  if (closed_) return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+  return std::nullopt;
 }
 
 error_code H2Stream::respond(int status, const core::Headers& headers, bool end_stream) {
@@ -103,34 +108,25 @@ error_code H2Stream::respond(int status, const core::Headers& headers, bool end_
   return {};
 }
 
-asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
-  if (closed_) co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
+std::optional<error_code> H2Stream::try_write(std::string_view data, bool fin) {
+  if (closed_) return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
   auto s = session_.lock();
-  if (!s || !s->session_) co_return make_error_code(Errc::session_closed);
-  if (local_fin_) co_return make_error_code(Errc::protocol_error);  // body already ended
+  if (!s || !s->session_) return make_error_code(Errc::session_closed);
+  if (local_fin_) return make_error_code(Errc::protocol_error);  // body already ended
+  if (borrows(data, fin) || send_pending() + data.size() >= send_limit_) return std::nullopt;
+  enqueue(*s, data, fin, false);
+  return error_code{};
+}
+
+asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
+  if (auto done = try_write(data, fin)) co_return *done;
   // Nothing queued: the bytes are framed straight from the caller's buffer, which it keeps
   // while it waits here (one copy less per body byte). Otherwise they join the queue. So does
   // a small last write (a webhook's whole body, most often): copying a few KiB costs less than
   // waiting for the write loop (a timer, a wake-up, a resume), and nothing follows it that
   // could pile up behind it in the queue.
-  const bool small_last = fin && data.size() <= kSmallLastWrite;
-  const bool borrowed = send_pending() == 0 && !data.empty() && !small_last;
-  if (borrowed) {
-    send_view_ = data;
-  } else {
-    if (send_offset_ > 0 && send_offset_ == send_buf_.size()) {
-      send_buf_.clear();
-      send_offset_ = 0;
-    }
-    send_buf_.append(data);
-  }
-  local_fin_ = fin;
-  if (data_deferred_) {
-    data_deferred_ = false;
-    nghttp2_session_resume_data(s->session_, id_);
-  }
-  s->wake_writer();
-  s.reset();  // do not keep the session alive while parked
+  const bool borrowed = borrows(data, fin);
+  enqueue(*session_.lock(), data, fin, borrowed);  // alive: try_write just checked
   if (borrowed) {
     // Framed is not enough: bytes the session borrowed are read until its TLS write is done.
     while ((!send_view_.empty() && !closed_) || lent_) co_await send_event_.wait();
@@ -145,6 +141,24 @@ asio::awaitable<error_code> H2Stream::write(std::string_view data, bool fin) {
     co_return close_reason_ ? close_reason_ : make_error_code(Errc::stream_reset);
   }
   co_return error_code{};
+}
+
+void H2Stream::enqueue(H2Session& session, std::string_view data, bool fin, bool borrowed) {
+  if (borrowed) {
+    send_view_ = data;
+  } else {
+    if (send_offset_ > 0 && send_offset_ == send_buf_.size()) {
+      send_buf_.clear();
+      send_offset_ = 0;
+    }
+    send_buf_.append(data);
+  }
+  local_fin_ = fin;
+  if (data_deferred_) {
+    data_deferred_ = false;
+    nghttp2_session_resume_data(session.session_, id_);
+  }
+  session.wake_writer();
 }
 
 void H2Stream::reset(std::uint32_t h2_error_code) {

@@ -82,6 +82,9 @@ class H2Stream {
   // An empty `out` without error means the body is complete. Reading is what reopens the
   // peer's flow-control window, so an unread body stops its sender: backpressure end to end.
   boost::asio::awaitable<core::error_code> read(std::string& out);
+  // read() when it need not wait, without a coroutine: nullopt (and `out` empty) when it would
+  // wait, then co_await read(). Most reads of a webhook's body find it all there already.
+  std::optional<core::error_code> try_read(std::string& out);
   [[nodiscard]] bool body_complete() const { return remote_closed_ && recv_buf_.empty(); }
   // Body bytes received and not yet read: 0 means read() would wait.
   [[nodiscard]] std::size_t buffered() const { return recv_buf_.size(); }
@@ -95,6 +98,10 @@ class H2Stream {
   // kSmallLastWrite bytes, they are queued and write() waits while the queue is over its
   // limit. Either way: backpressure.
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
+  // write() when it need not wait, without a coroutine: nullopt, and nothing done, when it
+  // would (the bytes are to be framed from `data`, or the queue is full); then co_await
+  // write(). A small last write (a webhook's whole body) never waits.
+  std::optional<core::error_code> try_write(std::string_view data, bool fin);
 
   // Abandons the stream (RST_STREAM, CANCEL by default). Safe to call more than once.
   void reset(std::uint32_t h2_error_code = 0x8);
@@ -115,6 +122,11 @@ class H2Stream {
   static constexpr std::size_t kSmallLastWrite = 8u * 1024;      // see write()
 
   void on_closed(core::error_code reason);
+  // write()'s bytes to the session: framed from `data` itself (`borrowed`) or queued.
+  void enqueue(H2Session& session, std::string_view data, bool fin, bool borrowed);
+  [[nodiscard]] bool borrows(std::string_view data, bool fin) const {
+    return send_pending() == 0 && !data.empty() && !(fin && data.size() <= kSmallLastWrite);
+  }
   // Body bytes that arrived but were never read still hold the connection's window open:
   // hands them back to the session (when a stream ends, or is reused).
   void give_back_window();

@@ -74,5 +74,25 @@ TEST(CapturingStream, StopsCopyingOnceTheCaptureLeaves) {
   EXPECT_EQ(capture.response_body.size, 0U);
 }
 
+// The coroutine-free calls record what they take, as read() and write() do.
+TEST(CapturingStream, TryReadAndTryWriteRecordAsReadAndWriteDo) {
+  auto stream = replay("0123456789");
+  inspect::Capture capture;
+  stream.record_into(capture, 4);
+  std::string chunk;
+  const auto read = stream.try_read(chunk);  // a replay's body is always at hand
+  ASSERT_TRUE(read.has_value());
+  EXPECT_FALSE(*read);
+  EXPECT_EQ(chunk, "0123456789");
+  EXPECT_FALSE(stream.respond(200, {}, false));
+  const auto written = stream.try_write("abcdef", true);
+  ASSERT_TRUE(written.has_value());
+  EXPECT_FALSE(*written);
+  EXPECT_EQ(capture.request_body.data, "0123");
+  EXPECT_EQ(capture.request_body.size, 10U);
+  EXPECT_EQ(capture.response_body.data, "abcd");
+  EXPECT_EQ(capture.response_body.size, 6U);
+}
+
 }  // namespace
 }  // namespace relay::agent

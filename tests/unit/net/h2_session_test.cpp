@@ -242,6 +242,53 @@ TEST_F(H2SessionTest, BufferedTellsWhetherReadWouldWait) {
   run_until([&] { return done; });
 }
 
+// try_read() and try_write() do what read() and write() would when those need not wait, and
+// leave the rest to them: a write framed from the caller's buffer, a read with nothing there.
+TEST_F(H2SessionTest, TryReadAndTryWriteTakeOnlyWhatNeedsNoWait) {
+  bool server_checked = false;
+  handler_ = [&](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    s->respond(200, {}, false);
+    EXPECT_FALSE(s->try_write("early", false).has_value());  // would be borrowed: write()'s
+    EXPECT_EQ(s->send_pending(), 0u);                        // and nothing was taken
+    EXPECT_FALSE(co_await s->write("early", false));
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_after(50ms);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    const auto last = s->try_write("last", true);  // a small last write is queued at once
+    EXPECT_TRUE(last.has_value() && !*last);
+    EXPECT_EQ(s->try_write("more", false), make_error_code(Errc::protocol_error));
+    server_checked = true;
+  };
+  start_sessions();
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), true).value();
+        EXPECT_FALSE(co_await stream->wait_headers());
+        std::string body, chunk;
+        int waited = 0;
+        for (int i = 0; i < 100; ++i) {
+          auto got = stream->try_read(chunk);
+          if (!got) {
+            EXPECT_TRUE(chunk.empty());
+            ++waited;
+            got = co_await stream->read(chunk);
+          }
+          EXPECT_FALSE(*got);
+          if (chunk.empty()) break;
+          body += chunk;
+        }
+        EXPECT_EQ(body, "earlylast");
+        EXPECT_GE(waited, 1);  // the 50 ms gap
+        const auto after_end = stream->try_read(chunk);
+        EXPECT_TRUE(after_end.has_value() && !*after_end && chunk.empty());
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done && server_checked; });
+}
+
 TEST_F(H2SessionTest, SlowReaderBoundsBufferingThroughFlowControl) {
   H2Options server_options;
   server_options.stream_window = 64 * 1024;
