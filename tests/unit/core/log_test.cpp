@@ -68,6 +68,40 @@ TEST_F(LogTest, ControlCharactersAreEscapedNeverWrittenRaw) {
             (std::vector<std::string>{R"(lvl=info logger=relay.test msg=m v="a\nb\x01\t\\")"}));
 }
 
+// Values are copied in runs between the bytes that need escaping: runs at either end, escapes
+// side by side, bytes that are quoted but not escaped (space, '=', DEL, UTF-8) kept as they are.
+TEST_F(LogTest, EscapesAtEitherEndAndSideBySide) {
+  auto log = open(LogFormat::logfmt);
+  log_event(*log, spdlog::level::info, "\"quoted\"",
+            {{"a", "\"\\\x1f\x7f"},
+             {"b", "x=y \xc3\xa9"},
+             {"c", std::string("\0z", 2)},
+             {"d", "plain"},
+             {"e", "\r\n"}});
+  EXPECT_EQ(lines(*log, "Z "),
+            (std::vector<std::string>{
+                "lvl=info logger=relay.test msg=\"\\\"quoted\\\"\" a=\"\\\"\\\\\\x1f\x7f\" "
+                "b=\"x=y \xc3\xa9\" c=\"\\x00z\" d=plain e=\"\\r\\n\""}));
+}
+
+// A long line (many escapes) outgrows the formatter's inline buffer without losing bytes.
+TEST_F(LogTest, LongEscapedValueIsWrittenWhole) {
+  auto log = open(LogFormat::logfmt);
+  const std::string value(300, '\x01');
+  log_event(*log, spdlog::level::info, "m", {{"v", value}});
+  std::string expected = "lvl=info logger=relay.test msg=m v=\"";
+  for (int i = 0; i < 300; ++i) expected += "\\x01";
+  expected += '"';
+  EXPECT_EQ(lines(*log, "Z "), (std::vector<std::string>{expected}));
+}
+
+// Terminal lines escape values the same way.
+TEST_F(LogTest, TermEscapesValuesLikeLogfmt) {
+  auto log = open(LogFormat::term);
+  log_event(*log, spdlog::level::info, "m", {{"k", "a\tb\"c"}});
+  EXPECT_EQ(lines(*log, " "), (std::vector<std::string>{"INFO relay.test    m k=\"a\\tb\\\"c\""}));
+}
+
 TEST_F(LogTest, JsonKeepsFieldOrder) {
   auto log = open(LogFormat::json);
   log_request_event(*log, spdlog::level::err, "failed", {{"b", "2"}, {"a", "x\"y"}});
