@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <typeinfo>
 
 #include <cstdio>
 #include <mutex>
@@ -412,7 +413,11 @@ void log_packed(spdlog::logger& log, spdlog::level::level_enum level, std::strin
   // packed into one string, then parsed back out by the formatter: twice the work per line.
   const auto& sinks = log.sinks();
   if (sinks.size() == 1) {
-    auto* sink = dynamic_cast<FdLogSink*>(sinks.front().get());
+    // FdLogSink is final: comparing the type is exact, and cheaper than dynamic_cast's search.
+    auto* base = sinks.front().get();
+    auto* sink = base != nullptr && typeid(*base) == typeid(FdLogSink)
+                     ? static_cast<FdLogSink*>(base)
+                     : nullptr;
     const EventFormatter::Event event{spdlog::log_clock::now(), level, log.name(), msg, fields};
     if (sink != nullptr && sink->should_log(level) && sink->write_event(event, batched)) return;
   }

@@ -102,6 +102,28 @@ TEST_F(LogTest, TermEscapesValuesLikeLogfmt) {
   EXPECT_EQ(lines(*log, " "), (std::vector<std::string>{"INFO relay.test    m k=\"a\\tb\\\"c\""}));
 }
 
+// Which bytes make a value quoted, each at every place of a short and a long value (the scan
+// reads eight bytes at a time, and the tail of a long value overlapping its last word).
+TEST_F(LogTest, ExactlyTheMarkedBytesMakeAValueQuoted) {
+  auto log = open(LogFormat::logfmt);
+  std::vector<std::string> expected;
+  for (int c = 1; c < 256; ++c) {
+    const bool quoted = c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
+    for (std::size_t length : {1U, 5U, 8U, 13U}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string value(length, 'x');
+        value[at] = static_cast<char>(c);
+        log_event(*log, spdlog::level::info, "m", {{"v", value}});
+        expected.push_back(quoted ? "q" : "bare");
+      }
+    }
+  }
+  std::vector<std::string> got;
+  for (const auto& line : lines(*log, "msg=m v="))
+    got.push_back(line.starts_with('"') ? "q" : "bare");
+  EXPECT_EQ(got, expected);
+}
+
 TEST_F(LogTest, JsonKeepsFieldOrder) {
   auto log = open(LogFormat::json);
   log_request_event(*log, spdlog::level::err, "failed", {{"b", "2"}, {"a", "x\"y"}});
