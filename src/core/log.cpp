@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <typeinfo>
 
 #include <cstdio>
 #include <mutex>
@@ -97,38 +98,71 @@ bool needs_quotes(std::string_view v) {
   return std::ranges::any_of(v, [](char c) { return kNeedsQuotes[static_cast<unsigned char>(c)]; });
 }
 
+// Bytes a quoted value holds escaped: controls, '"' and '\\'. The rest is copied in runs.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c == '"' || c == '\\';
+  return table;
+}();
+
+// The most bytes write_logfmt_value() writes for v: each byte escaped as \xNN, and the quotes.
+// A line is sized once with this, then written through a plain pointer: fmt's buffer checks
+// its capacity on every append, and a log line is ~30 of them.
+constexpr std::size_t logfmt_value_bound(std::string_view v) { return 4 * v.size() + 2; }
+
+char* copy_to(char* out, std::string_view text) {
+  if (text.empty()) return out;  // may be a null view: memcpy from null is undefined
+  std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+char* write_escaped(char* out, unsigned char c) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  *out++ = '\\';
+  switch (c) {
+    case '"':
+    case '\\':
+      *out++ = static_cast<char>(c);
+      break;
+    case '\n':
+      *out++ = 'n';
+      break;
+    case '\r':
+      *out++ = 'r';
+      break;
+    case '\t':
+      *out++ = 't';
+      break;
+    default:
+      *out++ = 'x';
+      *out++ = kHex[c >> 4];
+      *out++ = kHex[c & 0xf];
+  }
+  return out;
+}
+
+// Writes v as a logfmt value at out (room for logfmt_value_bound(v) bytes); returns its end.
+char* write_logfmt_value(char* out, std::string_view v) {
+  if (!needs_quotes(v)) return copy_to(out, v);
+  *out++ = '"';
+  while (!v.empty()) {
+    const auto special =
+        std::ranges::find_if(v, [](char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; });
+    const auto run = static_cast<std::size_t>(special - v.begin());
+    out = copy_to(out, v.substr(0, run));
+    if (run == v.size()) break;
+    out = write_escaped(out, static_cast<unsigned char>(v[run]));
+    v.remove_prefix(run + 1);
+  }
+  *out++ = '"';
+  return out;
+}
+
 void append_logfmt_value(spdlog::memory_buf_t& dest, std::string_view v) {
-  if (!needs_quotes(v)) {
-    put(dest, v);
-    return;
-  }
-  dest.push_back('"');
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        put(dest, "\\\"");
-        break;
-      case '\\':
-        put(dest, "\\\\");
-        break;
-      case '\n':
-        put(dest, "\\n");
-        break;
-      case '\r':
-        put(dest, "\\r");
-        break;
-      case '\t':
-        put(dest, "\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(dest), "\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-          dest.push_back(c);
-        }
-    }
-  }
-  dest.push_back('"');
+  const auto size = dest.size();
+  dest.try_resize(size + logfmt_value_bound(v));
+  char* end = write_logfmt_value(dest.data() + size, v);
+  dest.try_resize(static_cast<std::size_t>(end - dest.data()));
 }
 
 // "2026-01-02T03:04:05.678Z". The part up to the seconds is formatted once per second: most
@@ -209,18 +243,31 @@ class RelayFormatter final : public EventFormatter {
   void format_logfmt(const Event& e, EachField& each_field, spdlog::memory_buf_t& dest) {
     put(dest, "t=");
     time_.append(e.time, dest);
-    put(dest, " lvl=");
-    put(dest, short_level(e.level));
-    put(dest, " logger=");
-    put(dest, e.logger);
-    put(dest, " msg=");
-    append_logfmt_value(dest, e.msg);
+    constexpr std::string_view kLevel = " lvl=";
+    constexpr std::string_view kLogger = " logger=";
+    constexpr std::string_view kMsg = " msg=";
+    const auto level = short_level(e.level);
+    std::size_t bound = kLevel.size() + level.size() + kLogger.size() + e.logger.size() +
+                        kMsg.size() + logfmt_value_bound(e.msg);
     each_field([&](std::string_view k, std::string_view v) {
-      dest.push_back(' ');
-      put(dest, k);
-      dest.push_back('=');
-      append_logfmt_value(dest, v);
+      bound += 2 + k.size() + logfmt_value_bound(v);
     });
+    const auto size = dest.size();
+    dest.try_resize(size + bound);
+    char* out = dest.data() + size;
+    out = copy_to(out, kLevel);
+    out = copy_to(out, level);
+    out = copy_to(out, kLogger);
+    out = copy_to(out, e.logger);
+    out = copy_to(out, kMsg);
+    out = write_logfmt_value(out, e.msg);
+    each_field([&](std::string_view k, std::string_view v) {
+      *out++ = ' ';
+      out = copy_to(out, k);
+      *out++ = '=';
+      out = write_logfmt_value(out, v);
+    });
+    dest.try_resize(static_cast<std::size_t>(out - dest.data()));
   }
 
   template <class EachField>
@@ -366,7 +413,11 @@ void log_packed(spdlog::logger& log, spdlog::level::level_enum level, std::strin
   // packed into one string, then parsed back out by the formatter: twice the work per line.
   const auto& sinks = log.sinks();
   if (sinks.size() == 1) {
-    auto* sink = dynamic_cast<FdLogSink*>(sinks.front().get());
+    // FdLogSink is final: comparing the type is exact, and cheaper than dynamic_cast's search.
+    auto* base = sinks.front().get();
+    auto* sink = base != nullptr && typeid(*base) == typeid(FdLogSink)
+                     ? static_cast<FdLogSink*>(base)
+                     : nullptr;
     const EventFormatter::Event event{spdlog::log_clock::now(), level, log.name(), msg, fields};
     if (sink != nullptr && sink->should_log(level) && sink->write_event(event, batched)) return;
   }

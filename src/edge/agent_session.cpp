@@ -91,7 +91,7 @@ asio::awaitable<void> AgentSession::control_loop(std::vector<std::string> names)
                         {":authority", state_->router.domain()},
                         {":path", std::string(protocol::kControlPath)},
                         {"content-type", "application/x-ndjson"}};
-  auto opened = h2_->open_stream(headers, false);
+  auto opened = h2_->open_stream(std::move(headers), false);
   if (!opened) {
     h2_->close();
     co_return;
@@ -229,9 +229,9 @@ std::vector<protocol::TunnelInfo> AgentSession::infos(const std::vector<std::str
   return out;
 }
 
-core::Result<std::shared_ptr<net::H2Stream>> AgentSession::open_stream(const core::Headers& headers,
+core::Result<std::shared_ptr<net::H2Stream>> AgentSession::open_stream(core::Headers headers,
                                                                        bool end_stream) {
-  return h2_->open_stream(headers, end_stream);
+  return h2_->open_stream(std::move(headers), end_stream);
 }
 
 void AgentSession::shutdown() {

@@ -154,13 +154,12 @@ asio::awaitable<StreamBudget::Ticket> PeerLink::reserve_stream() {
   co_return ticket;
 }
 
-core::Result<std::shared_ptr<net::H2Stream>> PeerLink::open_stream(const core::Headers& headers,
+core::Result<std::shared_ptr<net::H2Stream>> PeerLink::open_stream(core::Headers headers,
                                                                    bool end_stream) {
   if (!h2_ || !h2_->is_open()) return make_error_code(net::Errc::session_closed);
-  core::Headers marked = headers;
   // The hop marker: the owning edge serves the stream locally and never forwards it again.
-  marked.add(std::string(kHopHeader), state_->options.cluster.edge_id);
-  return h2_->open_stream(marked, end_stream);
+  headers.add(std::string(kHopHeader), state_->options.cluster.edge_id);
+  return h2_->open_stream(std::move(headers), end_stream);
 }
 
 }  // namespace relay::edge::peer

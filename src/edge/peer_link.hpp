@@ -37,7 +37,7 @@ class PeerLink : public StreamTarget, public std::enable_shared_from_this<PeerLi
   void close();
 
   boost::asio::awaitable<StreamBudget::Ticket> reserve_stream() override;
-  core::Result<std::shared_ptr<net::H2Stream>> open_stream(const core::Headers& headers,
+  core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers,
                                                            bool end_stream) override;
   [[nodiscard]] std::string_view via_edge() const override { return peer_id_; }
 

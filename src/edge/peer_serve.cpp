@@ -152,7 +152,7 @@ asio::awaitable<void> PeerExchange::proxy(AgentSession& session) {
     headers.add(f.name, f.value);
   }
   headers.add(std::string(protocol::kTunnelHeader), tunnel_);
-  auto opened = session.open_stream(headers, upload_done_);
+  auto opened = session.open_stream(std::move(headers), upload_done_);
   if (!opened) {
     co_await answer(
         opened.error() == net::Errc::refused ? 503 : 502,

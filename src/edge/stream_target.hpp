@@ -26,7 +26,8 @@ class StreamTarget {
   // The same when a place is free at once, without a coroutine (a valid ticket); an invalid
   // one means: ask reserve_stream(), which waits or refuses.
   virtual StreamBudget::Ticket try_reserve_stream() { return {}; }
-  virtual core::Result<std::shared_ptr<net::H2Stream>> open_stream(const core::Headers& headers,
+  // The stream keeps `headers` (see net::H2Session::open_stream()): pass them moved.
+  virtual core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers,
                                                                    bool end_stream) = 0;
   // Empty for the local agent; the peer edge's id when the request crosses the peer link (for
   // the caller's error pages and the log).

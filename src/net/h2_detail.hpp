@@ -65,6 +65,17 @@ class NvList {
                    static_cast<std::uint8_t>(unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX
                                                                       : NGHTTP2_NV_FLAG_NONE)});
   }
+  // A field nghttp2 does not copy (NO_COPY): `name` is already lower case, and both stay
+  // where they are until nghttp2 has packed the HEADERS frame or dropped it.
+  void add_borrowed(std::string_view name, std::string_view value) {
+    nv_.push_back(
+        {const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+         const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+         name.size(), value.size(),
+         static_cast<std::uint8_t>(
+             NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE |
+             (unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE))});
+  }
   nghttp2_nv* data() { return nv_.data(); }
   std::size_t size() const { return nv_.size(); }
 

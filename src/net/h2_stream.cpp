@@ -39,6 +39,7 @@ void H2Stream::reuse() {
   give_back_window();
   id_ = -1;
   headers_.clear();
+  request_headers_.clear();
   status_ = 0;
   headers_complete_ = false;
   remote_closed_ = false;

@@ -145,6 +145,9 @@ class H2Stream {
   std::weak_ptr<H2Session> session_;
   std::int32_t id_ = -1;
   core::Headers headers_;
+  // The request it was opened with (client role): nghttp2 points into these bytes until it
+  // has packed the HEADERS frame, so they live as long as the stream (see open_stream()).
+  core::Headers request_headers_;
   int status_ = 0;
   bool headers_complete_ = false;
   bool remote_closed_ = false;  // END_STREAM received
@@ -197,9 +200,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   boost::asio::awaitable<core::error_code> run();
 
   // Client role: a new request. `headers` start with the pseudo-headers; names in lower case;
-  // no connection-specific fields. `end_stream` when no body follows.
-  core::Result<std::shared_ptr<H2Stream>> open_stream(const core::Headers& headers,
-                                                      bool end_stream);
+  // no connection-specific fields. `end_stream` when no body follows. The stream keeps the
+  // headers: nghttp2 sends them from there, uncopied.
+  core::Result<std::shared_ptr<H2Stream>> open_stream(core::Headers headers, bool end_stream);
 
   // GOAWAY: no new streams; run() returns once the streams in flight have finished. A
   // long-lived stream (the control stream) counts as in flight: finish or reset it.

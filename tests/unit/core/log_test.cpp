@@ -68,6 +68,62 @@ TEST_F(LogTest, ControlCharactersAreEscapedNeverWrittenRaw) {
             (std::vector<std::string>{R"(lvl=info logger=relay.test msg=m v="a\nb\x01\t\\")"}));
 }
 
+// Values are copied in runs between the bytes that need escaping: runs at either end, escapes
+// side by side, bytes that are quoted but not escaped (space, '=', DEL, UTF-8) kept as they are.
+TEST_F(LogTest, EscapesAtEitherEndAndSideBySide) {
+  auto log = open(LogFormat::logfmt);
+  log_event(*log, spdlog::level::info, "\"quoted\"",
+            {{"a", "\"\\\x1f\x7f"},
+             {"b", "x=y \xc3\xa9"},
+             {"c", std::string("\0z", 2)},
+             {"d", "plain"},
+             {"e", "\r\n"}});
+  EXPECT_EQ(lines(*log, "Z "),
+            (std::vector<std::string>{
+                "lvl=info logger=relay.test msg=\"\\\"quoted\\\"\" a=\"\\\"\\\\\\x1f\x7f\" "
+                "b=\"x=y \xc3\xa9\" c=\"\\x00z\" d=plain e=\"\\r\\n\""}));
+}
+
+// A long line (many escapes) outgrows the formatter's inline buffer without losing bytes.
+TEST_F(LogTest, LongEscapedValueIsWrittenWhole) {
+  auto log = open(LogFormat::logfmt);
+  const std::string value(300, '\x01');
+  log_event(*log, spdlog::level::info, "m", {{"v", value}});
+  std::string expected = "lvl=info logger=relay.test msg=m v=\"";
+  for (int i = 0; i < 300; ++i) expected += "\\x01";
+  expected += '"';
+  EXPECT_EQ(lines(*log, "Z "), (std::vector<std::string>{expected}));
+}
+
+// Terminal lines escape values the same way.
+TEST_F(LogTest, TermEscapesValuesLikeLogfmt) {
+  auto log = open(LogFormat::term);
+  log_event(*log, spdlog::level::info, "m", {{"k", "a\tb\"c"}});
+  EXPECT_EQ(lines(*log, " "), (std::vector<std::string>{"INFO relay.test    m k=\"a\\tb\\\"c\""}));
+}
+
+// Which bytes make a value quoted, each at every place of a short and a long value (the scan
+// reads eight bytes at a time, and the tail of a long value overlapping its last word).
+TEST_F(LogTest, ExactlyTheMarkedBytesMakeAValueQuoted) {
+  auto log = open(LogFormat::logfmt);
+  std::vector<std::string> expected;
+  for (int c = 1; c < 256; ++c) {
+    const bool quoted = c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
+    for (std::size_t length : {1U, 5U, 8U, 13U}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string value(length, 'x');
+        value[at] = static_cast<char>(c);
+        log_event(*log, spdlog::level::info, "m", {{"v", value}});
+        expected.push_back(quoted ? "q" : "bare");
+      }
+    }
+  }
+  std::vector<std::string> got;
+  for (const auto& line : lines(*log, "msg=m v="))
+    got.push_back(line.starts_with('"') ? "q" : "bare");
+  EXPECT_EQ(got, expected);
+}
+
 TEST_F(LogTest, JsonKeepsFieldOrder) {
   auto log = open(LogFormat::json);
   log_request_event(*log, spdlog::level::err, "failed", {{"b", "2"}, {"a", "x\"y"}});

@@ -40,7 +40,7 @@ class FakeTarget : public StreamTarget {
     co_return co_await budget_.acquire([] { return std::size_t{1}; },
                                        std::chrono::steady_clock::now());
   }
-  core::Result<std::shared_ptr<net::H2Stream>> open_stream(const core::Headers& /*headers*/,
+  core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers /*headers*/,
                                                            bool /*end_stream*/) override {
     ++opens;
     return open_error;

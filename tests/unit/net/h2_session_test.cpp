@@ -334,6 +334,50 @@ TEST_F(H2SessionTest, ResetReachesThePeer) {
   EXPECT_EQ(result, make_error_code(Errc::stream_reset));
 }
 
+// open_stream()'s fields go out uncopied (NO_COPY) from the stream's own Headers: the caller's
+// may be gone before the HEADERS frame is written, so may a caller that gave up at once (reset,
+// last owner gone), and a stray upper-case name still goes out in lower case.
+TEST_F(H2SessionTest, RequestFieldsOutliveTheCallerAndGoOutInLowerCase) {
+  std::vector<core::Headers> seen;
+  handler_ = [&seen](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    seen.push_back(s->headers());
+    s->respond(204, {}, true);
+    co_return;
+  };
+  start_sessions();
+  {
+    auto abandoned = client_->open_stream(request(), false).value();
+    abandoned->reset();
+  }
+  const std::string long_value(300, 'v');
+  error_code result;
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        std::shared_ptr<H2Stream> stream;
+        {
+          auto headers = request("GET");
+          headers.add("X-Upper-Case", long_value);
+          stream = client_->open_stream(std::move(headers), true).value();
+        }
+        result = co_await stream->wait_headers();
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
+  EXPECT_FALSE(result) << result.message();
+  ASSERT_EQ(seen.size(), 1U);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& f : seen[0]) fields.emplace_back(f.name, f.value);
+  EXPECT_EQ(fields,
+            (std::vector<std::pair<std::string, std::string>>{{":method", "GET"},
+                                                              {":scheme", "http"},
+                                                              {":authority", "t.localhost"},
+                                                              {":path", "/hook"},
+                                                              {"x-upper-case", long_value}}));
+}
+
 TEST_F(H2SessionTest, ClosedSessionFailsOpenStreamsAtOnce) {
   handler_ = [](std::shared_ptr<H2Stream>) -> asio::awaitable<void> {
     co_return;
