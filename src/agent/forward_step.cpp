@@ -28,6 +28,22 @@ asio::awaitable<void> report(Exchange& x, ForwardReport r) {
   }
 }
 
+// Not coroutines: each builds its ForwardReport here, and report() moves it into its own frame.
+// Built inside a co_await expression in run(), the two reports (~100 bytes each) were
+// temporaries kept in run()'s frame, which grew past what Asio recycles (~1 KB): it was
+// malloc'd for every request, and its allocation evicted a recycled frame too.
+asio::awaitable<void> report_connect(Exchange& x, const core::Failure& failure,
+                                     const UpstreamAddress& upstream,
+                                     std::chrono::seconds connect_timeout) {
+  return report(x, report_connect_failure(failure, upstream, connect_timeout));
+}
+
+asio::awaitable<void> report_exchange(Exchange& x, const UpstreamFailure& failure,
+                                      const UpstreamAddress& upstream,
+                                      std::chrono::seconds response_timeout) {
+  return report(x, report_failure(failure, upstream, response_timeout, x.method, x.path));
+}
+
 }  // namespace
 
 asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
@@ -70,8 +86,7 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   if (!acquired.value()) acquired = co_await pool_->connect();
   for (int attempt = 0;; ++attempt) {
     if (!acquired) {
-      co_await report(
-          x, report_connect_failure(acquired.error(), upstream, limits_.upstream_connect_timeout));
+      co_await report_connect(x, acquired.error(), upstream, limits_.upstream_connect_timeout);
       co_return Outcome::answered;
     }
     auto connection = std::move(acquired.value());
@@ -85,8 +100,7 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
       continue;
     }
     connection.reset();  // closed before the caller hears of it, as a failed one should be
-    co_await report(x, report_failure(outcome.failure, upstream, limits_.upstream_response_timeout,
-                                      x.method, x.path));
+    co_await report_exchange(x, outcome.failure, upstream, limits_.upstream_response_timeout);
     co_return Outcome::answered;
   }
 }
