@@ -44,6 +44,20 @@ asio::awaitable<void> report_exchange(Exchange& x, const UpstreamFailure& failur
   return report(x, report_failure(failure, upstream, response_timeout, x.method, x.path));
 }
 
+// The request head for the app, from the facts serve_request found when it has them (the pass
+// over the fields they came from is not made twice), and from the fields themselves otherwise
+// (a replay, fields re-signed).
+UpstreamRequestHead map_exchange(const Exchange& x, const RequestMappingOptions& mapping) {
+  if (!x.fields_read || x.resigned_headers) return map_request(x.headers(), mapping);
+  RequestFacts facts;
+  facts.method = x.method;
+  facts.path = x.path;
+  facts.authority = x.authority;  // :authority, else Host, else ""
+  facts.scheme = x.scheme;
+  facts.remote_addr = x.remote_addr;
+  return map_request(x.headers(), facts, mapping);
+}
+
 }  // namespace
 
 asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
@@ -79,7 +93,7 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   mapping.body_follows = body_follows;
   mapping.add = &options_.request_header_add;
   mapping.remove = &options_.request_header_remove;
-  const auto head = map_request(x.headers(), mapping);
+  const auto head = map_exchange(x, mapping);
 
   const bool replayable = is_replayable(x.body_buffered, whole_body_here, head.framing, prefix);
   core::Fallible<std::unique_ptr<UpstreamConnection>> acquired = pool_->take_idle(replayable);

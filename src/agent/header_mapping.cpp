@@ -326,7 +326,11 @@ void append_forwarded(std::string& out, std::string_view client, std::string_vie
 }  // namespace
 
 UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOptions& options) {
-  const auto facts = request_facts(in);
+  return map_request(in, request_facts(in), options);
+}
+
+UpstreamRequestHead map_request(const core::Headers& in, const RequestFacts& facts,
+                                const RequestMappingOptions& options) {
   UpstreamRequestHead head;
   head.method = std::string(facts.method.value_or("GET"));
   const auto path = facts.path.value_or("/");
