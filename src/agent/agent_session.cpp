@@ -46,6 +46,8 @@ std::optional<std::string> read_request_fields(Exchange& x) {
   x.authority = std::string(facts.authority_or_host());
   x.scheme = std::string(facts.scheme.value_or("http"));
   x.request_id = std::string(facts.request_id.value_or(""));
+  x.remote_addr = facts.remote_addr;
+  x.fields_read = facts.connection.empty();  // HTTP/2 has none: nghttp2 refuses such a request
   // Not a delivery (the usual case): no need for read_delivery_headers' pass to find that out.
   if (!facts.delivery_id) return std::nullopt;
   auto delivery = read_delivery_headers(x.stream->headers());

@@ -28,6 +28,12 @@ struct Exchange {
   std::string authority;
   std::string scheme;
   std::string request_id;
+  // The client address the edge decided (relay-remote-addr), a view of the stream's fields.
+  // `fields_read`: serve_request read these and the fields above in its pass over the stream's
+  // fields (request_facts), and found no Connection field: the forwarder needs no pass of its
+  // own (ForwardStep). Unset for a replay.
+  std::optional<std::string_view> remote_addr;
+  bool fields_read = false;
   std::chrono::steady_clock::time_point started;
 
   // A step that needs the whole body (verification) reads it here; the forwarder then sends

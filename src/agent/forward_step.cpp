@@ -28,6 +28,36 @@ asio::awaitable<void> report(Exchange& x, ForwardReport r) {
   }
 }
 
+// Not coroutines: each builds its ForwardReport here, and report() moves it into its own frame.
+// Built inside a co_await expression in run(), the two reports (~100 bytes each) were
+// temporaries kept in run()'s frame, which grew past what Asio recycles (~1 KB): it was
+// malloc'd for every request, and its allocation evicted a recycled frame too.
+asio::awaitable<void> report_connect(Exchange& x, const core::Failure& failure,
+                                     const UpstreamAddress& upstream,
+                                     std::chrono::seconds connect_timeout) {
+  return report(x, report_connect_failure(failure, upstream, connect_timeout));
+}
+
+asio::awaitable<void> report_exchange(Exchange& x, const UpstreamFailure& failure,
+                                      const UpstreamAddress& upstream,
+                                      std::chrono::seconds response_timeout) {
+  return report(x, report_failure(failure, upstream, response_timeout, x.method, x.path));
+}
+
+// The request head for the app, from the facts serve_request found when it has them (the pass
+// over the fields they came from is not made twice), and from the fields themselves otherwise
+// (a replay, fields re-signed).
+UpstreamRequestHead map_exchange(const Exchange& x, const RequestMappingOptions& mapping) {
+  if (!x.fields_read || x.resigned_headers) return map_request(x.headers(), mapping);
+  RequestFacts facts;
+  facts.method = x.method;
+  facts.path = x.path;
+  facts.authority = x.authority;  // :authority, else Host, else ""
+  facts.scheme = x.scheme;
+  facts.remote_addr = x.remote_addr;
+  return map_request(x.headers(), facts, mapping);
+}
+
 }  // namespace
 
 asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
@@ -63,15 +93,14 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   mapping.body_follows = body_follows;
   mapping.add = &options_.request_header_add;
   mapping.remove = &options_.request_header_remove;
-  const auto head = map_request(x.headers(), mapping);
+  const auto head = map_exchange(x, mapping);
 
   const bool replayable = is_replayable(x.body_buffered, whole_body_here, head.framing, prefix);
   core::Fallible<std::unique_ptr<UpstreamConnection>> acquired = pool_->take_idle(replayable);
   if (!acquired.value()) acquired = co_await pool_->connect();
   for (int attempt = 0;; ++attempt) {
     if (!acquired) {
-      co_await report(
-          x, report_connect_failure(acquired.error(), upstream, limits_.upstream_connect_timeout));
+      co_await report_connect(x, acquired.error(), upstream, limits_.upstream_connect_timeout);
       co_return Outcome::answered;
     }
     auto connection = std::move(acquired.value());
@@ -85,8 +114,7 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
       continue;
     }
     connection.reset();  // closed before the caller hears of it, as a failed one should be
-    co_await report(x, report_failure(outcome.failure, upstream, limits_.upstream_response_timeout,
-                                      x.method, x.path));
+    co_await report_exchange(x, outcome.failure, upstream, limits_.upstream_response_timeout);
     co_return Outcome::answered;
   }
 }

@@ -92,12 +92,10 @@ std::string_view lower_name(std::string_view name, std::string& scratch) {
   return scratch;
 }
 
-void to_lower_in_place(std::string& name) {
-  char* p = name.data();
-  const std::size_t n = name.size();
+void to_lower_in_place(char* p, std::size_t n) {
   if (n < 8) {
-    for (char& c : name) {
-      if (is_upper(c)) c = static_cast<char>(c - 'A' + 'a');
+    for (std::size_t i = 0; i < n; ++i) {
+      if (is_upper(p[i])) p[i] = static_cast<char>(p[i] - 'A' + 'a');
     }
     return;
   }
@@ -326,7 +324,11 @@ void append_forwarded(std::string& out, std::string_view client, std::string_vie
 }  // namespace
 
 UpstreamRequestHead map_request(const core::Headers& in, const RequestMappingOptions& options) {
-  const auto facts = request_facts(in);
+  return map_request(in, request_facts(in), options);
+}
+
+UpstreamRequestHead map_request(const core::Headers& in, const RequestFacts& facts,
+                                const RequestMappingOptions& options) {
   UpstreamRequestHead head;
   head.method = std::string(facts.method.value_or("GET"));
   const auto path = facts.path.value_or("/");
@@ -419,11 +421,21 @@ core::Headers map_response_headers(std::span<const FieldView> in) {
   core::Headers out;
   out.reserve(in.size());
   bool has_length = false;
+  // A name is lowered here first (a longer one in `long_name`), and copied into the output only
+  // when it is kept, built in place there (Headers::add_copy): a string of its own, moved into
+  // the output by Headers::add, cost more than the copy.
+  std::array<char, 64> short_name{};
+  std::string long_name;
   for (const auto& f : in) {
-    // Lowered in the string the output keeps: one copy of the name, none when it is dropped
-    // (short names live in the string itself).
-    std::string lower(f.name);
-    to_lower_in_place(lower);
+    char* lowered = short_name.data();
+    if (f.name.size() > short_name.size()) {
+      long_name.assign(f.name);
+      lowered = long_name.data();
+    } else {
+      std::copy(f.name.begin(), f.name.end(), lowered);
+    }
+    to_lower_in_place(lowered, f.name.size());
+    const std::string_view lower(lowered, f.name.size());
     if (lower.empty() || lower.front() == ':' || protocol::is_hop_by_hop(lower) ||
         lower == core::kRelayErrorCodeHeader || hop_by_hop.names(lower)) {
       continue;
@@ -437,10 +449,10 @@ core::Headers map_response_headers(std::span<const FieldView> in) {
       value = value.substr(0, value.find(','));
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
         value.remove_suffix(1);
-      out.add(std::move(lower), std::string(value));
+      out.add_copy(lower, value);
       continue;
     }
-    out.add(std::move(lower), std::string(f.value));
+    out.add_copy(lower, f.value);
   }
   return out;
 }

@@ -65,6 +65,11 @@ RequestFacts request_facts(const core::Headers& request);
 // - the body is framed by the caller's Content-Length, or chunked when its length is unknown.
 UpstreamRequestHead map_request(const core::Headers& h2_request,
                                 const RequestMappingOptions& options);
+// The same, with `facts` found before: request_facts(h2_request), or values equal to what
+// map_request reads of it (the request line, :authority or Host, :scheme, relay-remote-addr,
+// Connection).
+UpstreamRequestHead map_request(const core::Headers& h2_request, const RequestFacts& facts,
+                                const RequestMappingOptions& options);
 
 // One field of a parsed message, viewed where the parser keeps it (names in any case).
 struct FieldView {

@@ -188,7 +188,7 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
     }
   }
   // The response head; interim responses (100 Continue) are skipped.
-  std::optional<ResponseHeadParser> parser;
+  auto& parser = c.response;
   do {
     parser.emplace();
     parser->header_limit(64 * 1024);

@@ -79,12 +79,20 @@ std::string H2Goaway::error_name() const { return nghttp2_http2_strerror(error_c
 struct H2Session::Callbacks {
   static H2Session& self(void* user) { return *static_cast<H2Session*>(user); }
 
+  // The stream a header block is for is found here, once per block, not for each of its fields
+  // in on_header (a block's frames are contiguous: RFC 9113 §6.10).
   static int on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
     auto& s = self(user);
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    s.receiving_headers_ = nullptr;
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+      s.receiving_headers_ = s.find(frame->hd.stream_id);  // a response, or trailers
+      return 0;
+    }
     if (s.role_ != Role::server) return 0;
     auto stream = s.new_stream();
     stream->id_ = frame->hd.stream_id;
+    s.receiving_headers_ = stream.get();
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
     s.streams_.emplace(stream->id_, std::move(stream));
     return 0;
@@ -94,12 +102,13 @@ struct H2Session::Callbacks {
                        std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
                        std::uint8_t, void* user) {
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-    H2Stream* stream = self(user).find(frame->hd.stream_id);
-    if (stream == nullptr || stream->headers_complete_) return 0;  // trailers are dropped
+    H2Stream* stream = self(user).receiving_headers_;
+    if (stream == nullptr || stream->id_ != frame->hd.stream_id) return 0;
+    if (stream->headers_complete_) return 0;  // trailers are dropped
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":status") std::from_chars(v.data(), v.data() + v.size(), stream->status_);
-    stream->headers_.add(std::string(n), std::string(v));
+    stream->headers_.add_copy(n, v);
     return 0;
   }
 
@@ -149,6 +158,7 @@ struct H2Session::Callbacks {
     if (it == s.streams_.end()) return 0;
     auto stream = std::move(it->second);
     s.streams_.erase(it);
+    if (s.receiving_headers_ == stream.get()) s.receiving_headers_ = nullptr;
     error_code_t reason;
     if (error_code != NGHTTP2_NO_ERROR) {
       reason = make_error_code(error_code == NGHTTP2_REFUSED_STREAM ? Errc::refused
@@ -576,6 +586,7 @@ void H2Session::close() {
 void H2Session::fail_all(error_code reason) {
   auto streams = std::move(streams_);
   streams_.clear();
+  receiving_headers_ = nullptr;
   for (auto& [id, stream] : streams) stream->on_closed(reason);
 }
 

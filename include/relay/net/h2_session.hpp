@@ -283,7 +283,10 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   std::size_t read_buf_size_ = 0;
   int idle_reads_ = 0;
   bool tls_buffers_kept_ = true;
-  std::vector<std::int32_t> parked_;                      // streams deferred while out_ was full
+  std::vector<std::int32_t> parked_;  // streams deferred while out_ was full
+  // The stream of the header block being received (Callbacks::on_begin_headers), or null; one of
+  // streams_ (cleared when it leaves).
+  H2Stream* receiving_headers_ = nullptr;
   std::vector<std::shared_ptr<H2Stream>> accepted_;       // server role: for hand_out_accepted()
   std::vector<std::unique_ptr<H2Stream>> spare_streams_;  // see new_stream()
   AsyncEvent write_event_;

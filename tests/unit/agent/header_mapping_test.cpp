@@ -400,6 +400,25 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
   EXPECT_EQ(request_facts(core::Headers{}).authority_or_host(), "");
 }
 
+// ForwardStep passes the facts serve_request found (the request line defaulted, :authority or
+// Host) instead of a second pass: the head is the same.
+TEST(HeaderMapping, FactsFoundBeforeMapTheSameHead) {
+  auto up = local3000();
+  const auto in = request({{"content-type", "application/json"},
+                           {"host", "ignored.example"},
+                           {"relay-remote-addr", "[2001:db8::1]:5123"},
+                           {"content-length", "2"}});
+  const auto found = request_facts(in);
+  RequestFacts given;
+  given.method = found.method.value_or("GET");
+  given.path = found.path.value_or("/");
+  given.authority = found.authority_or_host();
+  given.scheme = found.scheme.value_or("http");
+  given.remote_addr = found.remote_addr;
+  const RequestMappingOptions options{.upstream = &up, .body_follows = true};
+  EXPECT_EQ(map_request(in, given, options).text, map_request(in, options).text);
+}
+
 // HTTP/2 refuses CR and LF in :authority and Host; a replayed request is checked here: such an
 // authority is not used (the Host line then names the app), never written as a line of its own.
 TEST(HeaderMapping, AnAuthorityWithALineBreakIsNotUsed) {
