@@ -10,7 +10,9 @@ asio::awaitable<bool> buffer_body(Exchange& x, std::size_t limit, core::error_co
   if (x.body_buffered) co_return true;
   std::string chunk;
   while (!x.stream->body_complete()) {
-    ec = co_await x.stream->read(chunk);
+    auto got = x.stream->try_read(chunk);
+    if (!got) got = co_await x.stream->read(chunk);
+    ec = *got;
     if (ec) co_return false;
     if (chunk.empty()) break;
     if (x.body.size() + chunk.size() > limit) co_return false;
@@ -25,7 +27,8 @@ asio::awaitable<void> respond_with(Exchange& x, int status, core::Headers header
   x.status = status;
   headers.set("content-length", std::to_string(body.size()));
   if (x.stream->respond(status, headers, body.empty() || x.method == "HEAD")) co_return;
-  if (!body.empty() && x.method != "HEAD") (void)co_await x.stream->write(body, true);
+  if (body.empty() || x.method == "HEAD") co_return;
+  if (!x.stream->try_write(body, true)) (void)co_await x.stream->write(body, true);
 }
 
 asio::awaitable<void> respond_error(Exchange& x, int status, std::string_view code,

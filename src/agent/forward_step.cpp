@@ -75,8 +75,10 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
     whole_body_here = gathers_whole_body(x.headers().content_length());
     std::string chunk;
     do {
-      if (auto ec = co_await x.stream->read(chunk)) {
-        x.detail = "the caller went away: " + ec.message();
+      auto got = x.stream->try_read(chunk);  // a webhook's body came with its head
+      if (!got) got = co_await x.stream->read(chunk);
+      if (*got) {
+        x.detail = "the caller went away: " + got->message();
         co_return Outcome::answered;
       }
       if (prefix.empty()) {

@@ -131,8 +131,9 @@ asio::awaitable<UpstreamFailure> send_request(Stream& s, UpstreamConnection& c, 
         request_done = true;
         out.add_end(head.framing);
       } else {
-        auto ec = co_await h2.read(chunk);
-        if (ec) co_return UpstreamFailure{Where::caller, ec, {}};
+        auto got = h2.try_read(chunk);
+        if (!got) got = co_await h2.read(chunk);
+        if (*got) co_return UpstreamFailure{Where::caller, *got, {}};
         if (chunk.empty()) {
           request_done = true;
           out.add_end(head.framing);
@@ -246,8 +247,10 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
       head_sent = true;
     }
     if (got == 0 && !fin) continue;
-    const auto wec = co_await h2.write(std::string_view(buf.get(), got), fin);
-    if (wec) co_return UpstreamOutcome{{Where::caller, wec, {}}, false};
+    const std::string_view body(buf.get(), got);
+    auto written = h2.try_write(body, fin);  // a small answer's body: no coroutine
+    if (!written) written = co_await h2.write(body, fin);
+    if (*written) co_return UpstreamOutcome{{Where::caller, *written, {}}, false};
   }
   co_return UpstreamOutcome{{}, parser->keep_alive()};
 }
