@@ -118,8 +118,10 @@ HeadRejection check_request_head(const http::request_header<>& request, bool par
     // body, and matching every field's name against them cost ~500 instructions a request.
     switch (field.name()) {
       case http::field::transfer_encoding:
+        check.add_codings(field.value());
+        break;
       case http::field::content_length:
-        check.add(field.name_string(), field.value());
+        check.add_lengths(field.value());
         break;
       case http::field::host:
         if (hosts++ == 0) host = field.value();

@@ -54,12 +54,13 @@ struct Http1Framing {
 class Http1FramingCheck {
  public:
   void add(std::string_view name, std::string_view value);
+  // The same for a caller that knows the field by its name already (an enum of the parser):
+  // matching the name again was ~130 instructions per request at the edge.
+  void add_codings(std::string_view value);  // a Transfer-Encoding value
+  void add_lengths(std::string_view value);  // a Content-Length value
   [[nodiscard]] Http1Framing result(bool is_request, unsigned version) const;
 
  private:
-  void add_codings(std::string_view value);
-  void add_lengths(std::string_view value);
-
   Http1FramingError error_ = Http1FramingError::none;  // the first malformed value seen
   bool has_te_ = false;
   int codings_ = 0;
