@@ -12,9 +12,10 @@
 namespace relay::edge {
 
 ResponseFields read_response_fields(const core::Headers& headers) {
-  // By length first: iequals is out of line, and most names differ in length from both.
+  // By length first: iequals is out of line, and most names differ in length from both. Then
+  // as received: HTTP/2 names are lower case, so iequals is only a fallback for other sources.
   auto named = [](std::string_view name, std::string_view wanted) {
-    return name.size() == wanted.size() && core::iequals(name, wanted);
+    return name.size() == wanted.size() && (name == wanted || core::iequals(name, wanted));
   };
   ResponseFields fields;
   for (const auto& f : headers) {
