@@ -47,19 +47,31 @@ std::string random_hex(std::size_t n) {
 }
 
 RequestId request_id() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  // One io thread per process, but thread_local keeps it safe if that ever changes.
-  thread_local std::uint64_t state = [] {
-    std::uint64_t seed = 0;
-    fill_random(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
-    return seed;
+  // Two hex digits per byte from a table built at compile time: half the steps of one per digit.
+  static constexpr auto kHexPairs = [] {
+    constexpr std::string_view kHex = "0123456789abcdef";
+    std::array<std::array<char, 2>, 256> pairs{};
+    for (std::size_t b = 0; b < pairs.size(); ++b) pairs[b] = {kHex[b >> 4], kHex[b & 0xf]};
+    return pairs;
   }();
+  // One io thread per process, but thread_local keeps it safe if that ever changes. Constant
+  // initialised (seeded on first use): a dynamic initialiser costs a guard call on every use.
+  thread_local std::uint64_t state = 0;
+  thread_local bool seeded = false;
+  if (!seeded) {
+    fill_random(reinterpret_cast<unsigned char*>(&state), sizeof state);
+    seeded = true;
+  }
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
   std::array<char, RequestId::kLength> digits{};
-  for (auto i = digits.size(); i-- > 0; z >>= 4) digits[i] = kHex[z & 0xf];
+  for (auto i = digits.size(); i > 0; i -= 2, z >>= 8) {
+    const auto& pair = kHexPairs[z & 0xff];
+    digits[i - 2] = pair[0];
+    digits[i - 1] = pair[1];
+  }
   return RequestId(digits);
 }
 
