@@ -204,6 +204,23 @@ TEST(HeaderMapping, ResponseDropsHopByHopAndRelayErrorCode) {
   for (const auto& f : out) EXPECT_EQ(f.name, core::to_lower(f.name));  // HTTP/2: lower case
 }
 
+// Every item of every Connection field names a hop-by-hop field, however many there are.
+TEST(HeaderMapping, ResponseDropsEveryFieldConnectionLists) {
+  core::Headers up{{"Connection", "x-a, x-b,x-c"},
+                   {"Connection", " X-D ,, x-e, x-f"},
+                   {"X-A", "1"},
+                   {"x-c", "1"},
+                   {"x-d", "1"},
+                   {"x-e", "1"},
+                   {"X-F", "1"},
+                   {"x-g", "1"}};
+  auto out = map_response_headers(up);
+  for (const auto* name : {"x-a", "x-b", "x-c", "x-d", "x-e", "x-f"}) {
+    EXPECT_FALSE(out.contains(name)) << name;
+  }
+  EXPECT_EQ(out.get("x-g"), "1");
+}
+
 TEST(HeaderMapping, ResponseRepeatedContentLengthBecomesOne) {
   // Beast accepts "5, 5" and two identical fields; HTTP/2 takes one number (else the edge resets
   // the stream and the caller got a 502).
@@ -398,6 +415,27 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
   core::Headers with_authority{{"host", "h.example"}, {":authority", "a.example"}};
   EXPECT_EQ(request_facts(with_authority).authority_or_host(), "a.example");
   EXPECT_EQ(request_facts(core::Headers{}).authority_or_host(), "");
+}
+
+// request_facts compares names 8 bytes at a time (the last word overlapping): a name that differs
+// in any byte, the last included, or only by 0x20 in a byte that is not a letter, is another name.
+TEST(HeaderMapping, RequestFactsTakeNoNearMiss) {
+  core::Headers in{{":metho\x04", "A"},          {"hosu", "B"},
+                   {"\x1apath", "/c"},           {":authoritx", "D"},
+                   {"connectioN", "e"},          {"relay\x0dremote-addr", "F"},
+                   {"relay-remote-addx", "G"},   {"relay-request-iD", "h"},
+                   {"RELAY-DELIVERY-ID", "i"},   {":schemE", "j"},
+                   {"relay-delivery-i\x04", "K"}};
+  const auto facts = request_facts(in);
+  EXPECT_EQ(facts.method, std::nullopt);
+  EXPECT_EQ(facts.host, std::nullopt);
+  EXPECT_EQ(facts.path, std::nullopt);
+  EXPECT_EQ(facts.authority, std::nullopt);
+  EXPECT_EQ(facts.remote_addr, std::nullopt);
+  EXPECT_EQ(facts.connection, (std::vector<std::string_view>{"e"}));
+  EXPECT_EQ(facts.request_id, "h");
+  EXPECT_EQ(facts.delivery_id, "i");
+  EXPECT_EQ(facts.scheme, "j");
 }
 
 // ForwardStep passes the facts serve_request found (the request line defaulted, :authority or
