@@ -146,7 +146,7 @@ char* write_logfmt_value(char* out, std::string_view v) {
   if (!needs_quotes(v)) return copy_to(out, v);
   *out++ = '"';
   while (!v.empty()) {
-    const auto special =
+    const auto* const special =
         std::ranges::find_if(v, [](char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; });
     const auto run = static_cast<std::size_t>(special - v.begin());
     out = copy_to(out, v.substr(0, run));
