@@ -112,20 +112,22 @@ class H2SessionTest : public ::testing::Test {
   bool server_done_ = false, client_done_ = false;
 };
 
+asio::awaitable<void> pause(std::chrono::milliseconds delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(delay);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 // Server handler that echoes the request body and reports the largest read it saw.
 asio::awaitable<void> echo(std::shared_ptr<H2Stream> stream, std::size_t* max_chunk,
                            std::chrono::milliseconds delay) {
   std::string body, chunk;
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
     auto ec = co_await stream->read(chunk);
     if (ec || chunk.empty()) break;
     if (max_chunk) *max_chunk = std::max(*max_chunk, chunk.size());
     body += chunk;
-    if (delay.count() > 0) {
-      timer.expires_after(delay);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    if (delay.count() > 0) co_await pause(delay);
   }
   core::Headers headers{{"content-type", "text/plain"}, {"X-Mixed-Case", "kept"}};
   stream->respond(200, headers, false);
@@ -216,9 +218,7 @@ TEST_F(H2SessionTest, BufferedTellsWhetherReadWouldWait) {
   handler_ = [](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
     s->respond(200, {}, false);
     co_await s->write("early", false);
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_after(50ms);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await pause(50ms);
     co_await s->write("", true);
   };
   start_sessions();
@@ -251,9 +251,7 @@ TEST_F(H2SessionTest, TryReadAndTryWriteTakeOnlyWhatNeedsNoWait) {
     EXPECT_FALSE(s->try_write("early", false).has_value());  // would be borrowed: write()'s
     EXPECT_EQ(s->send_pending(), 0u);                        // and nothing was taken
     EXPECT_FALSE(co_await s->write("early", false));
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_after(50ms);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await pause(50ms);
     const auto last = s->try_write("last", true);  // a small last write is queued at once
     EXPECT_TRUE(last.has_value() && !*last);
     EXPECT_EQ(s->try_write("more", false), make_error_code(Errc::protocol_error));
