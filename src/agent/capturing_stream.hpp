@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -25,6 +26,11 @@ namespace relay::agent {
 class CapturingStream {
  public:
   explicit CapturingStream(RequestStream stream) : stream_(std::move(stream)) {}
+  // The RequestStream built in place from `args`: no temporary to move twice and destroy (per
+  // request in serve_request, whose coroutine frame would also hold the temporary).
+  template <class... Args>
+  explicit CapturingStream(std::in_place_t /*unused*/, Args&&... args)
+      : stream_(std::forward<Args>(args)...) {}
 
   // From now on, copy what passes into `capture` (request body, response head and body), each
   // body up to `limit` bytes. `capture` must outlive the recording (it lives in the Exchange).
