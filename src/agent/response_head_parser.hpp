@@ -2,8 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <iterator>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,8 +95,11 @@ class ResponseHeadParser final : public boost::beast::http::basic_parser<false> 
   std::string_view input_;  // the buffer put() is parsing, when it is one buffer
 
   std::vector<FieldView> fields_;
-  std::deque<std::string> kept_;  // the copies keep_fields() made (a deque: they never move)
-  std::size_t kept_fields_ = 0;   // fields_ before this one are copies already
+  // The copies keep_fields() made: a list, as they must never move (fields_ views them), and
+  // an empty list allocates nothing. A deque allocated its map and a first block in every
+  // parser, i.e. for every response, though a head is nearly always parsed from one read.
+  std::list<std::string> kept_;
+  std::size_t kept_fields_ = 0;  // fields_ before this one are copies already
   net::Http1FramingCheck framing_;
   unsigned status_ = 0;
   unsigned version_ = 0;
