@@ -6,6 +6,7 @@
 #include <list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
@@ -28,6 +29,15 @@ class ResponseHeadParser final : public boost::beast::http::basic_parser<false> 
 
  public:
   ResponseHeadParser() { fields_.reserve(kTypicalFields); }
+  // One for the next response that reuses `storage`, the last one's field vector
+  // (take_field_storage): Beast's parsers cannot be reset, and a fresh vector was an allocation
+  // (and a free) per response on a kept-alive connection.
+  explicit ResponseHeadParser(std::vector<FieldView> storage) : fields_(std::move(storage)) {
+    fields_.clear();
+    fields_.reserve(kTypicalFields);
+  }
+  // Gives the field vector away (its views are not to be used after): the next parser's.
+  std::vector<FieldView> take_field_storage() { return std::move(fields_); }
 
   [[nodiscard]] unsigned status() const { return status_; }
   [[nodiscard]] unsigned version() const { return version_; }
