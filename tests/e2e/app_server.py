@@ -197,6 +197,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: an agent opening 50 connections at once (the
+    # reset tests) had the rest of its SYNs dropped and retried after 1, 3, 7 and 15 s, and a
+    # request waiting for the 15 s retry failed its test by timeout, not by anything relay did.
+    request_queue_size = 128
 
     def __init__(self, address, family: int, v6only: bool):
         self.address_family = family
