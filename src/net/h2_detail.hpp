@@ -50,6 +50,9 @@ inline bool has_ascii_upper(std::string_view s) {
 // submit call (nghttp2 copies them there); only a name that needs lower-casing is copied.
 class NvList {
  public:
+  // `indexed_names`: the session's record of which per-request fields it has indexed once
+  // (see index_flag()); null indexes none of them.
+  explicit NvList(std::uint8_t* indexed_names = nullptr) : indexed_names_(indexed_names) {}
   void reserve(std::size_t n) { nv_.reserve(n); }
   void add(std::string_view name, std::string_view value) {
     if (has_ascii_upper(name)) {
@@ -61,20 +64,16 @@ class NvList {
     }
     nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                    const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                   name.size(), value.size(),
-                   static_cast<std::uint8_t>(unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX
-                                                                      : NGHTTP2_NV_FLAG_NONE)});
+                   name.size(), value.size(), index_flag(name)});
   }
   // A field nghttp2 does not copy (NO_COPY): `name` is already lower case, and both stay
   // where they are until nghttp2 has packed the HEADERS frame or dropped it.
   void add_borrowed(std::string_view name, std::string_view value) {
-    nv_.push_back(
-        {const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
-         const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-         name.size(), value.size(),
-         static_cast<std::uint8_t>(
-             NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE |
-             (unique_per_request(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE))});
+    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+                   name.size(), value.size(),
+                   static_cast<std::uint8_t>(NGHTTP2_NV_FLAG_NO_COPY_NAME |
+                                             NGHTTP2_NV_FLAG_NO_COPY_VALUE | index_flag(name))});
   }
   nghttp2_nv* data() { return nv_.data(); }
   std::size_t size() const { return nv_.size(); }
@@ -83,10 +82,26 @@ class NvList {
   // Values that never repeat stay out of HPACK's dynamic table: indexed, each would evict the
   // entries that do repeat (the tunnel, the caller's address, content-type...), so every field
   // would be sent and decoded as a literal again, and both tables copied per request.
-  static bool unique_per_request(std::string_view name) {
-    return name == protocol::kRequestIdHeader || name == protocol::kDeliveryIdHeader ||
-           name == protocol::kReceivedAtHeader;
+  // Their names do enter it, once per session: the first such field is indexed, and later
+  // ones find the name there and send only the value as a literal; otherwise each request
+  // Huffman-codes the name again (edge) and decodes it (agent). The single entry per name
+  // (under 100 bytes) stays, since nothing else churns the table.
+  std::uint8_t index_flag(std::string_view name) {
+    const std::uint8_t bit = unique_per_request(name);
+    if (bit == 0) return NGHTTP2_NV_FLAG_NONE;
+    if (indexed_names_ == nullptr || (*indexed_names_ & bit) != 0) return NGHTTP2_NV_FLAG_NO_INDEX;
+    *indexed_names_ |= bit;
+    return NGHTTP2_NV_FLAG_NONE;
   }
+  // A bit per field whose value never repeats, 0 for the others.
+  static std::uint8_t unique_per_request(std::string_view name) {
+    if (name == protocol::kRequestIdHeader) return 1;
+    if (name == protocol::kDeliveryIdHeader) return 2;
+    if (name == protocol::kReceivedAtHeader) return 4;
+    return 0;
+  }
+
+  std::uint8_t* indexed_names_;
 
   // Stable addresses as it grows, and no allocation while empty (the usual case: a std::deque
   // allocates two blocks on construction, for every header block submitted).

@@ -546,7 +546,7 @@ core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(core::Headers hea
   // or until the session has ended and packs nothing more (fail_all); nghttp2_session_del frees
   // a queued frame without reading its fields.
   stream->request_headers_ = lower_case_names(std::move(headers));
-  detail::NvList nv;
+  detail::NvList nv(&hpack_indexed_names_);
   nv.reserve(stream->request_headers_.size());
   for (const auto& f : stream->request_headers_) nv.add_borrowed(f.name, f.value);
   nghttp2_data_provider provider{};

@@ -94,7 +94,7 @@ error_code H2Stream::respond(int status, const core::Headers& headers, bool end_
   if (closed_ || !s || !s->session_)
     return close_reason_ ? close_reason_ : make_error_code(Errc::session_closed);
   const std::string status_text = std::to_string(status);
-  detail::NvList nv;
+  detail::NvList nv(&s->hpack_indexed_names_);
   nv.reserve(headers.size() + 1);
   nv.add(":status", status_text);
   for (const auto& f : headers) nv.add(f.name, f.value);

@@ -294,6 +294,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   GoawayHandler goaway_handler_;
   std::function<void()> idle_handler_;
   std::optional<H2Goaway> goaway_;
+  // Which per-request HPACK fields this session's encoder has indexed once (detail::NvList).
+  std::uint8_t hpack_indexed_names_ = 0;
   bool goaway_reported_ = false;
   bool local_goaway_ = false;  // shutdown() submitted ours: not a condition to report
   boost::asio::steady_timer drain_timer_;

@@ -37,6 +37,31 @@ TEST(NvList, OnlyPerRequestValuesStayOutOfTheDynamicTable) {
   }
 }
 
+// With the session's record, each per-request field is indexed the first time only (its name
+// then enters the dynamic table); later blocks of the session keep its values out.
+TEST(NvList, PerRequestNamesAreIndexedOncePerSession) {
+  std::uint8_t indexed = 0;
+  {
+    NvList first(&indexed);
+    first.add(protocol::kRequestIdHeader, "r1");
+    first.add(protocol::kRequestIdHeader, "r2");
+    first.add_borrowed(protocol::kReceivedAtHeader, "1700000000000");
+    first.add("content-type", "application/json");
+    EXPECT_EQ(first.data()[0].flags, NGHTTP2_NV_FLAG_NONE);
+    EXPECT_EQ(first.data()[1].flags, NGHTTP2_NV_FLAG_NO_INDEX);
+    EXPECT_EQ(first.data()[2].flags, NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE);
+    EXPECT_EQ(first.data()[3].flags, NGHTTP2_NV_FLAG_NONE);
+  }
+  NvList later(&indexed);
+  later.add(protocol::kRequestIdHeader, "r3");
+  later.add(protocol::kDeliveryIdHeader, "d1");
+  later.add_borrowed(protocol::kReceivedAtHeader, "1700000000001");
+  EXPECT_EQ(later.data()[0].flags, NGHTTP2_NV_FLAG_NO_INDEX);
+  EXPECT_EQ(later.data()[1].flags, NGHTTP2_NV_FLAG_NONE);  // its first one
+  EXPECT_EQ(later.data()[2].flags, NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE |
+                                       NGHTTP2_NV_FLAG_NO_INDEX);
+}
+
 // The word-at-a-time scan agrees with a byte loop for every length, position and byte value
 // (bytes past 'Z', before 'A', and non-ASCII ones next to the letters included).
 TEST(NvList, UpperCaseScanAgreesWithAByteLoop) {
