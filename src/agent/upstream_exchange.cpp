@@ -48,7 +48,6 @@ std::optional<std::uint64_t> content_length(const ResponseHeadParser& parser) {
 // operations: they nest two composed operations around each socket read, and complete one that
 // read nothing (the body parsed from the buffer) through a post, a scheduler round trip.
 
-// One parse of what `buffer` holds; need_more when it holds nothing.
 // A fresh parser for the connection's next response, with the field vector of its last one: no
 // allocation for it per response on a kept-alive connection. A plain function: the vector moved
 // through here would otherwise sit in exchange_on's coroutine frame.
@@ -58,6 +57,7 @@ void renew_parser(std::optional<ResponseHeadParser>& parser) {
   parser.emplace(std::move(storage));
 }
 
+// One parse of what `buffer` holds; need_more when it holds nothing.
 core::error_code parse_buffered(beast::flat_buffer& buffer, ResponseHeadParser& parser) {
   core::error_code ec = http::error::need_more;
   if (buffer.size() == 0) return ec;
