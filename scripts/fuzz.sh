@@ -31,20 +31,33 @@ cmake --build "$build" -j"${RELAY_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
 
 root=$(pwd)
 build=$(cd "$build" && pwd)
-failed=0
-for name in "${targets[@]}"; do
-  bin="$build/tests/fuzz/$name"
-  corpus="$root/tests/fuzz/corpus/${name%_fuzz}"
-  work="$build/corpus/${name%_fuzz}"
+# One target per core at a time: each is a single process, and CI's time is bounded.
+jobs="${RELAY_FUZZ_JOBS:-$(nproc)}"
+run_target() {
+  local name=$1 bin="$build/tests/fuzz/$1" corpus="$root/tests/fuzz/corpus/${1%_fuzz}"
+  local work="$build/corpus/${1%_fuzz}" seeds=()
   mkdir -p "$work"
-  seeds=()
   [[ -d "$corpus" ]] && seeds+=("$corpus")
-  echo "fuzz: $name for ${seconds}s"
   # -max_total_time bounds the run; timeout(1) is the backstop if a target hangs in one input.
   if ! (cd "$build" && timeout --kill-after=10 "$((seconds + 60))" "$bin" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
         "$work" "${seeds[@]}" >"$work.log" 2>&1); then
-    echo "fuzz: $name FAILED; see $work.log"; tail -40 "$work.log"; failed=1
+    echo "fuzz: $name FAILED; see $work.log"; tail -40 "$work.log"; return 1
   fi
+  echo "fuzz: $name ran ${seconds}s clean"
+}
+failed=0
+running=0
+for name in "${targets[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run_target "$name" &
+  running=$((running + 1))
+done
+while ((running > 0)); do
+  wait -n || failed=1
+  running=$((running - 1))
 done
 exit $failed

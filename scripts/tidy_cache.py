@@ -58,8 +58,10 @@ def key(build: Path, entry: dict, deps: list[str] | None, common: bytes) -> str 
         return None
     h = hashlib.sha256(common)
     root, build_abs = str(ROOT), str(build.resolve())
-    # The command without its absolute paths, so a clone elsewhere gets the same key.
-    h.update(entry["command"].replace(build_abs, "@build").replace(root, "@").encode())
+    # The command without its absolute paths, so a clone elsewhere gets the same key; debug-info
+    # flags (-g, -g1, -gline-tables-only) do not change what clang-tidy reads, so all hash as -g.
+    command = " ".join("-g" if arg.startswith("-g") else arg for arg in entry["command"].split(" "))
+    h.update(command.replace(build_abs, "@build").replace(root, "@").encode())
     for dep in sorted(deps):
         path = os.path.normpath(os.path.join(build_abs, dep))
         if path.startswith(root + "/"):  # a project file: its content counts
