@@ -72,7 +72,7 @@ def curl_uploads(workdir: Path, url: str, host: str, count: int) -> bench.Result
                                f"Host: {host}", "-H", "Content-Type: application/octet-stream",
                                "--data-binary", f"@{body}", url], capture_output=True, text=True).stdout
         ok += code == "200"
-    return bench.Result(count, time.monotonic() - t0, 0, 0, count - ok, 1 << 20, {}, {}, {})
+    return bench.Result(count, time.monotonic() - t0, 0, 0, count - ok, 1 << 20, {}, {}, {}, {})
 
 
 def sched_run(workdir: Path, label: str, scenario: bench.Scenario, url: str, host: str | None,

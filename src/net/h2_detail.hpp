@@ -62,18 +62,12 @@ class NvList {
       }
       name = n;
     }
-    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
-                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                   name.size(), value.size(), index_flag(name)});
+    push(name, value, NGHTTP2_NV_FLAG_NONE);
   }
   // A field nghttp2 does not copy (NO_COPY): `name` is already lower case, and both stay
   // where they are until nghttp2 has packed the HEADERS frame or dropped it.
   void add_borrowed(std::string_view name, std::string_view value) {
-    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
-                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                   name.size(), value.size(),
-                   static_cast<std::uint8_t>(NGHTTP2_NV_FLAG_NO_COPY_NAME |
-                                             NGHTTP2_NV_FLAG_NO_COPY_VALUE | index_flag(name))});
+    push(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE);
   }
   nghttp2_nv* data() { return nv_.data(); }
   std::size_t size() const { return nv_.size(); }
@@ -86,6 +80,12 @@ class NvList {
   // ones find the name there and send only the value as a literal; otherwise each request
   // Huffman-codes the name again (edge) and decodes it (agent). The single entry per name
   // (under 100 bytes) stays, since nothing else churns the table.
+  void push(std::string_view name, std::string_view value, int copy_flags) {
+    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+                   name.size(), value.size(),
+                   static_cast<std::uint8_t>(copy_flags | index_flag(name))});
+  }
   std::uint8_t index_flag(std::string_view name) {
     const std::uint8_t bit = unique_per_request(name);
     if (bit == 0) return NGHTTP2_NV_FLAG_NONE;

@@ -710,11 +710,12 @@ def raise_open_files(need: int) -> bool:
 
 
 def proc_memory_kib(pid: int) -> dict[str, int]:
-    """VmHWM (peak RSS) and VmRSS of a process in KiB, from /proc/PID/status."""
+    """VmHWM (peak RSS), VmRSS and its private part RssAnon of a process in KiB, from
+    /proc/PID/status."""
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith(("VmHWM:", "VmRSS:")):
+            if line.startswith(("VmHWM:", "VmRSS:", "RssAnon:")):
                 k, v = line.split(":", 1)
                 out[k] = int(v.split()[0])
     return out
