@@ -16,6 +16,7 @@
 #include "cli/embedded_edge.hpp"
 #include "cli/event_loop.hpp"
 #include "cli/ip_rule_flags.hpp"
+#include "cli/upstream_timeout_flag.hpp"
 #include "relay/agent/agent.hpp"
 #include "relay/agent/tunnel_name.hpp"
 #include "relay/agent/upstream_address.hpp"
@@ -44,6 +45,7 @@ struct HttpFlags {
   bool verify_enforce = true;
   std::string inspect = "127.0.0.1:4040";
   std::string state_dir;
+  std::string upstream_timeout;
   BufferFlags buffer;
   IpRuleFlags ip_rules;
 };
@@ -76,6 +78,7 @@ agent::AgentOptions options_from_flags(const HttpFlags& f) {
   o.inspect_addr = f.inspect == "false" ? "" : f.inspect;
   o.state_dir = f.state_dir;
   o.version = RELAY_VERSION;
+  apply_upstream_timeout_flag(f.upstream_timeout, o.limits);
 
   agent::TunnelOptions t;
   t.addr = f.upstream;
@@ -210,6 +213,7 @@ void add_http_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--state-dir", f->state_dir,
                   "Where captured requests are kept (default: $RELAY_STATE_DIR, else "
                   "$XDG_STATE_HOME/relay, else ~/.local/state/relay)");
+  add_upstream_timeout_flag(*cmd, f->upstream_timeout);
   add_buffer_flags(*cmd, f->buffer);
   add_ip_rule_flags(*cmd, f->ip_rules);
   cmd->callback([&app, &ctx, f] {

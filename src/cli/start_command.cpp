@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/edge_flags.hpp"
 #include "cli/start_runtime.hpp"
+#include "cli/upstream_timeout_flag.hpp"
 #include "relay/config/agent_config.hpp"
 #include "relay/config/config_paths.hpp"
 
@@ -25,6 +26,7 @@ struct StartFlags {
   bool edge_insecure = false;
   std::string inspect_addr;
   std::string state_dir;
+  std::string upstream_timeout;
 };
 
 // The config's log settings apply unless the matching flag was given.
@@ -78,6 +80,7 @@ int start(CLI::App& root, CLI::App& cmd, CliContext& ctx, const StartFlags& flag
   if (cmd.get_option("--inspect-addr")->count() > 0) {
     options.inspect_addr = flags.inspect_addr == "false" ? std::string{} : flags.inspect_addr;
   }
+  apply_upstream_timeout_flag(flags.upstream_timeout, options.limits);
   return run_agent_with_reload(std::move(options), std::move(request));
 }
 
@@ -105,6 +108,7 @@ void add_start_command(CLI::App& app, CliContext& ctx) {
                   "Overrides inspect_addr of the config (HOST:PORT or false)");
   cmd->add_option("--state-dir", flags->state_dir,
                   "Overrides state_dir of the config (captured requests database)");
+  add_upstream_timeout_flag(*cmd, flags->upstream_timeout);
   cmd->callback([&app, cmd, &ctx, flags] { ctx.exit_code = start(app, *cmd, ctx, *flags); });
 }
 

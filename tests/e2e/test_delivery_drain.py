@@ -298,18 +298,19 @@ def test_app_down_for_a_while_then_everything_arrives(relay, edge, apps):
     port = free_port(host)
     relay.agent(f"{host}:{port}", edge, url="hook", extra=["--buffer"])
     count = 30 if SANITIZED else 100
-    down_for = 20.0
+    down_for = 8.0
     started = time.monotonic()
     ids = {}
     for i in range(count):
         body = b'{"n":%d}' % i
         ids[queued_id(post(edge, "hook", f"/down/{i}", body))] = body
     assert len(ids) == count
-    # Keep the app down for the rest of the 20 s while the edge retries.
+    # Keep the app down for the rest of the 8 s while the edge retries (every delivery fails at
+    # least four times in that while: its delays are at most 1, 2 and 4 s).
     time.sleep(max(0.0, down_for - (time.monotonic() - started)))
     app = apps(port=port, host=host)
-    # Full jitter up to 2^(n-1) s: a delivery whose first delays were short may have failed 7 or
-    # 8 times in those 20 s, and its next try is then up to 64-128 s away.
+    # Full jitter up to 2^(n-1) s: a delivery whose first delays were short may have failed 6 or
+    # 7 times in those 8 s, and its next try is then up to 32-64 s away.
     got = app.wait_for("/down/", count, timeout=180)
     time.sleep(1.0)
     got = app.requests("/down/")
