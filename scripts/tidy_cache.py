@@ -62,12 +62,19 @@ def key(build: Path, entry: dict, deps: list[str] | None, common: bytes) -> str 
     # flags (-g, -g1, -gline-tables-only) do not change what clang-tidy reads, so all hash as -g.
     command = " ".join("-g" if arg.startswith("-g") else arg for arg in entry["command"].split(" "))
     h.update(command.replace(build_abs, "@build").replace(root, "@").encode())
-    for dep in sorted(deps):
+    # ninja records each input as the compiler named it: absolute, or relative to the build
+    # directory when ccache rewrote the command (its base_dir). Each is hashed, and sorted, by
+    # one name that does not depend on that or on where the clone is: a project file by its
+    # path in the project (and its content), a system header by its absolute path (the Debian
+    # release pins its content).
+    names: dict[str, str] = {}
+    for dep in deps:
         path = os.path.normpath(os.path.join(build_abs, dep))
-        if path.startswith(root + "/"):  # a project file: its content counts
-            h.update(path[len(root):].encode() + content_hash(path))
-        else:  # a system header: the Debian release pins it
-            h.update(dep.encode())
+        names["@" + path[len(root):] if path.startswith(root + "/") else path] = path
+    for name in sorted(names):
+        h.update(name.encode())
+        if name.startswith("@"):
+            h.update(content_hash(names[name]))
     return h.hexdigest()
 
 
