@@ -12,15 +12,25 @@ namespace relay::agent {
 namespace asio = boost::asio;
 
 asio::awaitable<void> Pipeline::run(Exchange& x) {
+  begin(x);
+  for (const auto& step : steps_) {
+    const auto outcome = co_await step->run(x);
+    if (outcome == Step::Outcome::answered) break;
+  }
+  end(x);
+}
+
+void Pipeline::begin(Exchange& x) {
   auto& tunnel = *x.tunnel;
   ++tunnel.open;
   if (tunnel.metrics != nullptr) {
     tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open),
                                   tunnel.series);
   }
-  for (auto& step : steps_) {
-    if (co_await step->run(x) == Step::Outcome::answered) break;
-  }
+}
+
+void Pipeline::end(Exchange& x) {
+  auto& tunnel = *x.tunnel;
   for (auto& step : steps_) step->finished(x);
 
   --tunnel.open;
