@@ -1,8 +1,6 @@
 #include "agent/pipeline.hpp"
 
-#include <algorithm>
 #include <chrono>
-#include <cstdint>
 #include <string>
 
 #include "agent/agent_metrics.hpp"
@@ -13,33 +11,26 @@ namespace relay::agent {
 
 namespace asio = boost::asio;
 
-namespace {
-
-// "12.34": milliseconds with two decimals, as printf's "%.2f" of a double wrote them (halves of
-// the last digit round up), from integers: formatting a double cost ~2,000 instructions per
-// request, this ~100.
-std::string milliseconds_text(std::chrono::steady_clock::duration elapsed) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
-  const auto hundredths = (std::max<std::int64_t>(ns, 0) + 5'000) / 10'000;
-  auto text = std::to_string(hundredths / 100);
-  text += '.';
-  text += static_cast<char>('0' + hundredths % 100 / 10);
-  text += static_cast<char>('0' + hundredths % 10);
-  return text;
+asio::awaitable<void> Pipeline::run(Exchange& x) {
+  begin(x);
+  for (const auto& step : steps_) {
+    const auto outcome = co_await step->run(x);
+    if (outcome == Step::Outcome::answered) break;
+  }
+  end(x);
 }
 
-}  // namespace
-
-asio::awaitable<void> Pipeline::run(Exchange& x) {
+void Pipeline::begin(Exchange& x) {
   auto& tunnel = *x.tunnel;
   ++tunnel.open;
   if (tunnel.metrics != nullptr) {
     tunnel.metrics->set_in_flight(tunnel.options.name, static_cast<double>(tunnel.open),
                                   tunnel.series);
   }
-  for (auto& step : steps_) {
-    if (co_await step->run(x) == Step::Outcome::answered) break;
-  }
+}
+
+void Pipeline::end(Exchange& x) {
+  auto& tunnel = *x.tunnel;
   for (auto& step : steps_) step->finished(x);
 
   --tunnel.open;
@@ -60,15 +51,14 @@ asio::awaitable<void> Pipeline::run(Exchange& x) {
                                          std::chrono::steady_clock::now() - x.started),
                                      std::string(x.relay_code), !x.replay_of.empty()});
   }
-  const auto duration = milliseconds_text(elapsed);
   core::log_request_event(*log, level, "request",
                           {{"tunnel", tunnel.options.name},
                            {"method", x.method},
                            {"path", x.path},
-                           {"status", std::to_string(x.status)},
-                           {"duration_ms", duration},
+                           {"status", x.status},
+                           {"duration_ms", core::LogValue::milliseconds(elapsed, 2)},
                            {"req", x.request_id},
-                           {"code", std::string(x.relay_code)},
+                           {"code", x.relay_code},
                            {"error", x.detail}});
 }
 

@@ -93,7 +93,7 @@ asio::awaitable<void> VerifyStep::reject(Exchange& x, int status, std::string_vi
                    {"provider", verdict.provider},
                    {"verdict", std::string(verify::to_string(verdict.code))},
                    {"reason", verdict.reason},
-                   {"status", std::to_string(status)},
+                   {"status", status},
                    {"req", x.request_id}});
   x.verdict = verdict;
   x.relay_code = code;

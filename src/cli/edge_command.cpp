@@ -246,9 +246,9 @@ int run_edge(edge::EdgeOptions options) {
         *core::logger("relay.edge"), spdlog::level::warn,
         "open files limit too low for max_sessions; raise the hard limit (LimitNOFILE= in the "
         "systemd unit, ulimit -Hn) or lower limits.max_sessions",
-        {{"open_files_limit", std::to_string(open_files)},
-         {"max_sessions", std::to_string(options.limits.max_sessions)},
-         {"needed", std::to_string(descriptors_for_sessions(options.limits.max_sessions))}});
+        {{"open_files_limit", open_files},
+         {"max_sessions", options.limits.max_sessions},
+         {"needed", descriptors_for_sessions(options.limits.max_sessions)}});
   }
   asio::io_context io(kOneIoThread);
   std::unique_ptr<edge::EdgeServer> owned;

@@ -105,7 +105,7 @@ class StartRuntime {
     if (diagnostics.has_errors()) {
       core::log_event(*log_, spdlog::level::err,
                       "reload rejected: the config has problems; the running tunnels are kept",
-                      {{"problems", std::to_string(diagnostics.error_count())}});
+                      {{"problems", diagnostics.error_count()}});
       notifier_.ready("reload rejected; fix the config");
       co_return;
     }
@@ -137,10 +137,10 @@ class StartRuntime {
       }
     }
     core::log_event(*log_, spdlog::level::info, "config reloaded",
-                    {{"removed", std::to_string(plan.remove.size() - plan.changed.size())},
-                     {"changed", std::to_string(plan.changed.size())},
-                     {"added", std::to_string(plan.add.size() - plan.changed.size())},
-                     {"tunnels", std::to_string(running_.size())}});
+                    {{"removed", plan.remove.size() - plan.changed.size()},
+                     {"changed", plan.changed.size()},
+                     {"added", plan.add.size() - plan.changed.size()},
+                     {"tunnels", running_.size()}});
     notifier_.ready("online, " + std::to_string(running_.size()) + " tunnel(s)");
   }
 

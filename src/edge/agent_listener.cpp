@@ -60,7 +60,7 @@ asio::awaitable<void> refuse_agent(EdgeState& state, net::TlsStream& stream, Age
     core::log_event(*state.log, spdlog::level::warn, "agent refused",
                     {{"agent", who.remote},
                      {"token", who.label},
-                     {"status", std::to_string(refusal.status)},
+                     {"status", refusal.status},
                      {"code", refusal.code},
                      {"reason", refusal.message}});
   }

@@ -72,7 +72,7 @@ asio::awaitable<core::error_code> AgentSession::run(std::vector<std::string> nam
                      {"agent", session->remote_},
                      {"sent_by", goaway.sent ? "edge" : "agent"},
                      {"error", goaway.error_name()},
-                     {"last_stream", std::to_string(goaway.last_stream_id)}});
+                     {"last_stream", goaway.last_stream_id}});
     session->shutdown();
   });
   // idle-sessions: an idle session frees ~50 KiB of buffers, which stay in the heap among
@@ -208,7 +208,7 @@ asio::awaitable<bool> AgentSession::handle_line(std::string_view line) {
                        {"action", command->action},
                        {"delivery", command->delivery_id},
                        {"tunnel", command->tunnel},
-                       {"count", std::to_string(done.count)}});
+                       {"count", done.count}});
     }
     protocol::ControlMessage reply = std::move(done);
     co_return co_await send(reply);

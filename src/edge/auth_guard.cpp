@@ -11,15 +11,12 @@ namespace {
 void log_summaries(EdgeState& state, const std::string& key,
                    const AuthFailureLimiter::Decision& d) {
   if (d.suppressed > 0) {
-    core::log_event(
-        *state.log, spdlog::level::warn, "failed agent authentications not logged",
-        {{"address", key}, {"suppressed", std::to_string(d.suppressed)}, {"period", "60s"}});
+    core::log_event(*state.log, spdlog::level::warn, "failed agent authentications not logged",
+                    {{"address", key}, {"suppressed", d.suppressed}, {"period", "60s"}});
   }
   if (d.suppressed_total > 0) {
     core::log_event(*state.log, spdlog::level::warn, "failed agent authentications not logged",
-                    {{"address", "all"},
-                     {"suppressed", std::to_string(d.suppressed_total)},
-                     {"period", "60s"}});
+                    {{"address", "all"}, {"suppressed", d.suppressed_total}, {"period", "60s"}});
   }
 }
 
@@ -51,7 +48,7 @@ AuthCheck check_auth_block(EdgeState& state, const std::string& key, const std::
                     {{"agent", remote},
                      {"status", "429"},
                      {"code", block.refusal.code},
-                     {"retry_after", std::to_string(d.retry_after->count())}});
+                     {"retry_after", d.retry_after->count()}});
   }
   return block;
 }
@@ -65,13 +62,13 @@ void note_auth_failure(EdgeState& state, const std::string& key, const std::stri
                     "agent address blocked after failed authtokens",
                     {{"agent", remote},
                      {"address", key},
-                     {"failures", std::to_string(state.options.limits.auth_failures_per_minute)},
-                     {"retry_after", std::to_string(d.retry_after->count())}});
+                     {"failures", state.options.limits.auth_failures_per_minute},
+                     {"retry_after", d.retry_after->count()}});
   } else if (d.log) {
     // The token itself is never logged.
     core::log_event(*state.log, spdlog::level::warn, "agent refused",
                     {{"agent", remote},
-                     {"status", std::to_string(refusal.status)},
+                     {"status", refusal.status},
                      {"code", refusal.code},
                      {"reason", refusal.message}});
   }

@@ -63,7 +63,7 @@ void DeliveryScheduler::start() {
         if (!tunnels->empty()) {
           core::log_event(*self->state_->log, spdlog::level::info,
                           "deliveries queued from before the restart",
-                          {{"tunnels", std::to_string(tunnels->size())}});
+                          {{"tunnels", tunnels->size()}});
         }
         for (const auto& t : *tunnels) self->wake(t);
       },
@@ -292,14 +292,16 @@ asio::awaitable<void> DeliveryScheduler::finish(const std::string& tunnel, Worke
                                                 const AttemptAnswer& answer,
                                                 const AttemptDecision& decision) {
   const std::int64_t now = unix_now_ms();
-  const std::string attempts = std::to_string(delivery.attempts);
+  const auto attempts = delivery.attempts;
   // Ordered: the head blocks the queue until its retry time, from now on.
   worker.hold_until_ms =
       decision.outcome == AttemptOutcome::retry ? decision.retry_at_ms : std::int64_t{0};
   --worker.in_flight;
   ++worker.recording;
   notify(worker);
-  const std::string status = answer.status != 0 ? std::to_string(answer.status) : "";
+  // No status (the attempt got no answer) leaves the field out.
+  const core::LogValue status =
+      answer.status != 0 ? core::LogValue(answer.status) : core::LogValue("");
   core::error_code recorded;
   switch (decision.outcome) {
     case AttemptOutcome::delivered: {
@@ -325,7 +327,7 @@ asio::awaitable<void> DeliveryScheduler::finish(const std::string& tunnel, Worke
                                {"delivery", delivery.id},
                                {"attempts", attempts},
                                {"error", decision.error},
-                               {"retry_in_ms", std::to_string(decision.retry_at_ms - now)}});
+                               {"retry_in_ms", decision.retry_at_ms - now}});
       break;
     }
     case AttemptOutcome::dead: {
@@ -381,7 +383,7 @@ asio::awaitable<void> DeliveryScheduler::expire_loop() {
     } else if (*expired > 0) {
       core::log_event(*state_->log, spdlog::level::warn,
                       "deliveries dead-lettered: queued longer than their tunnel's buffer_ttl",
-                      {{"count", std::to_string(*expired)}});
+                      {{"count", *expired}});
     }
     // A lease that lapsed (an edge that died mid-attempt) makes a delivery due again without
     // anyone being told: look at every tunnel with a backlog now and then.

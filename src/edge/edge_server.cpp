@@ -202,8 +202,8 @@ asio::awaitable<void> EdgeServer::stop(std::chrono::milliseconds drain) {
   if (scheduler_) scheduler_->stop();
   if (metrics_) metrics_->close();
   core::log_event(*state->log, spdlog::level::info, "stopping",
-                  {{"sessions", std::to_string(state->agent_connections.size())},
-                   {"connections", std::to_string(state->public_connections.size())}});
+                  {{"sessions", state->agent_connections.size()},
+                   {"connections", state->public_connections.size()}});
   // Idle public connections close now, busy ones after their response; agents get GOAWAY.
   state->public_connections.drain_all();
   state->agent_connections.drain_all();

@@ -79,12 +79,12 @@ void PeerExchange::log(int status, std::string_view code) {
   const auto& h = in_->headers();
   core::log_request_event(*state_->log, status >= 500 ? spdlog::level::warn : spdlog::level::info,
                           "peer request",
-                          {{"method", std::string(h.get(":method").value_or(""))},
-                           {"path", std::string(h.get(":path").value_or(""))},
-                           {"status", std::to_string(status)},
+                          {{"method", h.get(":method").value_or("")},
+                           {"path", h.get(":path").value_or("")},
+                           {"status", status},
                            {"tunnel", tunnel_},
                            {"peer", peer_id_},
-                           {"code", code.empty() ? "-" : std::string(code)}});
+                           {"code", code.empty() ? std::string_view("-") : code}});
 }
 
 asio::awaitable<void> PeerExchange::run() {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <cstdint>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -36,20 +34,6 @@ namespace codes = core::error_codes;
 
 namespace {
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
-
-// "12.3": milliseconds with one decimal, rounded half up from the integer count of
-// nanoseconds. fmt's "{:.1f}" parsed a format string (~1k instructions per request) and
-// std::to_chars of the double still cost ~600; integer digits cost a few dozen.
-std::string one_decimal(std::chrono::steady_clock::duration elapsed) {
-  const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
-  const auto tenths = std::max<std::int64_t>(nanoseconds + 50'000, 0) / 100'000;
-  std::array<char, 24> text{};
-  char* end = std::to_chars(text.data(), text.data() + text.size() - 2, tenths / 10).ptr;
-  *end++ = '.';
-  *end++ = static_cast<char>('0' + tenths % 10);
-  return {text.data(), end};
-}
-
 }  // namespace
 
 template <class Stream>
@@ -93,7 +77,7 @@ asio::awaitable<void> PublicConnection<Stream>::refuse_connection() {
   lowest.expires_after(std::chrono::seconds(1));
   auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(bytes), kAwaitable);
   core::log_event(*state_->log, spdlog::level::debug, "connection refused",
-                  {{"remote", remote_}, {"code", std::string(codes::too_many_connections)}});
+                  {{"remote", remote_}, {"code", codes::too_many_connections}});
   if (ec) co_return;
   boost::system::error_code ignored;
   lowest.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
@@ -438,13 +422,13 @@ void PublicConnection<Stream>::log_request(const http::request_header<>& request
       outcome.error_code, ms / 1000, outcome.bytes_in, outcome.bytes_out);
   core::log_request_event(
       *state_->log, outcome.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request",
-      {{"method", std::string(request.method_string())},
-       {"path", std::string(request.target())},
-       {"status", std::to_string(outcome.status)},
-       {"duration_ms", one_decimal(elapsed)},
+      {{"method", std::string_view(request.method_string())},
+       {"path", std::string_view(request.target())},
+       {"status", outcome.status},
+       {"duration_ms", core::LogValue::milliseconds(elapsed, 1)},
        {"tunnel", record.tunnel},
        {"remote", remote_},
-       {"code", outcome.error_code.empty() ? "-" : std::string(outcome.error_code)}});
+       {"code", outcome.error_code.empty() ? std::string_view("-") : outcome.error_code}});
 }
 
 template class PublicConnection<PlainStream>;

@@ -327,7 +327,7 @@ void CaptureDb::run() {
     } else if (!written) {
       core::log_event(*core::logger("relay.inspect"), spdlog::level::warn,
                       "captures not written at exit: another process kept the database locked",
-                      {{"file", path_.string()}, {"captures", std::to_string(batch.puts.size())}});
+                      {{"file", path_.string()}, {"captures", batch.puts.size()}});
     }
     batch = {};  // the captures' last references may be here: free them outside the lock
     lock.lock();

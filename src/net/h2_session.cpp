@@ -266,7 +266,7 @@ void H2Session::note_goaway(H2Goaway goaway) {
                               : "HTTP/2 GOAWAY received; ending the session",
                   {{"role", role_ == Role::client ? "client" : "server"},
                    {"error", goaway.error_name()},
-                   {"last_stream", std::to_string(goaway.last_stream_id)},
+                   {"last_stream", goaway.last_stream_id},
                    {"debug", goaway.debug_data}});
   goaway_ = std::move(goaway);
   // Streams in flight may finish, but not forever: a stuck one must not keep a dead session.

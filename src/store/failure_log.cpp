@@ -72,7 +72,7 @@ void FailureLog::report_limit(std::uint64_t max_bytes) {
       *core::logger("relay.store"), spdlog::level::warn,
       "the delivery queue reached the store's size limit",
       {{"file", file_.string()},
-       {"limit_bytes", std::to_string(max_bytes)},
+       {"limit_bytes", max_bytes},
        {"action",
         "requests for buffered tunnels are answered 503 RELAY_QUEUE_FULL until deliveries are "
         "delivered, dropped (relay queue drop|purge) or expire; or raise store_max_size"},

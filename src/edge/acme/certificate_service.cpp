@@ -81,8 +81,8 @@ CertificateService::CertificateService(std::weak_ptr<EdgeState> state, const Edg
   }
   core::log_event(*current.log, spdlog::level::info, "acme",
                   {{"directory", options.directory},
-                   {"stored", std::to_string(ready_.size())},
-                   {"orders_per_hour", std::to_string(options.orders_per_hour)}});
+                   {"stored", ready_.size()},
+                   {"orders_per_hour", options.orders_per_hour}});
 }
 
 void CertificateService::install(asio::ssl::context& public_tls) {
@@ -155,7 +155,7 @@ void CertificateService::consider_order(const std::string& host, core::Clock::ti
       core::log_event(log, warn ? spdlog::level::warn : spdlog::level::debug, "acme order refused",
                       {{"host", host},
                        {"reason", "rate_limited"},
-                       {"orders_per_hour", std::to_string(manager_.settings().orders_per_hour)}});
+                       {"orders_per_hour", manager_.settings().orders_per_hour}});
       return;
     }
     case OrderDecision::not_owned:
@@ -190,7 +190,7 @@ asio::awaitable<void> CertificateService::run_order(std::shared_ptr<EdgeState> s
                           .count() /
                       24;
     core::log_event(*state->log, spdlog::level::info, "acme certificate issued",
-                    {{"host", host}, {"valid_days", std::to_string(days)}});
+                    {{"host", host}, {"valid_days", days}});
   } catch (const std::exception& e) {
     core::log_event(*state->log, spdlog::level::warn, "acme order failed",
                     {{"host", host}, {"error", e.what()}});

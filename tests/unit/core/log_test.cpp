@@ -1,7 +1,10 @@
 #include "relay/core/log.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -151,6 +154,73 @@ TEST_F(LogTest, DirectAndSpdlogPathsRenderAlike) {
   ASSERT_EQ(got.size(), 2U);
   EXPECT_EQ(got[0], got[1]);
   EXPECT_EQ(got[0], R"(lvl=info logger=relay.test msg=same k="v w" n=1)");
+}
+
+// Numbers are written by the formatter: the same text std::to_string gave, never left out.
+TEST_F(LogTest, NumbersRenderAsTheirDecimalText) {
+  auto log = open(LogFormat::logfmt);
+  log_event(*log, spdlog::level::info, "m",
+            {{"zero", 0},
+             {"negative", -42},
+             {"int_min", std::numeric_limits<std::int64_t>::min()},
+             {"int_max", std::numeric_limits<std::int64_t>::max()},
+             {"uint_max", std::numeric_limits<std::uint64_t>::max()},
+             {"size", std::size_t{200}},
+             {"short", static_cast<short>(-7)}});
+  EXPECT_EQ(lines(*log, "Z "),
+            (std::vector<std::string>{"lvl=info logger=relay.test msg=m zero=0 negative=-42 "
+                                      "int_min=-9223372036854775808 int_max=9223372036854775807 "
+                                      "uint_max=18446744073709551615 size=200 short=-7"}));
+}
+
+// Durations as printf's "%.Nf" of the milliseconds wrote them, from the integer nanoseconds.
+TEST_F(LogTest, MillisecondsRoundHalfUpAtTheirLastDecimal) {
+  using std::chrono::nanoseconds;
+  auto log = open(LogFormat::logfmt);
+  log_event(*log, spdlog::level::info, "m",
+            {{"a", LogValue::milliseconds(nanoseconds(12'344'999), 2)},
+             {"b", LogValue::milliseconds(nanoseconds(12'345'000), 2)},
+             {"c", LogValue::milliseconds(nanoseconds(50'000), 1)},
+             {"d", LogValue::milliseconds(nanoseconds(49'999), 1)},
+             {"e", LogValue::milliseconds(nanoseconds(0), 2)},
+             {"f", LogValue::milliseconds(nanoseconds(-5'000'000), 2)},
+             {"g", LogValue::milliseconds(nanoseconds(1'000'000), 0)},
+             {"h", LogValue::milliseconds(nanoseconds(7'000), 3)},
+             {"i", LogValue::milliseconds(std::chrono::hours(1000), 2)},
+             {"j", LogValue::milliseconds(nanoseconds(99'995'000), 2)}});
+  EXPECT_EQ(lines(*log, "Z "),
+            (std::vector<std::string>{"lvl=info logger=relay.test msg=m a=12.34 b=12.35 c=0.1 "
+                                      "d=0.0 e=0.00 f=0.00 g=1 h=0.007 i=3600000000.00 "
+                                      "j=100.00"}));
+}
+
+// Views, numbers and quoted text side by side, in each format and on both paths.
+TEST_F(LogTest, MixedValuesRenderAlikeInEveryFormatAndPath) {
+  const std::string path = "/hook?a=1 b";
+  const std::string_view view = "say \"hi\"";
+  auto write = [&](spdlog::logger& log) {
+    log_event(log, spdlog::level::info, "m",
+              {{"path", path},
+               {"status", 503},
+               {"view", view},
+               {"empty", std::string_view()},
+               {"temp", std::string("t") + "mp"},
+               {"ms", LogValue::milliseconds(std::chrono::microseconds(1'250), 1)}});
+  };
+  auto log = open(LogFormat::logfmt);
+  write(*log);
+  log->sinks().push_back(std::make_shared<spdlog::sinks::null_sink_mt>());
+  write(*log);
+  log->sinks().pop_back();
+  const std::string logfmt =
+      R"(lvl=info logger=relay.test msg=m path="/hook?a=1 b" status=503 view="say \"hi\"" temp=tmp ms=1.3)";
+  EXPECT_EQ(lines(*log, "Z "), (std::vector<std::string>{logfmt, logfmt}));
+
+  auto json = open(LogFormat::json);  // the same file: its line comes after the two above
+  write(*json);
+  EXPECT_EQ(
+      lines(*json, "Z\",").back(),
+      R"("lvl":"info","logger":"relay.test","msg":"m","path":"/hook?a=1 b","status":"503","view":"say \"hi\"","temp":"tmp","ms":"1.3"})");
 }
 
 TEST_F(LogTest, LevelBelowTheLoggersIsNotWritten) {
