@@ -7,23 +7,16 @@ namespace relay::core {
 
 namespace {
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// iequals with its length check where a lookup passes each field: most names differ in length
-// from the one looked for, and are then passed without a call.
-bool is_named(const Headers::Field& f, std::string_view name) {
-  return f.name.size() == name.size() && iequals(f.name, name);
-}
 }  // namespace
 
-// Runs for every field a Headers lookup passes: equal bytes (the usual case, both names in lower
-// case) are accepted without folding either.
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+namespace detail {
+bool iequals_folded(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }
+}  // namespace detail
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -37,12 +30,12 @@ void Headers::set(std::string_view name, std::string value) {
 }
 
 std::size_t Headers::erase(std::string_view name) {
-  return std::erase_if(fields_, [&](const Field& f) { return is_named(f, name); });
+  return std::erase_if(fields_, [&](const Field& f) { return iequals(f.name, name); });
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const auto& f : fields_) {
-    if (is_named(f, name)) return f.value;
+    if (iequals(f.name, name)) return f.value;
   }
   return std::nullopt;
 }
@@ -59,7 +52,7 @@ std::optional<std::uint64_t> Headers::content_length() const {
 std::vector<std::string_view> Headers::get_all(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& f : fields_) {
-    if (is_named(f, name)) out.push_back(f.value);
+    if (iequals(f.name, name)) out.push_back(f.value);
   }
   return out;
 }

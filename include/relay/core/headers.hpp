@@ -53,7 +53,19 @@ class Headers {
   std::vector<Field> fields_;
 };
 
-bool iequals(std::string_view a, std::string_view b);
+namespace detail {
+// iequals' case-folding loop, for two names of one size whose bytes differ.
+bool iequals_folded(std::string_view a, std::string_view b);
+}  // namespace detail
+
+// ASCII case-insensitive equality. Inline up to the folding: most names compared differ in
+// size, and most that match are equal byte for byte (HTTP/2 names are lower case), so the
+// callers need neither a call nor their own fast path.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a == b) return true;
+  return detail::iequals_folded(a, b);
+}
 std::string to_lower(std::string_view s);
 
 }  // namespace relay::core
