@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -19,11 +21,41 @@ constexpr std::size_t kMaxText = std::numeric_limits<std::uint32_t>::max();
 }  // namespace
 
 namespace detail {
+namespace {
+constexpr std::uint64_t kOnes = 0x0101010101010101;
+
+// The high bit of each byte of `word` that is an ASCII upper-case letter, the others clear.
+constexpr std::uint64_t upper_case_bytes(std::uint64_t word) {
+  const std::uint64_t low7 = word & (kOnes * 0x7f);
+  const std::uint64_t up_to_z = kOnes * (0x7f + 'Z' + 1) - low7;   // high bit: low7 <= 'Z'
+  const std::uint64_t from_a = low7 + kOnes * (0x7f - ('A' - 1));  // high bit: low7 >= 'A'
+  return up_to_z & from_a & ~word & (kOnes * 0x80);
+}
+static_assert(upper_case_bytes(0x4140'5a5b'617a'c1da) == 0x8000'8000'0000'0000);
+
+// Eight bytes each, equal once their upper-case letters are lowered (0x80 >> 2 is 'a' - 'A').
+constexpr bool same_folded(std::uint64_t x, std::uint64_t y) {
+  return x == y || (x | upper_case_bytes(x) >> 2) == (y | upper_case_bytes(y) >> 2);
+}
+
+std::uint64_t load_word(const char* p, std::size_t n = sizeof(std::uint64_t)) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, n);
+  return word;
+}
+}  // namespace
+
+// Eight bytes at a time: the byte loop cost ~8 instructions a byte, for every mixed-case name
+// compared (an app's "Content-Length" in every response's framing check).
 bool iequals_folded(std::string_view a, std::string_view b) {
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
+  constexpr std::size_t kWord = sizeof(std::uint64_t);
+  const std::size_t n = a.size();  // == b.size(), and not 0: iequals has compared the bytes
+  if (n < kWord) return same_folded(load_word(a.data(), n), load_word(b.data(), n));
+  for (std::size_t i = 0; i + kWord <= n; i += kWord) {
+    if (!same_folded(load_word(a.data() + i), load_word(b.data() + i))) return false;
   }
-  return true;
+  // The last (partial) word, read as the final eight bytes: the overlap is compared twice.
+  return same_folded(load_word(a.data() + n - kWord), load_word(b.data() + n - kWord));
 }
 }  // namespace detail
 

@@ -37,6 +37,17 @@ TEST(Headers, IequalsFoldsAsciiLettersOnly) {
   EXPECT_FALSE(iequals("[", "{"));
   EXPECT_TRUE(iequals("x\xC4", "X\xC4"));
   EXPECT_FALSE(iequals("\xC4", "\xE4"));  // not Latin-1 aware
+  // Longer than a word (compared eight bytes at a time), a difference in each part.
+  EXPECT_TRUE(iequals("Content-Length", "content-length"));
+  EXPECT_TRUE(iequals("X-HUB-SIGNATURE-256", "x-hub-signature-256"));
+  EXPECT_FALSE(iequals("Content-Length", "content-lengtx"));
+  EXPECT_FALSE(iequals("Content-Length", "contenu-length"));
+  EXPECT_FALSE(iequals("Content-Length", "content\x0dlength"));  // '-' | 0x20 is not CR
+  EXPECT_FALSE(iequals("ABCDEFGH@", "abcdefgh`"));
+  EXPECT_FALSE(iequals("abcdefgh[", "ABCDEFGH{"));
+  EXPECT_TRUE(iequals("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"));
+  EXPECT_FALSE(
+      iequals("\xC4\xC4\xC4\xC4\xC4\xC4\xC4\xC4\xC4", "\xE4\xE4\xE4\xE4\xE4\xE4\xE4\xE4\xE4"));
 }
 
 TEST(Headers, AddKeepsOrderAndRepeats) {
