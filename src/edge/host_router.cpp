@@ -16,9 +16,7 @@ std::optional<std::string> HostRouter::route(std::string_view host) const {
   // <name> '.' <domain>: exactly one label in front of the domain.
   if (host.size() < domain_.size() + 2) return std::nullopt;
   auto suffix = host.substr(host.size() - domain_.size());
-  // As received first: hosts are mostly lower case already, and iequals is out of line.
-  const bool same_domain = suffix == domain_ || core::iequals(suffix, domain_);
-  if (!same_domain || host[host.size() - domain_.size() - 1] != '.') {
+  if (!core::iequals(suffix, domain_) || host[host.size() - domain_.size() - 1] != '.') {
     return std::nullopt;
   }
   std::string name = core::to_lower(host.substr(0, host.size() - domain_.size() - 1));

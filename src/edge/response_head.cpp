@@ -12,21 +12,16 @@
 namespace relay::edge {
 
 ResponseFields read_response_fields(const core::Headers& headers) {
-  // By length first: iequals is out of line, and most names differ in length from both. Then
-  // as received: HTTP/2 names are lower case, so iequals is only a fallback for other sources.
-  auto named = [](std::string_view name, std::string_view wanted) {
-    return name.size() == wanted.size() && (name == wanted || core::iequals(name, wanted));
-  };
   ResponseFields fields;
   for (const auto& f : headers) {
-    if (!fields.has_content_length && named(f.name, "content-length")) {
+    if (!fields.has_content_length && core::iequals(f.name, "content-length")) {
       fields.has_content_length = true;
       // As Headers::content_length reads it: a plain number or nothing.
       std::uint64_t n = 0;
       const char* end = f.value.data() + f.value.size();
       auto [stop, ec] = std::from_chars(f.value.data(), end, n);
       if (ec == std::errc{} && stop == end) fields.content_length = n;
-    } else if (!fields.error_code && named(f.name, core::kRelayErrorCodeHeader)) {
+    } else if (!fields.error_code && core::iequals(f.name, core::kRelayErrorCodeHeader)) {
       fields.error_code = f.value;
     }
   }

@@ -58,7 +58,7 @@ core::Headers lower_case_names(core::Headers headers) {
   core::Headers lowered;
   lowered.reserve(headers.size());
   for (const auto& f : headers) {
-    std::string name = f.name;
+    std::string name(f.name);
     for (auto& c : name) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
@@ -108,7 +108,7 @@ struct H2Session::Callbacks {
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":status") std::from_chars(v.data(), v.data() + v.size(), stream->status_);
-    stream->headers_.add_copy(n, v);
+    stream->headers_.add(n, v);
     return 0;
   }
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/header_mapping.hpp"
@@ -21,19 +22,44 @@ namespace {
 
 using relay::core::Headers;
 
-Headers read_fields(std::string_view input) {
-  Headers fields;
+// Calls `each(name, value)` for every field of the input, in order.
+template <typename Each>
+void for_each_field(std::string_view input, Each each) {
   while (!input.empty()) {
     const auto end = input.find('\0');
     const auto field = input.substr(0, end);
     const auto split = field.find('\1');
-    fields.add(std::string(field.substr(0, split)), split == std::string_view::npos
-                                                        ? std::string()
-                                                        : std::string(field.substr(split + 1)));
+    each(field.substr(0, split),
+         split == std::string_view::npos ? std::string_view() : field.substr(split + 1));
     if (end == std::string_view::npos) break;
     input.remove_prefix(end + 1);
   }
+}
+
+Headers read_fields(std::string_view input) {
+  Headers fields;
+  for_each_field(input,
+                 [&](std::string_view name, std::string_view value) { fields.add(name, value); });
   return fields;
+}
+
+// Headers keeps every field as added (its one buffer grown many times over), and so do a copy
+// and a moved-to Headers.
+void check_fields_kept(std::string_view input, const Headers& fields) {
+  const Headers copy = fields;
+  Headers moved_from = copy;
+  const Headers moved = std::move(moved_from);
+  if (!moved_from.empty()) std::abort();  // NOLINT(bugprone-use-after-move): documented empty
+  for (const Headers* h : {&fields, &copy, &moved}) {
+    auto it = h->begin();
+    std::size_t n = 0;
+    for_each_field(input, [&](std::string_view name, std::string_view value) {
+      if (it == h->end() || it->name != name || it->value != value) std::abort();
+      ++it;
+      ++n;
+    });
+    if (it != h->end() || n != h->size()) std::abort();
+  }
 }
 
 void check_head(const relay::agent::UpstreamRequestHead& head) {
@@ -86,8 +112,9 @@ void check_response(const Headers& in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const auto flags = data[0];
-  const auto fields =
-      read_fields(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const auto fields = read_fields(input);
+  check_fields_kept(input, fields);
   const relay::agent::UpstreamAddress upstream{false, "localhost", 3000};
   const std::vector<std::pair<std::string, std::string>> add{{"X-Added", "1"}};
   const std::vector<std::string> remove{"X-Removed"};

@@ -364,7 +364,9 @@ TEST(HeaderMapping, ExactResponseFields) {
                    {"set-cookie", "b=2"},
                    {"X-Long-Header-Name-Over-Fifteen", "value that is longer than fifteen bytes"}};
   std::string text;
-  for (const auto& f : map_response_headers(up)) text += f.name + ": " + f.value + "\n";
+  for (const auto& f : map_response_headers(up)) {
+    text.append(f.name).append(": ").append(f.value).append("\n");
+  }
   EXPECT_EQ(text,
             "server: nginx\n"
             "content-type: application/json\n"
