@@ -27,7 +27,9 @@ mapfile -t all < <(cd tests/fuzz && ls -1 *_fuzz.cpp | sed 's/\.cpp$//')
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 # Only the fuzz executables: not the relay binary, benchmarks or anything else in the tree.
-cmake --build "$build" -j"${RELAY_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
+# RELAY_FUZZ_BUILT=1: the caller has built them and may be running ninja in that directory.
+[[ -n "${RELAY_FUZZ_BUILT:-}" ]] ||
+  cmake --build "$build" -j"${RELAY_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]}"
 
 root=$(pwd)
 build=$(cd "$build" && pwd)
