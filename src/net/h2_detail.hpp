@@ -73,6 +73,13 @@ class NvList {
   std::size_t size() const { return nv_.size(); }
 
  private:
+  // add()'s and add_borrowed()'s field, with its copy flags and its indexing choice.
+  void push(std::string_view name, std::string_view value, int copy_flags) {
+    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+                   name.size(), value.size(),
+                   static_cast<std::uint8_t>(copy_flags | index_flag(name))});
+  }
   // Values that never repeat stay out of HPACK's dynamic table: indexed, each would evict the
   // entries that do repeat (the tunnel, the caller's address, content-type...), so every field
   // would be sent and decoded as a literal again, and both tables copied per request.
@@ -80,12 +87,6 @@ class NvList {
   // ones find the name there and send only the value as a literal; otherwise each request
   // Huffman-codes the name again (edge) and decodes it (agent). The single entry per name
   // (under 100 bytes) stays, since nothing else churns the table.
-  void push(std::string_view name, std::string_view value, int copy_flags) {
-    nv_.push_back({const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
-                   const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                   name.size(), value.size(),
-                   static_cast<std::uint8_t>(copy_flags | index_flag(name))});
-  }
   std::uint8_t index_flag(std::string_view name) {
     const std::uint8_t bit = unique_per_request(name);
     if (bit == 0) return NGHTTP2_NV_FLAG_NONE;
