@@ -30,8 +30,11 @@ target_link_libraries(relay_deps_boost INTERFACE Boost::headers Threads::Threads
 target_compile_definitions(relay_deps_boost INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
   BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_COROUTINE
-  # Coroutine frames and handlers recycled per thread: 2 slots (the default) miss under load.
-  BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16
+  # Coroutine frames and handlers recycled per thread: one block per purpose. Asio scans the
+  # slots for a block big enough on every allocation and for a free slot on every release; with
+  # 16 (and frames of many sizes) the scans cost ~2k instructions per request on the edge, 1.5k
+  # in the agent, more than the mimalloc calls they saved (bench/README.md, session 16).
+  BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=1
   # In a Debug build a failed BOOST_ASSERT goes to src/boost_assert_handler.cpp (one assertion of
   # Beast 1.81 is wrong); the other build types define NDEBUG and compile it out.
   $<$<CONFIG:Debug>:BOOST_ENABLE_ASSERT_DEBUG_HANDLER>)

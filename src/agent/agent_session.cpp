@@ -9,6 +9,7 @@
 #include "agent/header_mapping.hpp"
 #include "agent/pipeline.hpp"
 #include "agent/tunnel_runtime.hpp"
+#include "relay/core/content_length.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/log.hpp"
 #include "relay/net/control_lines.hpp"
@@ -41,13 +42,14 @@ auto log_escape(std::string_view what) {
 // coroutine frame, which Asio recycles only up to ~1 KB (a larger one is malloc'd per request).
 std::optional<std::string> read_request_fields(Exchange& x) {
   const auto facts = request_facts(x.stream->headers());  // one pass, not one per field read
-  x.method = std::string(facts.method.value_or("GET"));
-  x.path = std::string(facts.path.value_or("/"));
-  x.authority = std::string(facts.authority_or_host());
-  x.scheme = std::string(facts.scheme.value_or("http"));
-  x.request_id = std::string(facts.request_id.value_or(""));
+  x.method = facts.method.value_or("GET");
+  x.path = facts.path.value_or("/");
+  x.authority = facts.authority_or_host();
+  x.scheme = facts.scheme.value_or("http");
+  x.request_id = facts.request_id.value_or("");
   x.remote_addr = facts.remote_addr;
   x.fields_read = facts.connection.empty();  // HTTP/2 has none: nghttp2 refuses such a request
+  if (facts.content_length) x.content_length = core::parse_content_length(*facts.content_length);
   // Not a delivery (the usual case): no need for read_delivery_headers' pass to find that out.
   if (!facts.delivery_id) return std::nullopt;
   auto delivery = read_delivery_headers(x.stream->headers());
@@ -115,7 +117,7 @@ asio::awaitable<void> serve_request(std::shared_ptr<net::H2Stream> stream,
 asio::awaitable<void> answer_unknown_tunnel(std::shared_ptr<net::H2Stream> stream) {
   Exchange x;
   x.stream.emplace(std::in_place, std::move(stream));
-  x.method = std::string(x.stream->headers().get(":method").value_or("GET"));
+  x.method = x.stream->headers().get(":method").value_or("GET");
   auto name = x.stream->headers().get(protocol::kTunnelHeader).value_or("");
   {
     std::string message = "Tunnel '" + std::string(name) +

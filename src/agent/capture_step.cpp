@@ -30,7 +30,7 @@ asio::awaitable<Step::Outcome> CaptureStep::run(Exchange& x) {
   x.capture_id = c.id;
   c.tunnel = x.tunnel->options.name;
   c.start = core::Clock::now();
-  c.public_url = x.scheme + "://" + x.authority;
+  c.public_url.append(x.scheme).append("://").append(x.authority);
   c.method = x.method;
   c.url = x.path;
   c.replay = !x.replay_of.empty();

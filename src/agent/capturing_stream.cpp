@@ -1,5 +1,7 @@
 #include "agent/capturing_stream.hpp"
 
+#include <utility>
+
 namespace relay::agent {
 
 namespace asio = boost::asio;
@@ -22,13 +24,13 @@ std::optional<core::error_code> CapturingStream::try_read(std::string& out) {
   return done;
 }
 
-core::error_code CapturingStream::respond(int status, const core::Headers& headers,
-                                          bool end_stream) {
+core::error_code CapturingStream::respond(int status, core::Headers headers, bool end_stream,
+                                          net::FieldNames names) {
   if (capture_ != nullptr) {
     capture_->status = status;
     capture_->response_headers = headers;
   }
-  return stream_.respond(status, headers, end_stream);
+  return stream_.respond(status, std::move(headers), end_stream, names);
 }
 
 asio::awaitable<core::error_code> CapturingStream::write(std::string_view data, bool fin) {

@@ -52,7 +52,8 @@ class CapturingStream {
   [[nodiscard]] bool body_complete() const { return stream_.body_complete(); }
   [[nodiscard]] std::size_t buffered() const { return stream_.buffered(); }
 
-  core::error_code respond(int status, const core::Headers& headers, bool end_stream);
+  core::error_code respond(int status, core::Headers headers, bool end_stream,
+                           net::FieldNames names = net::FieldNames::any_case);
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
   std::optional<core::error_code> try_write(std::string_view data, bool fin);
   void reset(std::uint32_t h2_error_code = 0x8) { stream_.reset(h2_error_code); }

@@ -22,11 +22,18 @@ asio::awaitable<bool> buffer_body(Exchange& x, std::size_t limit, core::error_co
   co_return true;
 }
 
+std::string Exchange::url() const {
+  std::string url;
+  url.reserve(scheme.size() + 3 + authority.size() + path.size());
+  url.append(scheme).append("://").append(authority).append(path);
+  return url;
+}
+
 asio::awaitable<void> respond_with(Exchange& x, int status, core::Headers headers,
                                    std::string body) {
   x.status = status;
   headers.set("content-length", std::to_string(body.size()));
-  if (x.stream->respond(status, headers, body.empty() || x.method == "HEAD")) co_return;
+  if (x.stream->respond(status, std::move(headers), body.empty() || x.method == "HEAD")) co_return;
   if (body.empty() || x.method == "HEAD") co_return;
   if (!x.stream->try_write(body, true)) (void)co_await x.stream->write(body, true);
 }

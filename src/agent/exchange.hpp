@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,17 +24,23 @@ struct TunnelRuntime;
 struct Exchange {
   std::optional<CapturingStream> stream;  // always set; optional only to construct it in place
   std::shared_ptr<TunnelRuntime> tunnel;
-  std::string method;
-  std::string path;
-  std::string authority;
-  std::string scheme;
-  std::string request_id;
+  // The request line and its origin, views of the stream's fields (a replay's: of the request it
+  // replays, which outlives the exchange): a copy each was an allocation per request for the
+  // longer ones.
+  std::string_view method;
+  std::string_view path;
+  std::string_view authority;
+  std::string_view scheme;
+  std::string_view request_id;
   // The client address the edge decided (relay-remote-addr), a view of the stream's fields.
   // `fields_read`: serve_request read these and the fields above in its pass over the stream's
   // fields (request_facts), and found no Connection field: the forwarder needs no pass of its
   // own (ForwardStep). Unset for a replay.
   std::optional<std::string_view> remote_addr;
   bool fields_read = false;
+  // Content-Length as core::Headers::content_length reads it, found in the same pass (with
+  // `fields_read`).
+  std::optional<std::uint64_t> content_length;
   std::chrono::steady_clock::time_point started;
 
   // A step that needs the whole body (verification) reads it here; the forwarder then sends
@@ -64,7 +71,7 @@ struct Exchange {
   [[nodiscard]] const core::Headers& headers() const {
     return resigned_headers ? *resigned_headers : stream->headers();
   }
-  [[nodiscard]] std::string url() const { return scheme + "://" + authority + path; }
+  [[nodiscard]] std::string url() const;
 };
 
 // Reads the whole request body into `exchange.body`, up to `limit` bytes. false when the

@@ -55,7 +55,9 @@ UpstreamRequestHead map_exchange(const Exchange& x, const RequestMappingOptions&
   facts.authority = x.authority;  // :authority, else Host, else ""
   facts.scheme = x.scheme;
   facts.remote_addr = x.remote_addr;
-  return map_request(x.headers(), facts, mapping);
+  auto validated = mapping;
+  validated.fields_validated = true;  // the stream's own fields, as nghttp2 delivered them
+  return map_request(x.headers(), facts, validated);
 }
 
 }  // namespace
@@ -72,7 +74,8 @@ asio::awaitable<Step::Outcome> ForwardStep::run(Exchange& x) {
   bool body_follows = x.body_buffered ? !x.body.empty() : !x.stream->body_complete();
   bool whole_body_here = false;
   if (body_follows && !x.body_buffered) {
-    whole_body_here = gathers_whole_body(x.headers().content_length());
+    whole_body_here =
+        gathers_whole_body(x.fields_read ? x.content_length : x.headers().content_length());
     std::string chunk;
     do {
       auto got = x.stream->try_read(chunk);  // a webhook's body came with its head

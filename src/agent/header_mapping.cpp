@@ -272,6 +272,9 @@ RequestFacts request_facts(const core::Headers& in) {
         if (is_named_as<10>(name, ":authority")) keep_first(facts.authority, f.value);
         if (is_named_as<10>(name, "connection")) facts.connection.push_back(f.value);
         break;
+      case 14:
+        if (is_named_as<14>(name, "content-length")) keep_first(facts.content_length, f.value);
+        break;
       case protocol::kRequestIdHeader.size():
         if (is_named_as<protocol::kRequestIdHeader.size()>(name, protocol::kRequestIdHeader))
           keep_first(facts.request_id, f.value);
@@ -429,10 +432,12 @@ UpstreamRequestHead map_request(const core::Headers& in, const RequestFacts& fac
   std::string cookies;
   bool has_length = false;
   std::string scratch;
+  const bool check_fields = !options.fields_validated;
   for (const auto& f : in) {
     if (f.name.empty() || f.name.front() == ':') continue;
-    const auto lower = lower_name(f.name, scratch);
-    if (!safe_value(f.value) || !safe_value(f.name)) continue;  // never inject a line
+    const auto lower = check_fields ? lower_name(f.name, scratch) : f.name;
+    // Never inject a line.
+    if (check_fields && (!safe_value(f.value) || !safe_value(f.name))) continue;
     const auto role = request_field_role(lower);
     if (role == RequestFieldRole::drop || hop_by_hop.names(lower) ||
         listed(options.remove, lower)) {

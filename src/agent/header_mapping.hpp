@@ -21,6 +21,11 @@ struct RequestMappingOptions {
   std::string_view
       host_header;  // "": keep the public host; "rewrite": upstream host:port; else literal
   bool body_follows = false;  // the HTTP/2 request did not end with its headers
+  // The fields came through nghttp2's HTTP messaging checks (a request from the edge, not a
+  // replay's or re-signed fields): names in lower case and of token characters, no value with a
+  // CR, LF or NUL (RFC 9113 §8.2.1; nghttp2 resets the stream or drops the field otherwise).
+  // map_request then does not check each name and value again.
+  bool fields_validated = false;
   const std::vector<std::pair<std::string, std::string>>* add = nullptr;
   const std::vector<std::string>* remove = nullptr;
 };
@@ -44,7 +49,8 @@ struct RequestFacts {
   std::optional<std::string_view> request_id;   // relay-request-id
   std::optional<std::string_view> remote_addr;  // relay-remote-addr
   std::optional<std::string_view> delivery_id;  // relay-delivery-id: a queued delivery
-  std::vector<std::string_view> connection;     // every Connection value: its items are hop-by-hop
+  std::optional<std::string_view> content_length;
+  std::vector<std::string_view> connection;  // every Connection value: its items are hop-by-hop
 
   // :authority, else Host, else "".
   [[nodiscard]] std::string_view authority_or_host() const {

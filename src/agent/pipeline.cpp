@@ -46,7 +46,8 @@ void Pipeline::end(Exchange& x) {
   static const auto log = core::logger("relay.agent.request");
   auto level = x.status == 0 || x.status >= 500 ? spdlog::level::warn : spdlog::level::info;
   if (tunnel.events != nullptr && tunnel.events->request_finished) {
-    tunnel.events->request_finished({tunnel.options.name, x.method, x.path, x.status,
+    tunnel.events->request_finished({tunnel.options.name, std::string(x.method),
+                                     std::string(x.path), x.status,
                                      std::chrono::duration_cast<std::chrono::microseconds>(
                                          std::chrono::steady_clock::now() - x.started),
                                      std::string(x.relay_code), !x.replay_of.empty()});

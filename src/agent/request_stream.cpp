@@ -1,5 +1,7 @@
 #include "agent/request_stream.hpp"
 
+#include <utility>
+
 namespace relay::agent {
 
 namespace asio = boost::asio;
@@ -24,8 +26,9 @@ std::optional<core::error_code> RequestStream::try_read(std::string& out) {
   return core::error_code{};
 }
 
-core::error_code RequestStream::respond(int status, const core::Headers& headers, bool end_stream) {
-  if (h2_) return h2_->respond(status, headers, end_stream);
+core::error_code RequestStream::respond(int status, core::Headers headers, bool end_stream,
+                                        net::FieldNames names) {
+  if (h2_) return h2_->respond(status, std::move(headers), end_stream, names);
   return {};
 }
 

@@ -37,7 +37,8 @@ class RequestStream {
     return h2_ ? h2_->buffered() : (body_read_ ? 0 : body_.size());
   }
 
-  core::error_code respond(int status, const core::Headers& headers, bool end_stream);
+  core::error_code respond(int status, core::Headers headers, bool end_stream,
+                           net::FieldNames names = net::FieldNames::any_case);
   boost::asio::awaitable<core::error_code> write(std::string_view data, bool fin);
   // write() without a coroutine when it need not wait: nullopt, and nothing done, when it would.
   std::optional<core::error_code> try_write(std::string_view data, bool fin);

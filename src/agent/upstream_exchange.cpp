@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -32,6 +33,8 @@ namespace http = beast::http;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// map_response_headers writes every name in lower case.
+constexpr auto kMappedNames = net::FieldNames::lower_case;
 using Where = UpstreamFailure::Where;
 
 template <class Stream>
@@ -228,7 +231,7 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
   // streaming app): the head goes at once.
   bool head_sent = false;
   if (fin || c.buffer.size() == 0) {
-    if (auto ec = h2.respond(x.status, headers, fin))
+    if (auto ec = h2.respond(x.status, std::move(headers), fin, kMappedNames))
       co_return UpstreamOutcome{{Where::caller, ec, {}}, false};
     head_sent = true;
   }
@@ -250,8 +253,8 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
     if (ec) co_return UpstreamOutcome{body_failure(ec, head_sent), false};
     const std::size_t got = buf_size - parser->body_room();
     fin = parser->is_done();
-    if (!head_sent) {
-      if (auto rec = h2.respond(x.status, headers, false))
+    if (!head_sent) {  // once: the head's fields go to the stream, which keeps them
+      if (auto rec = h2.respond(x.status, std::exchange(headers, {}), false, kMappedNames))
         co_return UpstreamOutcome{{Where::caller, rec, {}}, false};
       head_sent = true;
     }

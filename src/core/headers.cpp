@@ -1,12 +1,13 @@
 #include "relay/core/headers.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <utility>
+
+#include "relay/core/content_length.hpp"
 
 namespace relay::core {
 
@@ -150,10 +151,7 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
 std::optional<std::uint64_t> Headers::content_length() const {
   auto text = get("content-length");
   if (!text) return std::nullopt;
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc{} || end != text->data() + text->size()) return std::nullopt;
-  return n;
+  return parse_content_length(*text);
 }
 
 std::vector<std::string_view> Headers::get_all(std::string_view name) const {

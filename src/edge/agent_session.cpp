@@ -230,8 +230,9 @@ std::vector<protocol::TunnelInfo> AgentSession::infos(const std::vector<std::str
 }
 
 core::Result<std::shared_ptr<net::H2Stream>> AgentSession::open_stream(core::Headers headers,
-                                                                       bool end_stream) {
-  return h2_->open_stream(std::move(headers), end_stream);
+                                                                       bool end_stream,
+                                                                       net::FieldNames names) {
+  return h2_->open_stream(std::move(headers), end_stream, names);
 }
 
 void AgentSession::shutdown() {

@@ -27,8 +27,8 @@ class AgentSession : public StreamTarget,  // cluster: peer link (StreamProxy's 
   // message tells the agent its session id and public URLs.
   boost::asio::awaitable<core::error_code> run(std::vector<std::string> names);
 
-  core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers,
-                                                           bool end_stream) override;
+  core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers, bool end_stream,
+                                                           net::FieldNames names) override;
   // A place among the streams the agent allows at once, waiting up to limits.stream_wait for
   // one: an invalid ticket means the session stayed full (→ 503 with Retry-After).
   boost::asio::awaitable<StreamBudget::Ticket> reserve_stream() override;

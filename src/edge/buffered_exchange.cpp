@@ -63,7 +63,7 @@ asio::awaitable<BufferedExchange> BufferedExchange::send(
     exchange.failure_ = ExchangeFailure::busy;
     co_return exchange;
   }
-  auto opened = exchange.session_->open_stream(headers, body.empty());
+  auto opened = exchange.session_->open_stream(headers, body.empty(), net::FieldNames::any_case);
   if (!opened) {
     exchange.failure_ = opened.error() == net::Errc::refused ? ExchangeFailure::refused
                                                              : ExchangeFailure::session_lost;

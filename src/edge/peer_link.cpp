@@ -155,11 +155,13 @@ asio::awaitable<StreamBudget::Ticket> PeerLink::reserve_stream() {
 }
 
 core::Result<std::shared_ptr<net::H2Stream>> PeerLink::open_stream(core::Headers headers,
-                                                                   bool end_stream) {
+                                                                   bool end_stream,
+                                                                   net::FieldNames names) {
   if (!h2_ || !h2_->is_open()) return make_error_code(net::Errc::session_closed);
   // The hop marker: the owning edge serves the stream locally and never forwards it again.
+  // A lower-case name: what the caller vouched for its names still holds.
   headers.add(std::string(kHopHeader), state_->options.cluster.edge_id);
-  return h2_->open_stream(std::move(headers), end_stream);
+  return h2_->open_stream(std::move(headers), end_stream, names);
 }
 
 }  // namespace relay::edge::peer

@@ -37,8 +37,8 @@ class PeerLink : public StreamTarget, public std::enable_shared_from_this<PeerLi
   void close();
 
   boost::asio::awaitable<StreamBudget::Ticket> reserve_stream() override;
-  core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers,
-                                                           bool end_stream) override;
+  core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers, bool end_stream,
+                                                           net::FieldNames names) override;
   [[nodiscard]] std::string_view via_edge() const override { return peer_id_; }
 
  private:

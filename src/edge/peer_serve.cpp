@@ -65,7 +65,7 @@ asio::awaitable<void> PeerExchange::answer(int status, std::string_view code, st
   core::Headers headers{{"content-type", page.content_type},
                         {std::string(core::kRelayErrorCodeHeader), std::string(code)},
                         {"content-length", std::to_string(page.body.size())}};
-  if (in_->respond(status, headers, page.body.empty())) co_return;
+  if (in_->respond(status, std::move(headers), page.body.empty())) co_return;
   if (!page.body.empty()) co_await in_->write(page.body, true);
 }
 
@@ -152,7 +152,7 @@ asio::awaitable<void> PeerExchange::proxy(AgentSession& session) {
     headers.add(f.name, f.value);
   }
   headers.add(std::string(protocol::kTunnelHeader), tunnel_);
-  auto opened = session.open_stream(std::move(headers), upload_done_);
+  auto opened = session.open_stream(std::move(headers), upload_done_, net::FieldNames::any_case);
   if (!opened) {
     co_await answer(
         opened.error() == net::Errc::refused ? 503 : 502,
@@ -241,7 +241,7 @@ asio::awaitable<void> PeerExchange::respond() {
     if (!f.name.starts_with(':')) headers.add(f.name, f.value);
   }
   const bool no_body = out_->body_complete();
-  if (in_->respond(status_, headers, no_body)) {
+  if (in_->respond(status_, std::move(headers), no_body)) {
     out_->reset();
     co_return;
   }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "relay/core/content_length.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
@@ -16,11 +17,7 @@ ResponseFields read_response_fields(const core::Headers& headers) {
   for (const auto& f : headers) {
     if (!fields.has_content_length && core::iequals(f.name, "content-length")) {
       fields.has_content_length = true;
-      // As Headers::content_length reads it: a plain number or nothing.
-      std::uint64_t n = 0;
-      const char* end = f.value.data() + f.value.size();
-      auto [stop, ec] = std::from_chars(f.value.data(), end, n);
-      if (ec == std::errc{} && stop == end) fields.content_length = n;
+      fields.content_length = core::parse_content_length(f.value);  // as Headers reads it
     } else if (!fields.error_code && core::iequals(f.name, core::kRelayErrorCodeHeader)) {
       fields.error_code = f.value;
     }

@@ -74,7 +74,9 @@ asio::awaitable<ProxyOutcome> StreamProxy<Stream>::run() {
     if (has_body) outcome_.keep_alive = false;
     co_return outcome_;
   }
-  auto opened = session_->open_stream(make_stream_headers(request, context), !has_body);
+  // make_stream_headers writes every name in lower case.
+  auto opened = session_->open_stream(make_stream_headers(request, context), !has_body,
+                                      net::FieldNames::lower_case);
   if (!opened) {
     co_await respond_error(open_failure_page(opened.error(), request_.tunnel, holder()));
     if (has_body) outcome_.keep_alive = false;

@@ -28,7 +28,8 @@ class StreamTarget {
   virtual StreamBudget::Ticket try_reserve_stream() { return {}; }
   // The stream keeps `headers` (see net::H2Session::open_stream()): pass them moved.
   virtual core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers headers,
-                                                                   bool end_stream) = 0;
+                                                                   bool end_stream,
+                                                                   net::FieldNames names) = 0;
   // Empty for the local agent; the peer edge's id when the request crosses the peer link (for
   // the caller's error pages and the log).
   [[nodiscard]] virtual std::string_view via_edge() const { return {}; }

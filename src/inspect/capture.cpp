@@ -10,14 +10,6 @@ std::size_t heap_bytes(const std::string& s) {
   return s.capacity() > std::string{}.capacity() ? s.capacity() + 1 : 0;
 }
 
-// Headers keeps all text in one buffer and a 12-byte record per field: counted by what they
-// hold (the buffer's spare capacity is not seen from here).
-std::size_t headers_bytes(const core::Headers& headers) {
-  std::size_t n = 0;
-  for (const auto& f : headers) n += 3 * sizeof(std::uint32_t) + f.name.size() + f.value.size();
-  return n;
-}
-
 }  // namespace
 
 void CapturedBody::append(std::string_view chunk, std::size_t limit) {
@@ -41,8 +33,8 @@ void CapturedBody::append(std::string_view chunk, std::size_t limit) {
 std::size_t Capture::cost() const {
   std::size_t n = sizeof(Capture) + heap_bytes(request_body.data) + heap_bytes(response_body.data) +
                   heap_bytes(url) + heap_bytes(remote_addr) + heap_bytes(public_url) +
-                  heap_bytes(error) + heap_bytes(delivery_id) + headers_bytes(request_headers) +
-                  headers_bytes(response_headers);
+                  heap_bytes(error) + heap_bytes(delivery_id) + request_headers.memory_bytes() +
+                  response_headers.memory_bytes();
   if (verdict) n += heap_bytes(verdict->reason) + heap_bytes(verdict->provider);
   return n;
 }

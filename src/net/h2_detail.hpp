@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "relay/core/headers.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::net::detail {
@@ -44,6 +45,11 @@ inline bool has_ascii_upper(std::string_view s) {
   std::memcpy(&word, s.data() + s.size() - sizeof word, sizeof word);
   return any_upper(word);
 }
+
+// HTTP/2 forbids upper case in names (a peer's nghttp2 would reset the stream), and nghttp2
+// lower-cases only the fields it copies: a list lent to it (NO_COPY) goes through here first.
+// Callers pass lower case: the copy is for a stray upper-case name.
+core::Headers lower_case_names(core::Headers headers);
 
 // Header fields for nghttp2, with lower-cased names (HTTP/2 forbids upper case, and a peer's
 // nghttp2 would reset the stream). Points at the caller's strings, which must outlive the

@@ -50,8 +50,9 @@ std::string printable(const std::uint8_t* data, std::size_t len) {
   return out;
 }
 
-// HTTP/2 forbids upper case in names (a peer's nghttp2 would reset the stream), and nghttp2
-// lower-cases only the fields it copies. Callers pass lower case: the copy is for a stray one.
+}  // namespace
+
+namespace detail {
 core::Headers lower_case_names(core::Headers headers) {
   if (std::ranges::none_of(headers, [](const auto& f) { return detail::has_ascii_upper(f.name); }))
     return headers;
@@ -66,6 +67,9 @@ core::Headers lower_case_names(core::Headers headers) {
   }
   return lowered;
 }
+}  // namespace detail
+
+namespace {
 
 H2Goaway goaway_of(const nghttp2_frame& frame, bool sent) {
   return {sent, frame.goaway.error_code, frame.goaway.last_stream_id,
@@ -536,7 +540,7 @@ std::uint32_t H2Session::peer_max_concurrent_streams() const {
 }
 
 core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(core::Headers headers,
-                                                               bool end_stream) {
+                                                               bool end_stream, FieldNames names) {
   if (!is_open()) return make_error_code(going_away_ ? Errc::refused : Errc::session_closed);
   auto stream = new_stream();
   stream->local_fin_ = end_stream;
@@ -545,10 +549,12 @@ core::Result<std::shared_ptr<H2Stream>> H2Session::open_stream(core::Headers hea
   // (on_frame_not_send, then on_stream_close). streams_ holds the stream until on_stream_close,
   // or until the session has ended and packs nothing more (fail_all); nghttp2_session_del frees
   // a queued frame without reading its fields.
-  stream->request_headers_ = lower_case_names(std::move(headers));
+  stream->sent_headers_ = names == FieldNames::lower_case
+                              ? std::move(headers)
+                              : detail::lower_case_names(std::move(headers));
   detail::NvList nv(&hpack_indexed_names_);
-  nv.reserve(stream->request_headers_.size());
-  for (const auto& f : stream->request_headers_) nv.add_borrowed(f.name, f.value);
+  nv.reserve(stream->sent_headers_.size());
+  for (const auto& f : stream->sent_headers_) nv.add_borrowed(f.name, f.value);
   nghttp2_data_provider provider{};
   provider.source.ptr = stream.get();
   provider.read_callback = &H2StreamAccess::read_data;

@@ -39,7 +39,8 @@ void H2Stream::reuse() {
   give_back_window();
   id_ = -1;
   headers_.clear();
-  request_headers_.clear();
+  sent_headers_.clear();
+  responded_ = false;
   status_ = 0;
   headers_complete_ = false;
   remote_closed_ = false;
@@ -89,15 +90,30 @@ std::optional<error_code> H2Stream::try_read(std::string& out) {
   return std::nullopt;
 }
 
-error_code H2Stream::respond(int status, const core::Headers& headers, bool end_stream) {
+error_code H2Stream::respond(int status, core::Headers headers, bool end_stream, FieldNames names) {
   auto s = session_.lock();
   if (closed_ || !s || !s->session_)
     return close_reason_ ? close_reason_ : make_error_code(Errc::session_closed);
-  const std::string status_text = std::to_string(status);
   detail::NvList nv(&s->hpack_indexed_names_);
   nv.reserve(headers.size() + 1);
-  nv.add(":status", status_text);
-  for (const auto& f : headers) nv.add(f.name, f.value);
+  // Lent to nghttp2 (NO_COPY), as open_stream() lends a request: it copied and lower-cased
+  // every field of every response (~1k instructions a response). The stream keeps them until the
+  // frame is packed. A second call (nghttp2 sends it as trailers, or refuses it) gets copied:
+  // the first one's fields may not have been packed yet.
+  if (!responded_ && status >= 100 && status <= 999) {
+    responded_ = true;
+    status_text_ = {static_cast<char>('0' + status / 100),
+                    static_cast<char>('0' + status / 10 % 10),
+                    static_cast<char>('0' + status % 10)};
+    sent_headers_ = names == FieldNames::lower_case ? std::move(headers)
+                                                    : detail::lower_case_names(std::move(headers));
+    nv.add_borrowed(":status", {status_text_.data(), status_text_.size()});
+    for (const auto& f : sent_headers_) nv.add_borrowed(f.name, f.value);
+  } else {
+    const std::string status_text = std::to_string(status);
+    nv.add(":status", status_text);
+    for (const auto& f : headers) nv.add(f.name, f.value);
+  }
   nghttp2_data_provider provider{};
   provider.source.ptr = this;
   provider.read_callback = &H2StreamAccess::read_data;

@@ -97,8 +97,6 @@ class Headers {
     }
     append_entry(name, value);
   }
-  // add(): kept for the callers that say they copy a field seen elsewhere (a decoder's buffer).
-  void add_copy(std::string_view name, std::string_view value) { add(name, value); }
   // Replaces every field of that name with one.
   void set(std::string_view name, std::string_view value);
   // Removes every field of that name; returns how many were removed. Their text stays in the
@@ -117,6 +115,10 @@ class Headers {
     return {text_.get(), entries_.data() + entries_.size()};
   }
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  // The heap bytes this holds: its text buffer and its field records (with their spare room).
+  [[nodiscard]] std::size_t memory_bytes() const {
+    return text_capacity_ + entries_.capacity() * sizeof(Entry);
+  }
   [[nodiscard]] bool empty() const { return entries_.empty(); }
   // Keeps the capacity of both the field list and the text (a reused H2Stream's headers).
   void clear() {

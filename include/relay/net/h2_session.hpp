@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -60,6 +61,10 @@ class H2Session;
 
 // One HTTP/2 stream: a request and its response. All members are called on the session's
 // executor (one thread owns the session and everything in it).
+// What a caller knows of the names of a header block it hands over: HTTP/2 wants them in lower
+// case, and checking each name costs ~45 instructions (a request has a dozen).
+enum class FieldNames { any_case, lower_case };
+
 class H2Stream {
  public:
   H2Stream(std::weak_ptr<H2Session> session, const boost::asio::any_io_executor& ex);
@@ -89,8 +94,11 @@ class H2Stream {
   // Body bytes received and not yet read: 0 means read() would wait.
   [[nodiscard]] std::size_t buffered() const { return recv_buf_.size(); }
 
-  // Server role: the response headers. `end_stream` when there is no body to follow.
-  core::error_code respond(int status, const core::Headers& headers, bool end_stream);
+  // Server role: the response headers. `end_stream` when there is no body to follow. Taken
+  // by value: the stream keeps them until nghttp2 has packed the HEADERS frame. Names as in
+  // H2Session::open_stream().
+  core::error_code respond(int status, core::Headers headers, bool end_stream,
+                           FieldNames names = FieldNames::any_case);
 
   // Sends body bytes; `fin` ends the body. When nothing is queued the bytes are framed from
   // `data` itself and write() returns once they all are, so it waits while the peer's window
@@ -145,9 +153,12 @@ class H2Stream {
   std::weak_ptr<H2Session> session_;
   std::int32_t id_ = -1;
   core::Headers headers_;
-  // The request it was opened with (client role): nghttp2 points into these bytes until it
-  // has packed the HEADERS frame, so they live as long as the stream (see open_stream()).
-  core::Headers request_headers_;
+  // The header block it sent: the request it was opened with (client role, open_stream()) or
+  // its response (server role, respond()). nghttp2 points into these bytes until it has packed
+  // the HEADERS frame, so they live as long as the stream.
+  core::Headers sent_headers_;
+  std::array<char, 3> status_text_{};  // the response's :status, lent as sent_headers_ is
+  bool responded_ = false;
   int status_ = 0;
   bool headers_complete_ = false;
   bool remote_closed_ = false;  // END_STREAM received
@@ -199,10 +210,12 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // Runs until the connection ends; returns why (eof after GOAWAY is success).
   boost::asio::awaitable<core::error_code> run();
 
-  // Client role: a new request. `headers` start with the pseudo-headers; names in lower case;
-  // no connection-specific fields. `end_stream` when no body follows. The stream keeps the
-  // headers: nghttp2 sends them from there, uncopied.
-  core::Result<std::shared_ptr<H2Stream>> open_stream(core::Headers headers, bool end_stream);
+  // Client role: a new request. `headers` start with the pseudo-headers; no connection-specific
+  // fields. `end_stream` when no body follows. The stream keeps the headers: nghttp2 sends them
+  // from there, uncopied. Names must be in lower case (HTTP/2): a stray upper-case one is
+  // lowered here, unless the caller says it built them all so (FieldNames::lower_case).
+  core::Result<std::shared_ptr<H2Stream>> open_stream(core::Headers headers, bool end_stream,
+                                                      FieldNames names = FieldNames::any_case);
 
   // GOAWAY: no new streams; run() returns once the streams in flight have finished. A
   // long-lived stream (the control stream) counts as in flight: finish or reset it.

@@ -40,6 +40,26 @@ TEST(HeaderMapping, RequestLineHostAndForwardedFields) {
   EXPECT_EQ(head.text.substr(head.text.size() - 4), "\r\n\r\n");
 }
 
+// Fields nghttp2 delivered (lower-case token names, values without line breaks) map the same
+// without map_request's own checks; the checks stay for a replay's or re-signed fields.
+TEST(HeaderMapping, ValidatedFieldsMapAsCheckedOnes) {
+  auto up = local3000();
+  const auto fields = request({{"content-type", "application/json"},
+                               {"content-length", "12"},
+                               {"connection", "x-hop"},
+                               {"x-hop", "1"},
+                               {"cookie", "a=1"},
+                               {"cookie", "b=2"},
+                               {"relay-remote-addr", "203.0.113.9"}});
+  RequestMappingOptions checked{.upstream = &up, .body_follows = true};
+  auto validated = checked;
+  validated.fields_validated = true;
+  EXPECT_EQ(map_request(fields, validated).text, map_request(fields, checked).text);
+
+  const auto replayed = request({{"X-Split", "a\r\nx-injected: 1"}});
+  EXPECT_THAT(map_request(replayed, checked).text, Not(HasSubstr("x-injected")));
+}
+
 TEST(HeaderMapping, HopByHopAndRelayFieldsAreDropped) {
   auto up = local3000();
   auto head = map_request(request({{"connection", "keep-alive, x-secret-hop"},
@@ -399,6 +419,8 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
                    {"relay-delivery-id", "d2"},
                    {"Connection", "a"},
                    {"connection", "b"},
+                   {"Content-Length", "12"},
+                   {"content-length", "13"},
                    {"x-other", "1"}};
   const auto facts = request_facts(in);
   EXPECT_EQ(facts.method, "POST");
@@ -410,8 +432,9 @@ TEST(HeaderMapping, RequestFactsAreTheFirstOfEachNameInAnyCase) {
   EXPECT_EQ(facts.remote_addr, "192.0.2.1:5");
   EXPECT_EQ(facts.delivery_id, "d1");
   EXPECT_EQ(facts.connection, (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(facts.content_length, "12");
   for (const auto* name : {":method", ":path", ":authority", "host", ":scheme", "relay-request-id",
-                           "relay-remote-addr", "relay-delivery-id"}) {
+                           "relay-remote-addr", "relay-delivery-id", "content-length"}) {
     EXPECT_EQ(in.get(name).has_value(), name != std::string_view(":authority")) << name;
   }
   core::Headers with_authority{{"host", "h.example"}, {":authority", "a.example"}};

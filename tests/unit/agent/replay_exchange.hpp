@@ -33,10 +33,12 @@ inline std::unique_ptr<Exchange> make_exchange(const std::shared_ptr<TunnelRunti
   auto x = std::make_unique<Exchange>();
   x->stream.emplace(RequestStream(std::move(headers), std::move(body)));
   x->tunnel = tunnel;
-  x->method = std::move(method);
-  x->path = std::move(path);
-  x->authority = "t.relay.test";
-  x->scheme = "https";
+  // Views, as serve_request sets them: of the stream's own fields.
+  const auto& held = x->stream->headers();
+  x->method = *held.get(":method");
+  x->path = *held.get(":path");
+  x->authority = *held.get(":authority");
+  x->scheme = *held.get(":scheme");
   x->request_id = "req-1";
   x->started = std::chrono::steady_clock::now();
   return x;

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "relay/core/content_length.hpp"
 
 namespace relay::core {
 namespace {
@@ -17,7 +20,10 @@ TEST(Headers, ContentLengthIsAPlainNumberOrNothing) {
   EXPECT_EQ(Headers{}.content_length(), std::nullopt);
   for (const char* bad : {"", "-1", "12a", " 12", "0x10", "99999999999999999999999"}) {
     EXPECT_EQ(Headers({{"content-length", bad}}).content_length(), std::nullopt) << bad;
+    EXPECT_EQ(parse_content_length(bad), std::nullopt) << bad;
   }
+  EXPECT_EQ(parse_content_length("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(parse_content_length("007"), 7u);
 }
 
 TEST(Headers, GetIgnoresCaseAndKeepsRepeats) {
@@ -179,6 +185,20 @@ TEST(Headers, ClearKeepsItUsable) {
   EXPECT_EQ(h.size(), 1u);
   EXPECT_FALSE(h.contains("a"));
   EXPECT_EQ(h.get("b"), "2");
+}
+
+TEST(Headers, MemoryBytesCountsWhatItHoldsNotOnlyWhatItShows) {
+  Headers h;
+  EXPECT_EQ(h.memory_bytes(), 0u);
+  h.reserve(4, 1000);
+  // Reserved room counts (a capture's cost bounds the agent's memory, not the bytes shown).
+  EXPECT_GE(h.memory_bytes(), 1000u + 4 * 12);
+  const auto reserved = h.memory_bytes();
+  h.add("content-type", "application/json");
+  EXPECT_EQ(h.memory_bytes(), reserved);  // fits the room: nothing new allocated
+  std::string big(5000, 'x');
+  h.add("x-big", big);
+  EXPECT_GE(h.memory_bytes(), big.size() + 2 * 12);
 }
 
 TEST(Headers, WorksWithRangeAlgorithms) {

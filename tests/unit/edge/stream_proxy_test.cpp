@@ -41,7 +41,8 @@ class FakeTarget : public StreamTarget {
                                        std::chrono::steady_clock::now());
   }
   core::Result<std::shared_ptr<net::H2Stream>> open_stream(core::Headers /*headers*/,
-                                                           bool /*end_stream*/) override {
+                                                           bool /*end_stream*/,
+                                                           net::FieldNames /*names*/) override {
     ++opens;
     return open_error;
   }

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -129,8 +131,12 @@ asio::awaitable<void> echo(std::shared_ptr<H2Stream> stream, std::size_t* max_ch
     body += chunk;
     if (delay.count() > 0) co_await pause(delay);
   }
-  core::Headers headers{{"content-type", "text/plain"}, {"X-Mixed-Case", "kept"}};
-  stream->respond(200, headers, false);
+  {
+    // Gone before the frame is packed: the stream keeps what nghttp2 reads then (NO_COPY), and
+    // lower-cases the stray upper-case name nghttp2 would otherwise have lower-cased.
+    core::Headers headers{{"content-type", "text/plain"}, {"X-Mixed-Case", "kept"}};
+    stream->respond(200, std::move(headers), false);
+  }
   co_await stream->write(body, true);
 }
 
@@ -212,6 +218,91 @@ TEST_F(H2SessionTest, ConcurrentLargeBodiesArriveIntact) {
   }
   run_until([&] { return ok == kStreams; });
   EXPECT_EQ(ok, kStreams);
+}
+
+// What the agent's header mapping relies on (RequestMappingOptions::fields_validated): a field
+// whose value holds a line break or a NUL, or whose name is not a token, never reaches the
+// server's stream (nghttp2 refuses the request, or drops the field).
+TEST_F(H2SessionTest, FieldsThatCouldBreakAnHttp1HeadNeverReachTheServer) {
+  std::vector<std::pair<std::string, std::string>> seen;
+  handler_ = [&](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    for (const auto& f : s->headers()) seen.emplace_back(f.name, f.value);
+    s->respond(204, {}, true);
+    co_return;
+  };
+  start_sessions();
+  const std::vector<std::pair<std::string, std::string>> bad{{"x-split", "a\r\nx-injected: 1"},
+                                                             {"x-lf", "a\nb"},
+                                                             {"x-nul", std::string("a\0b", 3)},
+                                                             {"x bad name", "1"},
+                                                             {"x-bad:name", "1"}};
+  int done = 0;
+  for (const auto& [name, value] : bad) {
+    asio::co_spawn(
+        io_,
+        [&, name, value]() -> asio::awaitable<void> {
+          auto fields = request("GET");
+          fields.add(name, value);
+          fields.add("x-fine", "kept");
+          auto stream = client_->open_stream(std::move(fields), true).value();
+          (void)co_await stream->wait_headers();
+          ++done;
+        },
+        asio::detached);
+  }
+  run_until([&] { return done == static_cast<int>(bad.size()); });
+  for (const auto& [name, value] : seen) {
+    EXPECT_EQ(value.find_first_of(std::string_view("\r\n\0", 3)), std::string::npos) << name;
+    EXPECT_EQ(name.find_first_of(" :", 1), std::string::npos) << name;
+  }
+  // The session itself is unharmed: a clean request is served.
+  seen.clear();
+  bool clean = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto fields = request("GET");
+        fields.add("x-fine", "kept");
+        auto stream = client_->open_stream(std::move(fields), true).value();
+        EXPECT_FALSE(co_await stream->wait_headers());
+        clean = true;
+      },
+      asio::detached);
+  run_until([&] { return clean; });
+  EXPECT_NE(
+      std::find(seen.begin(), seen.end(), std::pair<std::string, std::string>{"x-fine", "kept"}),
+      seen.end());
+}
+
+// A caller that cannot vouch for its names (FieldNames::any_case, the default) gets a stray
+// upper-case one lowered: HTTP/2 forbids it, and the peer would refuse the request.
+TEST_F(H2SessionTest, AnUpperCaseRequestFieldNameIsLoweredUnlessTheCallerVouches) {
+  std::vector<std::string> names;
+  handler_ = [&](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    for (const auto& f : s->headers()) names.emplace_back(f.name);
+    s->respond(204, {}, true);
+    co_return;
+  };
+  start_sessions();
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto fields = request("GET");
+        fields.add("X-Upper", "1");
+        auto stream = client_->open_stream(std::move(fields), true).value();
+        EXPECT_FALSE(co_await stream->wait_headers());
+        auto vouched = request("GET");
+        vouched.add("x-lower", "1");
+        auto second =
+            client_->open_stream(std::move(vouched), true, FieldNames::lower_case).value();
+        EXPECT_FALSE(co_await second->wait_headers());
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
+  EXPECT_NE(std::find(names.begin(), names.end(), "x-upper"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "x-lower"), names.end());
 }
 
 TEST_F(H2SessionTest, BufferedTellsWhetherReadWouldWait) {
