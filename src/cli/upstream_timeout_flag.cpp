@@ -1,34 +1,16 @@
 #include "cli/upstream_timeout_flag.hpp"
 
-#include <chrono>
-#include <optional>
-
-#include "relay/config/buffer_settings.hpp"
+#include "relay/config/upstream_timeout.hpp"
 
 namespace relay::cli {
-
-namespace {
-
-constexpr std::chrono::seconds kLongest{3600};
-
-std::optional<std::chrono::seconds> parse(const std::string& value) {
-  const auto parsed = config::parse_duration(value);
-  if (!parsed || *parsed < std::chrono::seconds{1} || *parsed > kLongest ||
-      *parsed % std::chrono::seconds{1} != std::chrono::milliseconds{0}) {
-    return std::nullopt;
-  }
-  return std::chrono::duration_cast<std::chrono::seconds>(*parsed);
-}
-
-}  // namespace
 
 void add_upstream_timeout_flag(CLI::App& command, std::string& value) {
   // Checked while the command line is parsed, before a config file is read or an edge started.
   const CLI::Validator whole_seconds(
       [](std::string& text) {
-        return parse(text)
+        return config::parse_upstream_timeout(text)
                    ? std::string{}
-                   : "expected whole seconds from 1s to 1h (e.g. 30, 30s, 2m), got '" + text + "'";
+                   : std::string(config::kUpstreamTimeoutExpected) + ", got '" + text + "'";
       },
       "");
   command
@@ -42,7 +24,9 @@ void add_upstream_timeout_flag(CLI::App& command, std::string& value) {
 }
 
 void apply_upstream_timeout_flag(const std::string& value, agent::AgentLimits& limits) {
-  if (auto timeout = parse(value)) limits.upstream_response_timeout = *timeout;
+  if (auto timeout = config::parse_upstream_timeout(value)) {
+    limits.upstream_response_timeout = *timeout;
+  }
 }
 
 }  // namespace relay::cli

@@ -2,6 +2,7 @@
 
 #include "address_check.hpp"
 #include "buffer_keys.hpp"
+#include "relay/config/upstream_timeout.hpp"
 #include "relay/edge/cidr.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 #include "value_reader.hpp"
@@ -257,10 +258,10 @@ void read_edges(ValueReader& reader, const TreeNode& root, AgentConfig& config) 
 
 void read_root(ValueReader& reader, const TreeNode& root, const ProviderCheck& providers,
                AgentConfig& config) {
-  reader.check_keys(
-      root, "",
-      {"version", "authtoken", "edge", "edges", "ha_connections", "edge_ca", "edge_insecure",
-       "inspect_addr", "web_addr", "log", "log_level", "log_format", "state_dir", "tunnels"});
+  reader.check_keys(root, "",
+                    {"version", "authtoken", "edge", "edges", "ha_connections", "edge_ca",
+                     "edge_insecure", "inspect_addr", "web_addr", "log", "log_level", "log_format",
+                     "state_dir", "upstream_timeout", "tunnels"});
   if (const auto* version = root.find("version")) {
     if (auto value = reader.string(*version, "version"); value && *value != "2") {
       reader.error(*version, "version",
@@ -282,6 +283,15 @@ void read_root(ValueReader& reader, const TreeNode& root, const ProviderCheck& p
     }
   }
   read_edges(reader, root, config);
+  if (const auto* timeout = root.find("upstream_timeout")) {
+    if (auto text = reader.string(*timeout, "upstream_timeout")) {
+      config.upstream_timeout = parse_upstream_timeout(*text);
+      if (!config.upstream_timeout) {
+        reader.error(*timeout, "upstream_timeout",
+                     std::string(kUpstreamTimeoutExpected) + ", got '" + *text + "'");
+      }
+    }
+  }
   read_optional_string(reader, root, "edge_ca", config.edge_ca);
   if (const auto* insecure = root.find("edge_insecure")) {
     config.edge_insecure = reader.boolean(*insecure, "edge_insecure");

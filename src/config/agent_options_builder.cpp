@@ -87,6 +87,7 @@ agent::AgentOptions to_agent_options(const AgentConfig& config, const TunnelSele
   options.edge_ca_file = config.edge_ca;
   if (config.edge_insecure) options.edge_insecure = *config.edge_insecure;
   if (config.inspect_addr) options.inspect_addr = *config.inspect_addr;
+  if (config.upstream_timeout) options.limits.upstream_response_timeout = *config.upstream_timeout;
   options.state_dir = config.state_dir;
 
   const std::string file = config.files.empty() ? std::string{"config"} : config.files.back();

@@ -228,3 +228,40 @@ def test_basic_auth_tunnel_key_is_enforced(relay, edge, app, tmp_path):
     ok = tunnel.curl("/json/ok", "-u", "admin:s3cret:with-colon")
     assert ok.status == 200, ok
     assert app.wait_for_request("/json/ok").header("Authorization").startswith("Basic ")
+
+
+def test_upstream_timeout_key_gives_the_app_that_long_and_the_flag_wins(relay, edge, app, tmp_path):
+    """`upstream_timeout: 1s` in the config: an app that starts its answer after 5 s gets the
+    caller a 504 RELAY_UPSTREAM_TIMEOUT after about 1 s; `--upstream-timeout` overrides the key."""
+    cfg = tmp_path / "relay.yml"
+    cfg.write_text(agent_config_yaml(edge, f"""  slow:
+    addr: 127.0.0.1:{app.port}
+    url: cfg-slow
+""").replace("inspect_addr: false\n", "inspect_addr: false\nupstream_timeout: 1s\n"))
+    cfg.chmod(0o600)
+    agent = start(relay, cfg)
+    tunnel = Tunnel(wait_tunnels(agent, {"slow"})["slow"])
+    r = tunnel.curl("/delay/5", "-H", "Accept: application/json", timeout=35)
+    assert r.status == 504, r
+    assert r.header("Relay-Error-Code") == "RELAY_UPSTREAM_TIMEOUT", r
+    assert r.elapsed < 4, r
+    assert tunnel.curl("/json/after").status == 200
+    agent.stop()
+
+    overridden = start(relay, cfg, "--upstream-timeout", "30s")
+    tunnel = Tunnel(wait_tunnels(overridden, {"slow"})["slow"])
+    r = tunnel.curl("/delay/2", timeout=35)
+    assert r.status == 200, r
+    assert r.elapsed >= 1.5, r
+
+
+def test_a_bad_upstream_timeout_key_exits_1_naming_it(relay, edge, app, tmp_path):
+    cfg = tmp_path / "relay.yml"
+    cfg.write_text(agent_config_yaml(edge, f"""  web:
+    addr: 127.0.0.1:{app.port}
+""").replace("inspect_addr: false\n", "inspect_addr: false\nupstream_timeout: 2h\n"))
+    cfg.chmod(0o600)
+    p = start(relay, cfg)
+    assert p.wait(20) == 1, p.tail()
+    assert f"{cfg}:6:19: error: upstream_timeout: expected whole seconds from 1s to 1h" in p.log(), \
+        p.log()

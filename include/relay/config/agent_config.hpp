@@ -60,6 +60,8 @@ struct AgentConfig {
   std::string edge_ca;
   std::optional<bool> edge_insecure;
   std::optional<std::string> inspect_addr;  // "" when `inspect_addr: false`
+  // `upstream_timeout:`, for every tunnel (config::parse_upstream_timeout); the flag wins.
+  std::optional<std::chrono::seconds> upstream_timeout;
   std::string log;
   std::string log_level;
   std::string log_format;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -285,6 +286,26 @@ TEST(AgentConfig, EdgesAndHaConnectionsReachTheAgentOptions) {
   ASSERT_TRUE(single.ok());
   EXPECT_EQ(to_agent_options(single.config, {}, diagnostics).edges,
             (std::vector<std::string>{"a.example:4443"}));
+}
+
+TEST(AgentConfig, UpstreamTimeoutReachesTheAgentLimitsAndABadOneIsAnErrorAtItsLine) {
+  auto load = parse("edge: a.example:4443\nupstream_timeout: 2m\n");
+  ASSERT_TRUE(load.ok()) << load.diagnostics.to_string();
+  Diagnostics diagnostics;
+  EXPECT_EQ(to_agent_options(load.config, {}, diagnostics).limits.upstream_response_timeout,
+            std::chrono::seconds(120));
+  auto unset = parse("edge: a.example:4443\n");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_EQ(to_agent_options(unset.config, {}, diagnostics).limits.upstream_response_timeout,
+            agent::AgentLimits{}.upstream_response_timeout);
+  for (const char* bad : {"0s", "2h", "1.5s", "soon"}) {
+    auto refused = parse(std::string("edge: a.example:4443\nupstream_timeout: ") + bad + "\n");
+    ASSERT_FALSE(refused.ok()) << bad;
+    const auto text = refused.diagnostics.to_string();
+    EXPECT_NE(text.find(":2:"), std::string::npos) << text;
+    EXPECT_NE(text.find("upstream_timeout"), std::string::npos) << text;
+    EXPECT_NE(text.find("1s to 1h"), std::string::npos) << text;
+  }
 }
 
 TEST(AgentConfig, EdgeWithEdgesAndBadHaConnectionsAreErrorsAtTheirLines) {
