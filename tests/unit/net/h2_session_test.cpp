@@ -237,12 +237,12 @@ TEST_F(H2SessionTest, FieldsThatCouldBreakAnHttp1HeadNeverReachTheServer) {
                                                              {"x bad name", "1"},
                                                              {"x-bad:name", "1"}};
   int done = 0;
-  for (const auto& [name, value] : bad) {
+  for (const auto& field : bad) {
     asio::co_spawn(
         io_,
-        [&, name, value]() -> asio::awaitable<void> {
+        [&, field]() -> asio::awaitable<void> {
           auto fields = request("GET");
-          fields.add(name, value);
+          fields.add(field.first, field.second);
           fields.add("x-fine", "kept");
           auto stream = client_->open_stream(std::move(fields), true).value();
           (void)co_await stream->wait_headers();
