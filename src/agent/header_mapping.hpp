@@ -46,10 +46,10 @@ struct RequestFacts {
   std::optional<std::string_view> authority;
   std::optional<std::string_view> host;
   std::optional<std::string_view> scheme;
-  std::optional<std::string_view> request_id;   // relay-request-id
-  std::optional<std::string_view> remote_addr;  // relay-remote-addr
-  std::optional<std::string_view> delivery_id;  // relay-delivery-id: a queued delivery
-  std::optional<std::string_view> content_length;
+  std::optional<std::string_view> request_id;      // relay-request-id
+  std::optional<std::string_view> remote_addr;     // relay-remote-addr
+  std::optional<std::string_view> delivery_id;     // relay-delivery-id: a queued delivery
+  std::optional<std::string_view> content_length;  // its text
   std::vector<std::string_view> connection;  // every Connection value: its items are hop-by-hop
 
   // :authority, else Host, else "".

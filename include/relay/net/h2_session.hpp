@@ -59,12 +59,12 @@ struct H2Goaway {
 
 class H2Session;
 
-// One HTTP/2 stream: a request and its response. All members are called on the session's
-// executor (one thread owns the session and everything in it).
 // What a caller knows of the names of a header block it hands over: HTTP/2 wants them in lower
 // case, and checking each name costs ~45 instructions (a request has a dozen).
 enum class FieldNames { any_case, lower_case };
 
+// One HTTP/2 stream: a request and its response. All members are called on the session's
+// executor (one thread owns the session and everything in it).
 class H2Stream {
  public:
   H2Stream(std::weak_ptr<H2Session> session, const boost::asio::any_io_executor& ex);
