@@ -8,6 +8,82 @@ namespace relay::agent {
 
 namespace http = boost::beast::http;
 
+ResponseHeadParser::ResponseHeadParser(std::vector<FieldView> storage)
+    : fields_(std::move(storage)) {
+  fields_.clear();
+  fields_.reserve(kTypicalFields);
+  Beast::header_limit(kHeaderLimit);
+  Beast::body_limit(boost::none);  // a body is relayed as it comes, never held whole
+}
+
+void ResponseHeadParser::skip_body() {
+  skip_body_ = true;
+  Beast::skip(true);
+}
+
+std::size_t ResponseHeadParser::put(boost::asio::const_buffer buffer, error_code& ec) {
+  const std::string_view bytes(static_cast<const char*>(buffer.data()), buffer.size());
+  if (strict_) return put_strict_body(bytes, ec);
+  // Only a head whose first byte Beast has not seen: Beast consumes the fields of a head that
+  // came in pieces as they come.
+  if (!Beast::got_some() && read_strict_head(bytes)) {
+    ec = {};
+    return strict_->size;
+  }
+  input_ = bytes;
+  const auto n = Beast::put(buffer, ec);
+  if (!Beast::is_header_done()) keep_fields();
+  input_ = {};
+  return n;
+}
+
+bool ResponseHeadParser::read_strict_head(std::string_view bytes) {
+  auto head = parse_strict_response_head(bytes, kHeaderLimit, fields_, framing_);
+  // Beast's finish_header: these have no body, whatever their fields say.
+  const bool no_body = head && (skip_body_ || head->status == 204 || head->status == 304);
+  if (!head || (!no_body && !head->content_length)) {  // a body to the connection's end: Beast's
+    fields_.clear();
+    framing_ = {};
+    return false;
+  }
+  status_ = head->status;
+  version_ = head->version;
+  strict_body_left_ = no_body ? 0 : *head->content_length;
+  strict_ = head;
+  return true;
+}
+
+std::size_t ResponseHeadParser::put_strict_body(std::string_view bytes, error_code& ec) {
+  if (strict_body_left_ == 0) {  // as Beast's put() after the end
+    ec = http::error::stale_parser;
+    return 0;
+  }
+  const auto size =
+      static_cast<std::size_t>(std::min<std::uint64_t>(strict_body_left_, bytes.size()));
+  const auto n = on_body_impl(string_view(bytes.data(), size), ec);
+  strict_body_left_ -= n;
+  return n;
+}
+
+void ResponseHeadParser::put_eof(error_code& ec) {
+  if (!strict_) {
+    Beast::put_eof(ec);
+    return;
+  }
+  ec = strict_body_left_ == 0 ? error_code{} : error_code(http::error::partial_message);
+}
+
+bool ResponseHeadParser::keep_alive() const {
+  if (!strict_) return Beast::keep_alive();
+  return version_ >= 11 ? !strict_->connection_close : strict_->connection_keep_alive;
+}
+
+std::optional<std::uint64_t> ResponseHeadParser::content_length() const {
+  if (strict_) return strict_->content_length;
+  const auto length = Beast::content_length();
+  return length ? std::optional(*length) : std::nullopt;
+}
+
 void ResponseHeadParser::on_response_impl(int code, string_view /*reason*/, int version,
                                           error_code& ec) {
   status_ = static_cast<unsigned>(code);

@@ -40,11 +40,6 @@ using Where = UpstreamFailure::Where;
 template <class Stream>
 constexpr bool kGathers = std::is_same_v<Stream, net::TimedSocket>;
 
-std::optional<std::uint64_t> content_length(const ResponseHeadParser& parser) {
-  const auto length = parser.content_length();
-  return length ? std::optional(*length) : std::nullopt;
-}
-
 // The response is read as http::async_read_some would read it, one step at a time: the bytes
 // already in `buffer` are parsed first (a response's body most often came with its head), and
 // the socket is read only when the parser needs more (need_more). Not through Beast's
@@ -204,9 +199,7 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
   auto& parser = c.response;
   do {
     renew_parser(parser);
-    parser->header_limit(64 * 1024);
-    parser->body_limit(boost::none);
-    if (x.method == "HEAD") parser->skip(true);
+    if (x.method == "HEAD") parser->skip_body();
     c.lowest().expires_after(limits.upstream_response_timeout);  // for the whole head
     auto ec = parse_buffered(c.buffer, *parser);
     while (ec == http::error::need_more || (!ec && !parser->is_header_done())) {
@@ -218,7 +211,7 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
 
   auto& h2 = *x.stream;
   if (auto problem = response_framing_problem(parser->framing(), parser->version(),
-                                              parser->chunked(), content_length(*parser))) {
+                                              parser->chunked(), parser->content_length())) {
     co_return UpstreamOutcome{{Where::upstream_invalid, {}, std::move(*problem)}, false};
   }
   // The parser's fields are views of c.buffer, mapped (each kept one copied once) before the
@@ -237,7 +230,7 @@ asio::awaitable<UpstreamOutcome> exchange_on(Stream& s, UpstreamConnection& c, E
   }
 
   // One buffer at a time: write() waits while the edge's window is closed.
-  const std::size_t buf_size = response_buffer_size(content_length(*parser));
+  const std::size_t buf_size = response_buffer_size(parser->content_length());
   std::unique_ptr<char[]> buf(fin ? nullptr : new char[buf_size]);
   while (!fin) {
     parser->lend_body_buffer(buf.get(), buf_size);

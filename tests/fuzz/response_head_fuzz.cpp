@@ -2,7 +2,9 @@
 // http::response_parser<buffer_body>, which it replaces, over any bytes an app could send: both
 // parse the same pieces to the same result (error, status, version, fields in order, framing
 // check, keep-alive, body bytes, end). Fed as the exchange feeds them: the input's first byte
-// sets the size of the lent body buffer and of the pieces the bytes arrive in.
+// sets the size of the lent body buffer and of the pieces the bytes arrive in, and whether the
+// first piece is the whole input (a head that came in one read: the parser's strict path,
+// parse_strict_response_head, may read it; Beast reads the others).
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -41,10 +43,20 @@ struct Outcome {
   bool operator==(const Outcome&) const = default;
 };
 
-std::optional<std::uint64_t> length_of(const http::basic_parser<false>& parser) {
+std::optional<std::uint64_t> length_of(const BeastParser& parser) {
   const auto length = parser.content_length();
   return length ? std::optional(*length) : std::nullopt;
 }
+std::optional<std::uint64_t> length_of(const ResponseHeadParser& parser) {
+  return parser.content_length();
+}
+
+// As the agent's exchange sets up its parser (ResponseHeadParser sets these itself).
+void configure(BeastParser& parser) {
+  parser.header_limit(ResponseHeadParser::kHeaderLimit);
+  parser.body_limit(boost::none);
+}
+void configure(ResponseHeadParser& /*parser*/) {}
 
 void read_head(const BeastParser& parser, Outcome& out) {
   const auto& m = parser.get();
@@ -74,10 +86,10 @@ void lend(ResponseHeadParser& parser, char* data, std::size_t size) {
 std::size_t room(ResponseHeadParser& parser) { return parser.body_room(); }
 
 template <class Parser>
-Outcome parse(std::string_view bytes, std::size_t piece, std::size_t lent) {
+Outcome parse(std::string_view bytes, std::size_t first_piece, std::size_t piece,
+              std::size_t lent) {
   Parser parser;
-  parser.header_limit(64 * 1024);
-  parser.body_limit(boost::none);
+  configure(parser);
   Outcome out;
   std::string arrived;  // what the connection's buffer holds
   std::string buffer(lent, '\0');
@@ -105,7 +117,7 @@ Outcome parse(std::string_view bytes, std::size_t piece, std::size_t lent) {
         }
         break;
       }
-      const auto take = std::min(piece, bytes.size());
+      const auto take = std::min(std::exchange(first_piece, piece), bytes.size());
       arrived.append(bytes.substr(0, take));
       bytes.remove_prefix(take);
       continue;
@@ -143,11 +155,13 @@ void group_by_name(Outcome& out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  const std::size_t piece = 1 + data[0] % 64;
+  const std::size_t piece = 1 + data[0] % 32;
+  const bool whole_first = (data[0] & 32) != 0;
   const std::size_t lent = 1 + data[0] / 64 * 7;
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
-  auto beast = parse<BeastParser>(bytes, piece, lent);
-  auto ours = parse<ResponseHeadParser>(bytes, piece, lent);
+  const std::size_t first_piece = whole_first ? bytes.size() : piece;
+  auto beast = parse<BeastParser>(bytes, first_piece, piece, lent);
+  auto ours = parse<ResponseHeadParser>(bytes, first_piece, piece, lent);
   group_by_name(beast);
   group_by_name(ours);
   if (!(beast == ours)) std::abort();
