@@ -1,6 +1,5 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,11 +7,6 @@ namespace relay::cli {
 
 // cluster: tokens (docs/cluster.md "Authtokens in Redis"). `relay edge token add|list|revoke`
 // against the cluster's Redis (`relay:tokens`: SHA-256 → {label, reserved}) instead of edge.yml.
-
-// The Redis URL the token commands use: --cluster when given, else edge.yml's `cluster.redis`
-// (when the file exists and has one), else "" (edit edge.yml as before).
-std::string token_cluster_url(const std::optional<std::string>& flag,
-                              const std::string& config_path);
 
 // Each returns the exit code: 0, 1 (Redis unreachable or refused), 2 (a bad URL).
 int add_cluster_token(const std::string& url, const std::string& label,

@@ -2,6 +2,7 @@
 // printed once; the file keeps only its SHA-256 (config/edge_token_store.cpp edits the text).
 #include <iostream>
 
+#include "cli/cluster_redis.hpp"  // cluster: tokens
 #include "cli/edge_config_flags.hpp"
 #include "cli/edge_token_cluster.hpp"  // cluster: tokens
 #include "relay/config/config_paths.hpp"
@@ -23,7 +24,7 @@ struct TokenFlags {
 
 int add_token(const TokenFlags& flags) {
   // cluster: tokens
-  if (auto url = token_cluster_url(flags.cluster, flags.config); !url.empty()) {
+  if (auto url = cluster_redis_url(flags.cluster, flags.config); !url.empty()) {
     return add_cluster_token(url, flags.label, flags.reserve);
   }
   const std::string path = config::edge_config_path(flags.config);
@@ -55,7 +56,7 @@ int add_token(const TokenFlags& flags) {
 
 int list_tokens(const TokenFlags& flags) {
   // cluster: tokens
-  if (auto url = token_cluster_url(flags.cluster, flags.config); !url.empty()) {
+  if (auto url = cluster_redis_url(flags.cluster, flags.config); !url.empty()) {
     return list_cluster_tokens(url);
   }
   const std::string path = config::edge_config_path(flags.config);
@@ -80,7 +81,7 @@ int list_tokens(const TokenFlags& flags) {
 
 int revoke_token(const TokenFlags& flags) {
   // cluster: tokens
-  if (auto url = token_cluster_url(flags.cluster, flags.config); !url.empty()) {
+  if (auto url = cluster_redis_url(flags.cluster, flags.config); !url.empty()) {
     return revoke_cluster_token(url, flags.label);
   }
   const std::string path = config::edge_config_path(flags.config);

@@ -1,5 +1,6 @@
 #include "relay/store/redis/redis_name_store.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/co_spawn.hpp>
@@ -141,6 +142,61 @@ core::Result<std::optional<std::string>> RedisNameStore::owner(std::string_view 
   if (auto found = owners_->find(name); found != owners_->end()) return found->second.owner;
   if (!redis_->available()) return unavailable();
   return std::optional<std::string>();
+}
+
+asio::awaitable<core::Result<std::vector<NameRecord>>> RedisNameStore::list_all() {
+  // SCAN, not KEYS: it does not stall Redis on a large keyspace. A cursor walk ends after a
+  // full pass; the cap only guards against a misbehaving server.
+  const std::string match = key("*");
+  std::vector<std::string> names;
+  std::string cursor = "0";
+  for (int step = 0; step < 100'000; ++step) {
+    // Named, not a temporary, in the co_await expression (a GCC 12 coroutine bug).
+    std::vector<std::string> scan{"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
+    auto r = co_await redis_->command(std::move(scan));
+    if (!r) co_return r.error();
+    if (r->type != RedisReply::Type::array || r->elements.size() != 2) co_return unavailable();
+    cursor = r->elements[0].text;
+    for (const auto& k : r->elements[1].elements) names.push_back(k.text.substr(match.size() - 1));
+    if (cursor == "0") break;
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(names.size());
+  for (const auto& n : names) commands.push_back({"HMGET", key(n), "owner", "claimed_at"});
+  auto replies = co_await redis_->pipeline(std::move(commands));
+  std::vector<NameRecord> out;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const auto& r = replies[i];
+    if (!r) co_return r.error();
+    if (r->type != RedisReply::Type::array || r->elements.size() != 2) co_return unavailable();
+    if (r->elements[0].is_nil()) continue;  // released between the SCAN and now
+    NameRecord record{names[i], r->elements[0].text, 0};
+    try {
+      record.claimed_at = std::stoll(r->elements[1].text);
+    } catch (const std::exception&) {
+      record.claimed_at = 0;
+    }
+    out.push_back(std::move(record));
+  }
+  co_return out;
+}
+
+asio::awaitable<core::Result<std::optional<std::string>>> RedisNameStore::release_async(
+    std::string name) {
+  // One script: a claim by an edge between reading the owner and deleting would be lost.
+  static constexpr const char* kReleaseScript =
+      "local owner = redis.call('HGET', KEYS[1], 'owner')\n"
+      "redis.call('DEL', KEYS[1])\n"
+      "return owner";
+  std::vector<std::string> eval{"EVAL", kReleaseScript, "1", key(name)};
+  auto r = co_await redis_->command(std::move(eval));
+  if (!r) co_return r.error();
+  if (r->is_error()) co_return unavailable();
+  owners_->erase(name);
+  if (r->is_nil()) co_return std::optional<std::string>();
+  co_return std::optional<std::string>(r->text);
 }
 
 core::Result<std::vector<NameRecord>> RedisNameStore::list() {

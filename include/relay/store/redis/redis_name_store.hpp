@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,13 @@ class RedisNameStore final : public NameStore {
   core::Result<std::optional<std::string>> owner(std::string_view name) override;
   // What this edge knows (the cache), sorted by name; Redis holds the whole list.
   core::Result<std::vector<NameRecord>> list() override;
+
+  // For the operator (`relay edge names --cluster`), from Redis itself, not the cache: every
+  // owned name, sorted by name (a SCAN), and a release that returns the owner the name had
+  // (nullopt: nobody owned it). Edges forget a released owner the next time an agent asks for
+  // the name.
+  boost::asio::awaitable<core::Result<std::vector<NameRecord>>> list_all();
+  boost::asio::awaitable<core::Result<std::optional<std::string>>> release_async(std::string name);
 
   static std::string key(std::string_view name);
 
