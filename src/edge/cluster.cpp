@@ -38,6 +38,7 @@ store::redis::RedisClientOptions client_options(const ClusterOptions& options) {
 Cluster::Cluster(const asio::any_io_executor& ex, const ClusterOptions& options,
                  std::unordered_set<std::string> reserved)
     : redis_(store::redis::RedisConnection::create(ex, client_options(options))),
+      wakeups_(store::redis::RedisConnection::create(ex, client_options(options))),
       names_(redis_),
       routes_(redis_, options.edge_id, options.route_ttl),
       // cluster: queue. This edge is a consumer of every tunnel's stream under its edge id.
@@ -57,9 +58,20 @@ void Cluster::start(std::function<std::vector<std::string>()> live_names) {
     if (auto self = weak.lock()) self->on_availability(up, why);
   };
   redis_->start();
+  wakeups_->subscribe(deliveries_->wake_channel(), [weak](std::string_view tunnel) {
+    auto self = weak.lock();
+    if (self && !self->stopped_ && self->on_queue_wake) self->on_queue_wake(std::string(tunnel));
+  });
+  wakeups_->start();
   asio::co_spawn(
       wake_.get_executor(), [self = shared_from_this()] { return self->heartbeat_loop(); },
       asio::detached);
+}
+
+asio::awaitable<void> Cluster::check_wakeups() {
+  if (stopped_ || !wakeups_->available()) co_return;
+  std::vector<std::string> ping{"PING"};  // named: a GCC 12 coroutine bug with temporaries
+  co_await wakeups_->command(std::move(ping));
 }
 
 void Cluster::on_availability(bool up, const std::string& why) {
@@ -126,12 +138,14 @@ asio::awaitable<void> Cluster::stop() {
     co_await routes_.withdraw(all);
     published_.clear();
   }
+  wakeups_->stop();
   redis_->stop();
 }
 
 void Cluster::close() {
   stopped_ = true;
   wake_.cancel();
+  wakeups_->stop();
   redis_->stop();
 }
 

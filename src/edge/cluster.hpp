@@ -69,6 +69,14 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   boost::asio::awaitable<Refusable<void>> claim(std::string token_hash,
                                                 std::vector<net::protocol::TunnelRequest> tunnels);
 
+  // cluster: queue. Called on the executor with a tunnel's name when a delivery for it became
+  // due at another edge (an append, a retry), published on the queue's wake channel: the edge
+  // that holds the agent delivers at once instead of at its next poll. Set before start().
+  std::function<void(const std::string& tunnel)> on_queue_wake;
+  // PINGs the subscribed connection: one whose link died silently times out, reconnects and
+  // subscribes again. The queue watcher calls it with every refresh (2 s).
+  boost::asio::awaitable<void> check_wakeups();
+
   // For the peer link (later): the edges holding a live session for `name`.
   boost::asio::awaitable<core::Result<std::vector<std::string>>> edges_for(std::string name);
 
@@ -78,6 +86,9 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   void on_availability(bool up, const std::string& why);
 
   std::shared_ptr<store::redis::RedisConnection> redis_;
+  // cluster: queue. Subscribed to the wake channel: a subscribed Redis client takes no other
+  // command, so it is a connection of its own.
+  std::shared_ptr<store::redis::RedisConnection> wakeups_;
   store::redis::RedisNameStore names_;
   store::redis::RouteDirectory routes_;
   std::unique_ptr<store::redis::RedisDeliveryQueue> deliveries_;  // cluster: queue

@@ -68,6 +68,17 @@ std::unique_ptr<store::Store> make_cluster_store(std::unique_ptr<store::Store> l
 asio::awaitable<void> watch_cluster_queue(std::weak_ptr<EdgeState> weak) {
   std::set<std::string> remote;  // the names Redis had policies for at the last refresh
   bool refreshed = false;        // since Redis last came up
+  // What another edge queues wakes the worker of its tunnel at once (Pub/Sub); the poll below
+  // finds what a message cannot tell: one sent while this edge was reconnecting, and the
+  // leases of an edge that died.
+  if (auto state = weak.lock(); state && state->cluster) {
+    state->cluster->on_queue_wake = [weak](const std::string& tunnel) {
+      auto s = weak.lock();
+      if (s && !s->stopping && s->delivery_wakeup && live_here(*s, tunnel)) {
+        s->delivery_wakeup(tunnel);
+      }
+    };
+  }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (int poll = 0;; ++poll) {
     timer.expires_after(kPoll);
@@ -81,6 +92,7 @@ asio::awaitable<void> watch_cluster_queue(std::weak_ptr<EdgeState> weak) {
     if (!refreshed || poll % kRefreshEveryPolls == 0) {
       co_await refresh_policies(*state, remote);
       co_await refresh_cluster_tokens(*state);  // cluster: tokens
+      co_await state->cluster->check_wakeups();
       refreshed = true;
     }
     auto tunnels = co_await state->cluster->deliveries().tunnels_with_queued();

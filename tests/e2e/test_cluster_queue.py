@@ -74,15 +74,23 @@ def test_queued_at_edge_b_delivered_once_by_edge_a_which_holds_the_agent(relay, 
     start_agent(relay, edge_a, app, "offline")  # the agent comes back, to edge A only
     app.wait_for("/q/", count + 3, timeout=30)
     time.sleep(1.5)  # stragglers (exactly once, below); edge A's worker has nothing left and ends
-    # Appended by edge B while the agent is on edge A: nothing tells edge A but its poll of
-    # Redis, which picks it up within about half a second.
-    started = time.monotonic()
-    late = queued_id(post(edge_b, "hook", "/late", b'{"late":1}'))
-    got = app.wait_for("/late", 1, timeout=10)
-    late_s = time.monotonic() - started
-    print(f"a webhook queued at edge B reached the app through edge A after {late_s:.2f} s")
-    assert late_s < 3.0, late_s
-    assert got[0].header("Relay-Delivery-Id") == late
+    # Appended by edge B while the agent is on edge A: edge B's append publishes the tunnel's
+    # name on relay:q:wake, to which both edges are subscribed, and edge A delivers at once. Its
+    # 500 ms poll alone took ~0.4 s; five in a row under 0.25 s would be luck for the poll
+    # ((1/2)^5).
+    assert redis_server.cli("PUBSUB", "NUMSUB", "relay:q:wake").split()[-1] == "2"
+    late_times = []
+    late_ids = []
+    for i in range(5):
+        started = time.monotonic()
+        late_ids.append(queued_id(post(edge_b, "hook", f"/late/{i}", b'{"late":%d}' % i)))
+        app.wait_for(f"/late/{i}", 1, timeout=10)
+        late_times.append(time.monotonic() - started)
+        time.sleep(0.3)  # the worker on edge A goes idle again
+    print("webhooks queued at edge B reached the app through edge A after "
+          + ", ".join(f"{t:.3f}" for t in late_times) + " s")
+    assert max(late_times) < (3.0 if SANITIZED else 0.25), late_times
+    assert [s.header("Relay-Delivery-Id") for s in app.requests("/late/")] == late_ids
 
     delivered = by_delivery_id(app.requests("/q/"))
     assert {k: [s.body for s in v] for k, v in delivered.items()} == {k: [v] for k, v in sent.items()}
@@ -90,7 +98,7 @@ def test_queued_at_edge_b_delivered_once_by_edge_a_which_holds_the_agent(relay, 
     # Delivered by edge A (the agent's), recorded in the one queue. Edge A logs a delivery once the
     # agent's answer is back, a moment after the app saw the request: wait for the last line.
     wait_until(
-        lambda: len([r for r in edge_a.log_records() if r.get("msg") == "delivered"]) >= count + 4,
+        lambda: len([r for r in edge_a.log_records() if r.get("msg") == "delivered"]) >= count + 8,
         10,
         "edge A to log every delivery",
     )

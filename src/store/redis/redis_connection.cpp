@@ -26,6 +26,14 @@ namespace {
 
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 
+// A message pushed to a subscribed client: ["message", channel, payload] (RESP2). Nothing else
+// a subscribed client is sent has that shape: its commands' replies are ["subscribe", ...] and
+// ["pong", ...].
+bool is_pushed_message(const RedisReply& reply) {
+  return reply.type == RedisReply::Type::array && reply.elements.size() == 3 &&
+         reply.elements[0].text == "message";
+}
+
 }  // namespace
 
 // A command issued and not yet answered. Its timer is both the timeout and the wake-up: the
@@ -75,6 +83,12 @@ RedisConnection::RedisConnection(asio::any_io_executor ex, RedisClientOptions op
       backoff_timer_(executor_) {}
 
 RedisConnection::~RedisConnection() = default;
+
+void RedisConnection::subscribe(std::string channel,
+                                std::function<void(std::string_view message)> on_message) {
+  channel_ = std::move(channel);
+  on_message_ = std::move(on_message);
+}
 
 void RedisConnection::start() {
   if (started_) return;
@@ -290,6 +304,10 @@ asio::awaitable<std::string> RedisConnection::handshake() {
   }
   steps.push_back(enqueue({"PING"}, true));
   names.emplace_back("PING");
+  if (!channel_.empty()) {
+    steps.push_back(enqueue({"SUBSCRIBE", channel_}, true));  // last: it ends plain commands
+    names.emplace_back("SUBSCRIBE");
+  }
   for (std::size_t i = 0; i < steps.size(); ++i) {
     auto r = co_await await_reply(steps[i]);
     if (!r) {
@@ -355,6 +373,10 @@ asio::awaitable<void> RedisConnection::read_loop(std::shared_ptr<Link> link) {
         co_return;
       }
       if (!*reply) break;  // the rest of the next reply has not arrived yet
+      if (!channel_.empty() && is_pushed_message(**reply)) {
+        if (link == link_ && on_message_) on_message_((*reply)->elements[2].text);
+        continue;
+      }
       if (in_flight_.empty()) {
         if (link == link_) drop("Redis sent a reply nobody asked for");
         co_return;

@@ -22,6 +22,8 @@ namespace relay::store::redis::detail {
 // Per event id:   <p>ev:T:EVENT   "seen_at id", PX the dedupe window (SET NX PX)
 // Shared:         <p>q:seq (INCR), <p>q:tag (the ids' store tag), <p>q:tunnels (tunnels with
 //                 kept deliveries), <p>q:busy (tunnels with queued or delivering ones)
+// Channel:        <p>q:wake      the tunnel's name, published when a delivery becomes due now
+//                                  (an append that is not handed over, a retry)
 
 // Functions every script shares. `F` is the order of a delivery's summary fields in replies
 // (RedisDeliveryQueue parses them in the same order); `FULL` adds headers and body.
@@ -96,6 +98,8 @@ redis.call('SET', stream .. ':window', ARGV[13])
 if event ~= '' and window > 0 then
   redis.call('SET', evk, received .. ' ' .. id, 'NX', 'PX', window)
 end
+-- The edge that holds the tunnel's agent wakes at once (<p>q:wake; its poll is the fallback).
+if state == 'queued' then redis.call('PUBLISH', P .. 'q:wake', t) end
 return {0, id}
 )lua";
 
@@ -280,6 +284,7 @@ redis.call('HSET', dk(id), 'state', 'queued', 'attempts', 0, 'next_at', now, 'up
            'entry', entry)
 redis.call('ZADD', stream .. ':pending', seq, id)
 redis.call('SADD', P .. 'q:busy', t)
+redis.call('PUBLISH', P .. 'q:wake', t)
 return 1
 )lua";
 

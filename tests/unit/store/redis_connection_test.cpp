@@ -140,6 +140,52 @@ TEST_F(RedisConnectionTest, FailsFastWhileDownAndReconnectsAfterRestart) {
   EXPECT_EQ(changes, (std::vector<bool>{false, true}));
 }
 
+// cluster: queue's wake-ups. A subscribed connection hands every message of its channel over,
+// answers PING, and subscribes again after Redis restarted (messages published while it was
+// down are lost: the edge's poll covers them).
+TEST_F(RedisConnectionTest, SubscriberGetsEveryMessageAndSubscribesAgainAfterARestart) {
+  RedisClientOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = server_->port();
+  options.endpoint.db = 3;  // Pub/Sub ignores the database: a channel is server-wide
+  options.backoff_max = std::chrono::milliseconds(200);
+  auto subscriber = RedisConnection::create(io_.get_executor(), options);
+  std::vector<std::string> got;
+  subscriber->subscribe("relay:q:wake", [&](std::string_view m) { got.emplace_back(m); });
+  subscriber->start();
+  ASSERT_TRUE(run([&]() { return subscriber->wait_available(std::chrono::seconds(5)); }));
+  auto wait_for_messages = [&](std::size_t n) {
+    for (int i = 0; i < 200 && got.size() < n; ++i) io_.run_for(std::chrono::milliseconds(10));
+  };
+
+  for (const char* t : {"hook", "shop", "hook"}) {
+    auto published = cmd({"PUBLISH", "relay:q:wake", t});
+    ASSERT_TRUE(published);
+    EXPECT_EQ(published->integer, 1);  // one subscriber
+  }
+  ASSERT_TRUE(cmd({"PUBLISH", "relay:other", "x"}));  // another channel: not ours
+  wait_for_messages(3);
+  EXPECT_EQ(got, (std::vector<std::string>{"hook", "shop", "hook"}));
+  auto pong = run([&]() { return subscriber->command({"PING"}); });
+  ASSERT_TRUE(pong);  // ["pong", ""] in subscribed mode
+  EXPECT_FALSE(pong->is_error());
+
+  server_->stop();
+  for (int i = 0; i < 100 && subscriber->available(); ++i)
+    io_.run_for(std::chrono::milliseconds(10));
+  ASSERT_FALSE(subscriber->available());
+  server_->start();
+  ASSERT_TRUE(run([&]() { return subscriber->wait_available(std::chrono::seconds(5)); }));
+  ASSERT_TRUE(run([&]() { return redis_->wait_available(std::chrono::seconds(5)); }));
+  auto published = cmd({"PUBLISH", "relay:q:wake", "after"});
+  ASSERT_TRUE(published);
+  EXPECT_EQ(published->integer, 1);  // subscribed again by the reconnect's handshake
+  wait_for_messages(4);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got.back(), "after");
+  subscriber->stop();
+}
+
 TEST_F(RedisConnectionTest, NameClaimsAreAtomicAcrossClients) {
   RedisNameStore a(redis_);
   RedisNameStore b(redis_);

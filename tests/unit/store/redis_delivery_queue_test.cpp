@@ -220,26 +220,30 @@ TEST_F(RedisQueueTest, ExpireDeadLettersPastTtlAndDropsOldRows) {
 
 // The dead-edge case: edge A leased deliveries (one by the hand-over, one from the stream) and
 // died; edge B takes both over with XAUTOCLAIM once they were idle for the lease, not before.
+// The lease is long enough that the steps "within the lease" finish inside it on a machine
+// loaded by a sanitized build (a 400 ms lease once ran out between two of them).
 TEST_F(RedisQueueTest, ADeadEdgesLeasesAreReclaimedByAnotherAfterTheLease) {
+  constexpr std::int64_t kLeaseMs = 1500;
+  constexpr auto kAfterLease = std::chrono::milliseconds(kLeaseMs + 200);
   auto leased_at_append = request("handed over");
-  leased_at_append.leased_until_ms = now_ms() + 400;
+  leased_at_append.leased_until_ms = now_ms() + kLeaseMs;
   auto handed = append(*a_, std::move(leased_at_append));
   EXPECT_EQ(get(handed.id).state, DeliveryState::delivering);
   auto queued = append(*a_, request("queued"));
-  ASSERT_EQ(lease(*a_, 5, 400).size(), 1U);  // the queued one; the handed one is leased
-  EXPECT_TRUE(lease(*b_, 5, 400).empty());   // both leased by A, within the lease
-  std::this_thread::sleep_for(600ms);        // A died: nobody acks
-  auto reclaimed = lease(*b_, 5, 400);
+  ASSERT_EQ(lease(*a_, 5, kLeaseMs).size(), 1U);  // the queued one; the handed one is leased
+  EXPECT_TRUE(lease(*b_, 5, kLeaseMs).empty());   // both leased by A, within the lease
+  std::this_thread::sleep_for(kAfterLease);       // A died: nobody acks
+  auto reclaimed = lease(*b_, 5, kLeaseMs);
   ASSERT_EQ(reclaimed.size(), 2U);
   EXPECT_EQ(reclaimed[0].id, handed.id);
   EXPECT_EQ(reclaimed[0].attempts, 2);
   EXPECT_EQ(reclaimed[0].body, "handed over");
   EXPECT_EQ(reclaimed[1].id, queued.id);
-  EXPECT_TRUE(lease(*a_, 5, 400).empty());  // not twice
+  EXPECT_TRUE(lease(*a_, 5, kLeaseMs).empty());  // not twice
   ASSERT_TRUE(run([&]() { return b_->ack(handed.id, 200, now_ms()); }));
   ASSERT_TRUE(run([&]() { return b_->ack(queued.id, 200, now_ms()); }));
-  std::this_thread::sleep_for(600ms);
-  EXPECT_TRUE(lease(*a_, 5, 400).empty());  // acked: never again
+  std::this_thread::sleep_for(kAfterLease);
+  EXPECT_TRUE(lease(*a_, 5, kLeaseMs).empty());  // acked: never again
   auto busy = run([&]() { return a_->tunnels_with_queued(); });
   ASSERT_TRUE(busy);
   EXPECT_TRUE(busy->empty());

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -63,6 +64,13 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Called on the executor when the connection comes up (true) or goes down (false, why).
   std::function<void(bool up, const std::string& why)> on_availability;
 
+  // Makes this a subscriber connection (before start()): every connect SUBSCRIBEs to `channel`
+  // as the last step of its handshake, so a reconnect subscribes again, and each message
+  // published there is handed to `on_message` on the executor. Such a connection takes no
+  // other command than PING (Redis's rule for a subscribed client): a PING now and then is
+  // what finds a link that died silently (it times out, and the connection starts over).
+  void subscribe(std::string channel, std::function<void(std::string_view message)> on_message);
+
  private:
   struct Pending;
   struct Link;
@@ -89,6 +97,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   bool available_ = false;
   bool reported_down_ = false;
   std::string last_error_ = "not connected yet";
+  std::string channel_;  // subscribe(): "" for a command connection
+  std::function<void(std::string_view)> on_message_;
 };
 
 }  // namespace relay::store::redis

@@ -44,6 +44,9 @@ class RedisDeliveryQueue final : public DeliveryQueue {
   RedisDeliveryQueue& operator=(const RedisDeliveryQueue&) = delete;
 
   static constexpr const char* kGroup = "edges";
+  // The Pub/Sub channel on which a tunnel's name is published when one of its deliveries
+  // becomes due now at another edge's append (or a retry): its agent's edge wakes at once.
+  [[nodiscard]] std::string wake_channel() const { return prefix_ + "q:wake"; }
 
   Async<AppendOutcome> append(NewDelivery delivery, const core::BufferPolicy& policy) override;
   Async<void> remember_event(std::string tunnel, std::string event_id, std::string request_id,
