@@ -1,6 +1,5 @@
 #include "relay/store/redis/redis_name_store.hpp"
 
-#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/co_spawn.hpp>
@@ -8,6 +7,7 @@
 
 #include "relay/core/log.hpp"
 #include "relay/store/error.hpp"
+#include "store/redis/redis_scan.hpp"
 
 namespace relay::store::redis {
 
@@ -36,6 +36,19 @@ std::int64_t unix_seconds() {
 }
 
 core::error_code unavailable() { return make_error_code(Errc::unavailable); }
+
+// A name's record from `HMGET key owner claimed_at` (checked to be a pair); nullopt when nobody
+// owns the name.
+std::optional<NameRecord> owned_record(const std::string& name, const RedisReply& reply) {
+  if (reply.elements[0].is_nil()) return std::nullopt;
+  NameRecord record{name, reply.elements[0].text, 0};
+  try {
+    record.claimed_at = std::stoll(reply.elements[1].text);
+  } catch (const std::exception&) {
+    record.claimed_at = 0;
+  }
+  return record;
+}
 
 }  // namespace
 
@@ -85,17 +98,11 @@ asio::awaitable<core::Result<void>> RedisNameStore::lookup_async(std::vector<std
     const auto& r = replies[i];
     if (!r) co_return r.error();
     if (r->type != RedisReply::Type::array || r->elements.size() != 2) co_return unavailable();
-    if (r->elements[0].is_nil()) {
+    if (auto record = owned_record(names[i], *r)) {
+      (*owners_)[names[i]] = std::move(*record);
+    } else {
       owners_->erase(names[i]);  // released since this edge last asked
-      continue;
     }
-    NameRecord record{names[i], r->elements[0].text, 0};
-    try {
-      record.claimed_at = std::stoll(r->elements[1].text);
-    } catch (const std::exception&) {
-      record.claimed_at = 0;
-    }
-    (*owners_)[names[i]] = std::move(record);
   }
   co_return core::Result<void>();
 }
@@ -145,23 +152,9 @@ core::Result<std::optional<std::string>> RedisNameStore::owner(std::string_view 
 }
 
 asio::awaitable<core::Result<std::vector<NameRecord>>> RedisNameStore::list_all() {
-  // SCAN, not KEYS: it does not stall Redis on a large keyspace. A cursor walk ends after a
-  // full pass; the cap only guards against a misbehaving server.
-  const std::string match = key("*");
-  std::vector<std::string> names;
-  std::string cursor = "0";
-  for (int step = 0; step < 100'000; ++step) {
-    // Named, not a temporary, in the co_await expression (a GCC 12 coroutine bug).
-    std::vector<std::string> scan{"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
-    auto r = co_await redis_->command(std::move(scan));
-    if (!r) co_return r.error();
-    if (r->type != RedisReply::Type::array || r->elements.size() != 2) co_return unavailable();
-    cursor = r->elements[0].text;
-    for (const auto& k : r->elements[1].elements) names.push_back(k.text.substr(match.size() - 1));
-    if (cursor == "0") break;
-  }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  auto scanned = co_await detail::scan_key_suffixes(*redis_, key("*"));
+  if (!scanned) co_return scanned.error();
+  const std::vector<std::string>& names = *scanned;
   std::vector<std::vector<std::string>> commands;
   commands.reserve(names.size());
   for (const auto& n : names) commands.push_back({"HMGET", key(n), "owner", "claimed_at"});
@@ -171,14 +164,8 @@ asio::awaitable<core::Result<std::vector<NameRecord>>> RedisNameStore::list_all(
     const auto& r = replies[i];
     if (!r) co_return r.error();
     if (r->type != RedisReply::Type::array || r->elements.size() != 2) co_return unavailable();
-    if (r->elements[0].is_nil()) continue;  // released between the SCAN and now
-    NameRecord record{names[i], r->elements[0].text, 0};
-    try {
-      record.claimed_at = std::stoll(r->elements[1].text);
-    } catch (const std::exception&) {
-      record.claimed_at = 0;
-    }
-    out.push_back(std::move(record));
+    // Released between the SCAN and now: not listed.
+    if (auto record = owned_record(names[i], *r)) out.push_back(std::move(*record));
   }
   co_return out;
 }

@@ -3,6 +3,7 @@
 
 #include "relay/store/error.hpp"
 #include "relay/store/redis/redis_name_store.hpp"
+#include "store/redis/redis_scan.hpp"
 
 namespace relay::store::redis {
 
@@ -55,26 +56,7 @@ asio::awaitable<core::Result<void>> RouteDirectory::withdraw(std::vector<std::st
 
 asio::awaitable<core::Result<std::vector<std::string>>> RouteDirectory::edges_for(
     std::string name) {
-  // SCAN, not KEYS: it does not stall Redis on a large keyspace. Bounded: a cursor walk ends
-  // after a full pass; the cap only guards against a misbehaving server.
-  const std::string match = prefix(name) + "*";
-  std::vector<std::string> edges;
-  std::string cursor = "0";
-  for (int step = 0; step < 100'000; ++step) {
-    // Named, not a temporary, in the co_await expression (a GCC 12 coroutine bug).
-    std::vector<std::string> scan{"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
-    auto r = co_await redis_->command(std::move(scan));
-    if (!r) co_return r.error();
-    if (r->type != RedisReply::Type::array || r->elements.size() != 2) {
-      co_return make_error_code(Errc::unavailable);
-    }
-    cursor = r->elements[0].text;
-    for (const auto& k : r->elements[1].elements) edges.push_back(k.text.substr(match.size() - 1));
-    if (cursor == "0") break;
-  }
-  std::sort(edges.begin(), edges.end());
-  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
-  co_return edges;
+  co_return co_await detail::scan_key_suffixes(*redis_, prefix(name) + "*");
 }
 
 }  // namespace relay::store::redis

@@ -9,6 +9,8 @@
 namespace relay::agent {
 namespace {
 
+using namespace std::string_literals;
+
 constexpr std::size_t kLimit = 64 * 1024;
 
 std::optional<StrictResponseHead> parse(std::string_view text) {
@@ -77,7 +79,7 @@ TEST(StrictResponseHead, LeavesEveryOtherShapeToBeast) {
       "HTTP/1.1 200 OK\r\nA: b\r\n\rx",                          // CR without LF
       "HTTP/1.1 200 O\x01K\r\n\r\n",                             // a control character
       "HTTP/1.1 200 OK\r\nA: b\x7f\r\n\r\n",                     // DEL
-      std::string("HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n", 30),     // NUL
+      "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n"s,                     // NUL
       "HTTP/1.1 200 OK\r\nA : b\r\n\r\n",                        // a space before the colon
       "HTTP/1.1 200 OK\r\n: b\r\n\r\n",                          // no name
       "HTTP/1.1 200 OK\r\nA(b): c\r\n\r\n",                      // not a token

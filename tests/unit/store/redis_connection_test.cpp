@@ -20,37 +20,18 @@ namespace {
 namespace asio = boost::asio;
 using Type = RedisReply::Type;
 
-class RedisConnectionTest : public ::testing::Test {
+// Database 3: SELECT is part of every connect's handshake.
+class RedisConnectionTest : public test::RedisClientTest {
  protected:
-  template <class F>
-  auto run(F make) {
-    return test::run_on(io_, std::move(make));
-  }
-
-  void SetUp() override {
-    if (!test::redis_server_installed()) GTEST_SKIP() << "redis-server is not installed";
-    server_ = std::make_unique<test::RedisServer>();
-    RedisClientOptions options;
-    options.endpoint.host = "127.0.0.1";
-    options.endpoint.port = server_->port();
+  [[nodiscard]] RedisClientOptions client_options() const override {
+    auto options = RedisClientTest::client_options();
     options.endpoint.db = 3;
-    options.backoff_max = std::chrono::milliseconds(200);
-    redis_ = RedisConnection::create(io_.get_executor(), options);
-    redis_->start();
-    ASSERT_TRUE(run([&]() { return redis_->wait_available(std::chrono::seconds(5)); }));
-  }
-  void TearDown() override {
-    if (redis_) redis_->stop();
-    io_.run_for(std::chrono::milliseconds(50));
+    return options;
   }
 
   core::Result<RedisReply> cmd(std::vector<std::string> args) {
     return run([&]() { return redis_->command(args); });
   }
-
-  asio::io_context io_;
-  std::unique_ptr<test::RedisServer> server_;
-  std::shared_ptr<RedisConnection> redis_;
 };
 
 TEST_F(RedisConnectionTest, RepliesOfEveryType) {
@@ -144,12 +125,8 @@ TEST_F(RedisConnectionTest, FailsFastWhileDownAndReconnectsAfterRestart) {
 // answers PING, and subscribes again after Redis restarted (messages published while it was
 // down are lost: the edge's poll covers them).
 TEST_F(RedisConnectionTest, SubscriberGetsEveryMessageAndSubscribesAgainAfterARestart) {
-  RedisClientOptions options;
-  options.endpoint.host = "127.0.0.1";
-  options.endpoint.port = server_->port();
-  options.endpoint.db = 3;  // Pub/Sub ignores the database: a channel is server-wide
-  options.backoff_max = std::chrono::milliseconds(200);
-  auto subscriber = RedisConnection::create(io_.get_executor(), options);
+  // Database 3 too: Pub/Sub ignores the database, a channel is server-wide.
+  auto subscriber = RedisConnection::create(io_.get_executor(), client_options());
   std::vector<std::string> got;
   subscriber->subscribe("relay:q:wake", [&](std::string_view m) { got.emplace_back(m); });
   subscriber->start();

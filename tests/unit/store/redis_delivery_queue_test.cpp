@@ -23,29 +23,13 @@ std::int64_t now_ms() {
       .count();
 }
 
-class RedisQueueTest : public ::testing::Test {
+class RedisQueueTest : public test::RedisClientTest {
  protected:
-  template <class F>
-  auto run(F make) {
-    return test::run_on(io_, std::move(make));
-  }
-
   void SetUp() override {
-    if (!test::redis_server_installed()) GTEST_SKIP() << "redis-server is not installed";
-    server_ = std::make_unique<test::RedisServer>();
-    RedisClientOptions options;
-    options.endpoint.host = "127.0.0.1";
-    options.endpoint.port = server_->port();
-    options.backoff_max = std::chrono::milliseconds(200);
-    redis_ = RedisConnection::create(io_.get_executor(), options);
-    redis_->start();
-    ASSERT_TRUE(run([&]() { return redis_->wait_available(std::chrono::seconds(5)); }));
+    RedisClientTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     a_ = std::make_unique<RedisDeliveryQueue>(redis_, "edge-a");
     b_ = std::make_unique<RedisDeliveryQueue>(redis_, "edge-b");
-  }
-  void TearDown() override {
-    if (redis_) redis_->stop();
-    io_.run_for(std::chrono::milliseconds(20));
   }
 
   static NewDelivery request(std::string body, std::string event = "") {
@@ -75,9 +59,6 @@ class RedisQueueTest : public ::testing::Test {
     return r && *r ? **r : Delivery{};
   }
 
-  asio::io_context io_;
-  std::unique_ptr<test::RedisServer> server_;
-  std::shared_ptr<RedisConnection> redis_;
   std::unique_ptr<RedisDeliveryQueue> a_;  // edge A's view
   std::unique_ptr<RedisDeliveryQueue> b_;  // edge B's, on the same Redis
 };

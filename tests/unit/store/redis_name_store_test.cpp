@@ -4,44 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "unit/store/redis_server.hpp"
 
 namespace relay::store::redis {
 namespace {
 
-class RedisNameStoreTest : public ::testing::Test {
- protected:
-  template <class F>
-  auto run(F make) {
-    return test::run_on(io_, std::move(make));
-  }
-
-  void SetUp() override {
-    if (!test::redis_server_installed()) GTEST_SKIP() << "redis-server is not installed";
-    server_ = std::make_unique<test::RedisServer>();
-    RedisClientOptions options;
-    options.endpoint.host = "127.0.0.1";
-    options.endpoint.port = server_->port();
-    redis_ = RedisConnection::create(io_.get_executor(), options);
-    redis_->start();
-    ASSERT_TRUE(run([&]() { return redis_->wait_available(std::chrono::seconds(5)); }));
-  }
-  void TearDown() override {
-    if (redis_) redis_->stop();
-    io_.run_for(std::chrono::milliseconds(20));
-  }
-
-  boost::asio::io_context io_;
-  std::unique_ptr<test::RedisServer> server_;
-  std::shared_ptr<RedisConnection> redis_;
-};
+using RedisNameStoreTest = test::RedisClientTest;
 
 TEST_F(RedisNameStoreTest, ListsEveryOwnedNameFromRedisNotTheCache) {
   // Claimed by two "edges": the second store's cache knows none of the first's names.

@@ -13,11 +13,16 @@
 #include <thread>
 
 #include <future>
+#include <memory>
+
+#include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include "relay/store/redis/redis_connection.hpp"
 
 namespace relay::store::test {
 
@@ -103,6 +108,41 @@ class RedisServer {
   unsigned short port_;
   std::filesystem::path dir_;
   pid_t pid_ = -1;
+};
+
+// A test with a redis-server of its own and one client connected to it (`redis_`), driven by
+// `io_`. A test that needs other client options (a database, a backoff) overrides
+// client_options().
+class RedisClientTest : public ::testing::Test {
+ protected:
+  template <class F>
+  auto run(F make) {
+    return run_on(io_, std::move(make));
+  }
+
+  [[nodiscard]] virtual redis::RedisClientOptions client_options() const {
+    redis::RedisClientOptions options;
+    options.endpoint.host = "127.0.0.1";
+    options.endpoint.port = server_->port();
+    options.backoff_max = std::chrono::milliseconds(200);
+    return options;
+  }
+
+  void SetUp() override {
+    if (!redis_server_installed()) GTEST_SKIP() << "redis-server is not installed";
+    server_ = std::make_unique<RedisServer>();
+    redis_ = redis::RedisConnection::create(io_.get_executor(), client_options());
+    redis_->start();
+    ASSERT_TRUE(run([&]() { return redis_->wait_available(std::chrono::seconds(5)); }));
+  }
+  void TearDown() override {
+    if (redis_) redis_->stop();
+    io_.run_for(std::chrono::milliseconds(50));
+  }
+
+  boost::asio::io_context io_;
+  std::unique_ptr<RedisServer> server_;
+  std::shared_ptr<redis::RedisConnection> redis_;
 };
 
 }  // namespace relay::store::test
