@@ -28,6 +28,9 @@ if [[ "${RELAY_DEPS:-all}" != build ]]; then
   # cluster: the load balancer in front of three edges in tests/e2e/test_cluster_haproxy.py
   # (TCP mode, started by the test on free loopback ports); its service is disabled like Redis's.
   packages+=(haproxy)
+  # agents: one --edge name with two addresses (tests/e2e/test_agent_ha.py), from a hosts file
+  # of the test's own through cwrap's nss_wrapper (LD_PRELOAD), not this machine's /etc/hosts.
+  packages+=(libnss-wrapper)
   # Node.js may come from elsewhere than Debian (with npm bundled); Debian's npm package then
   # conflicts with it, so only ask apt for what is not on PATH already.
   command -v node >/dev/null || packages+=(nodejs)

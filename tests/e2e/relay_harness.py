@@ -460,16 +460,20 @@ class Edge(RelayProcess):
     """`relay edge` on loopback: public HTTP on `port`, agents (TLS) on `agent_port`."""
 
     def __init__(self, pki: Pki, authtoken: Optional[str], log_dir: Path, port: int = 0, agent_port: int = 0,
-                 domain: str = DOMAIN, extra: Iterable[str] = (), state_dir: Optional[Path] = None, **kw):
+                 domain: str = DOMAIN, extra: Iterable[str] = (), state_dir: Optional[Path] = None,
+                 agent_host: str = LOCALHOST, **kw):
         """`state_dir`: the edge's --state-dir (name ownership); default a fresh directory under
-        `log_dir`, so edges never share state. Pass an earlier edge's `state_dir` to restart it."""
+        `log_dir`, so edges never share state. Pass an earlier edge's `state_dir` to restart it.
+        `agent_host`: the loopback address of the agent port (another edge may have the same
+        port on another address)."""
         self.port = port or free_port()
         self.agent_port = agent_port or free_port()
+        self.agent_host = agent_host
         self.domain = domain
         self.pki = pki
         self.authtoken = authtoken
         self.state_dir = Path(state_dir) if state_dir else Path(log_dir) / f"edge-state-{secrets.token_hex(4)}"
-        args = ["edge", "--listen", f"{LOCALHOST}:{self.port}", "--agent-listen", f"{LOCALHOST}:{self.agent_port}",
+        args = ["edge", "--listen", f"{LOCALHOST}:{self.port}", "--agent-listen", f"{agent_host}:{self.agent_port}",
                 "--domain", domain, "--tls-cert", str(pki.edge_cert), "--tls-key", str(pki.edge_key)]
         if has_flag("edge", "--state-dir"):
             args += ["--state-dir", str(self.state_dir)]
@@ -480,7 +484,7 @@ class Edge(RelayProcess):
 
     @property
     def agent_addr(self) -> str:
-        return f"{LOCALHOST}:{self.agent_port}"
+        return f"{self.agent_host}:{self.agent_port}"
 
     def wait_ready(self, timeout: float = 15) -> "Edge":
         def ready():

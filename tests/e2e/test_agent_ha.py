@@ -10,11 +10,12 @@ import re
 import subprocess
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from relay_harness import (Edge, RelayProcess, Tunnel, agent_config_yaml, has_flag, relay_bin,
+from relay_harness import (DOMAIN, Edge, RelayProcess, Tunnel, agent_config_yaml, has_flag, relay_bin,
                            wait_until)
 
 pytestmark = pytest.mark.skipif(not has_flag("http", "--ha-connections"),
@@ -233,3 +234,36 @@ def test_runtime_tunnels_bind_and_unbind_on_every_edge(relay, app, make_app, tmp
     wait_until(lambda: get(a, "ha-second", "/json/gone") == 404 and get(b, "ha-second", "/json/gone") == 404, 10,
                "the removed tunnel to answer 404 through both edges")
     assert get(b, "ha-first", "/json/first-still") == 200
+
+
+# Resolves names from a hosts file of the test's own, for one process (cwrap's nss_wrapper,
+# LD_PRELOADed): this machine's /etc/hosts is not touched.
+NSS_WRAPPER = Path("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so")
+
+
+@pytest.mark.skipif(not NSS_WRAPPER.exists(),
+                    reason="libnss-wrapper is not installed (scripts/install-deps.sh installs it)")
+def test_one_edge_name_with_two_addresses_gets_a_session_on_each(relay, app, tmp_path):
+    """`--edge NAME:PORT --ha-connections 2` where NAME has two addresses: link i starts at the
+    i-th address, so the two sessions go to the two edges behind the name (docs/cluster.md, "Agents
+    on several edges"), as with two A records in DNS."""
+    a = relay.edge()
+    b = Edge(relay.pki, relay.authtoken, relay.dir, agent_port=a.agent_port, agent_host="127.0.0.2")
+    relay.processes.append(b)
+    b.wait_ready()
+    name = f"edges.{DOMAIN}"  # the edges' certificate has *.relay.test
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"127.0.0.1 {name}\n127.0.0.2 {name}\n")
+    env = {"LD_PRELOAD": str(NSS_WRAPPER), "NSS_WRAPPER_HOSTS": str(hosts),
+           # A sanitized build wants its runtime first among the loaded libraries.
+           "ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))}
+    agent = relay.agent(app, a, url="twice", edge_addr=f"{name}:{a.agent_port}",
+                        extra=["--ha-connections", "2"], env=env)
+    wait_served(a, "twice")
+    wait_served(b, "twice")  # only the second address leads to edge B
+    online = [r for r in agent.log_records() if r.get("msg") == "edge link online"]
+    assert {r.get("edge") for r in online} == {f"{name}:{a.agent_port}"}, online
+    assert sorted(r.get("address") for r in online) == [f"127.0.0.1:{a.agent_port}",
+                                                        f"127.0.0.2:{a.agent_port}"], online
+    for edge in (a, b):
+        assert any(r.get("msg", "").startswith("agent connected") for r in edge.log_records()), edge.tail()
