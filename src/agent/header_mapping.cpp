@@ -9,6 +9,7 @@
 #include "relay/agent/upstream_address.hpp"
 #include "relay/core/error_page.hpp"
 #include "relay/core/host_port.hpp"
+#include "relay/core/token_chars.hpp"
 #include "relay/net/tunnel_protocol.hpp"
 
 namespace relay::agent {
@@ -303,9 +304,8 @@ constexpr std::uint8_t kEscaped = 2;
 
 constexpr auto kParamChars = [] {
   std::array<std::uint8_t, 256> table{};
-  for (const char c : std::string_view(
-           "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
-    table.at(static_cast<unsigned char>(c)) = kToken;
+  for (std::size_t c = 0; c < table.size(); ++c) {
+    if (core::kTokenChars.at(c)) table.at(c) = kToken;
   }
   table.at('"') = kEscaped;
   table.at('\\') = kEscaped;

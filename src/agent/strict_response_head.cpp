@@ -3,7 +3,9 @@
 #include <array>
 #include <cstring>
 
+#include "relay/core/content_length.hpp"
 #include "relay/core/headers.hpp"
+#include "relay/core/token_chars.hpp"
 
 namespace relay::agent {
 
@@ -18,12 +20,7 @@ constexpr std::array<unsigned char, 256> kByteClass = [] {
   std::array<unsigned char, 256> table{};
   for (int c = 0; c < 256; ++c) {
     if (c == '\t' || (c >= ' ' && c != 0x7f)) table[c] |= kText;
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      table[c] |= kToken;
-    }
-  }
-  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) {
-    table[static_cast<unsigned char>(c)] |= kToken;
+    if (core::kTokenChars[c]) table[c] |= kToken;
   }
   return table;
 }();
@@ -58,16 +55,12 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// At most 18 digits: no overflow, as Beast's own reading of a longer one would check.
+// A Content-Length of at most 18 digits, read as core::parse_content_length reads it (Beast's
+// rule: digits only, fitting 64 bits); a longer one is left to Beast.
 std::optional<std::uint64_t> plain_number(std::string_view text) {
   constexpr std::size_t kMaxDigits = 18;
-  if (text.empty() || text.size() > kMaxDigits) return std::nullopt;
-  std::uint64_t n = 0;
-  for (const char c : text) {
-    if (!is_digit(c)) return std::nullopt;
-    n = n * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return n;
+  if (text.size() > kMaxDigits) return std::nullopt;
+  return core::parse_content_length(text);
 }
 
 // The field's meaning for the head's framing; false for a field outside the strict shape.

@@ -2,6 +2,7 @@
 #include <string>
 #include <string_view>
 
+#include "relay/core/token_chars.hpp"
 #include "relay/inspect/error.hpp"
 #include "relay/inspect/replayer.hpp"
 
@@ -9,12 +10,9 @@ namespace relay::inspect {
 
 namespace {
 
-// tchar (RFC 9110 §5.6.2).
+// A token (RFC 9110 §5.6.2): one or more tchar.
 bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(), core::is_tchar);
 }
 
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }

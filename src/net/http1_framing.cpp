@@ -3,35 +3,11 @@
 #include <charconv>
 
 #include "relay/core/headers.hpp"
+#include "relay/core/token_chars.hpp"
 
 namespace relay::net {
 
 namespace {
-
-// tchar (RFC 9110 §5.6.2).
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -118,7 +94,8 @@ void Http1FramingCheck::add_codings(std::string_view value) {
     for (char c : coding) {
       // A parameter (';') or anything else: chunked has no parameters, and what Beast cannot
       // read as a plain token it reads differently from a proxy in front of the edge.
-      if (!is_tchar(c) && error_ == Http1FramingError::none) error_ = Http1FramingError::te_invalid;
+      if (!core::is_tchar(c) && error_ == Http1FramingError::none)
+        error_ = Http1FramingError::te_invalid;
     }
     ++codings_;
     last_is_chunked_ = core::iequals(coding, "chunked");
