@@ -10,8 +10,8 @@ import hashlib
 import subprocess
 
 from relay_harness import relay_bin
-from test_cluster_queue import away, cluster_edge, wait_policy_everywhere
-from test_delivery_drain import apps, post, queued_id, start_agent  # noqa: F401
+from test_cluster_queue import hook_away_from_two_edges
+from test_delivery_drain import apps, post, queued_id  # noqa: F401
 
 
 def edge_cli(*args: str) -> subprocess.CompletedProcess:
@@ -20,12 +20,7 @@ def edge_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_queue_and_names_of_the_cluster_come_from_redis(relay, redis_server, apps, tmp_path):
-    edge_a = cluster_edge(relay, redis_server, "edge-a")
-    edge_b = cluster_edge(relay, redis_server, "edge-b")
-    app = apps()
-    agent = start_agent(relay, edge_a, app, "offline")
-    wait_policy_everywhere(redis_server, "hook")
-    away(agent, edge_a)
+    edge_a, edge_b, _ = hook_away_from_two_edges(relay, redis_server, apps)
     ids = [queued_id(post(edge_b, "hook", f"/q/{i}", b'{"n":%d}' % i)) for i in range(3)]
     ids.append(queued_id(post(edge_a, "hook", "/q/3", b'{"n":3}')))
 

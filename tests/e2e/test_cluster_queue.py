@@ -45,6 +45,18 @@ def away(agent, edge) -> None:
     edge.wait_for_output(r"agent disconnected", timeout=15)
 
 
+def hook_away_from_two_edges(relay, redis_server, apps):
+    """Edges A and B of one cluster and an app whose agent bound `hook` buffered (`offline`) on
+    edge A, shared its policy with B, and went away: (edge_a, edge_b, app)."""
+    edge_a = cluster_edge(relay, redis_server, "edge-a")
+    edge_b = cluster_edge(relay, redis_server, "edge-b")
+    app = apps()
+    agent = start_agent(relay, edge_a, app, "offline")
+    wait_policy_everywhere(redis_server, "hook")
+    away(agent, edge_a)
+    return edge_a, edge_b, app
+
+
 def by_delivery_id(seen) -> dict[str, list]:
     out: dict[str, list] = {}
     for s in seen:
@@ -53,12 +65,7 @@ def by_delivery_id(seen) -> dict[str, list]:
 
 
 def test_queued_at_edge_b_delivered_once_by_edge_a_which_holds_the_agent(relay, redis_server, apps):
-    edge_a = cluster_edge(relay, redis_server, "edge-a")
-    edge_b = cluster_edge(relay, redis_server, "edge-b")
-    app = apps()
-    agent = start_agent(relay, edge_a, app, "offline")  # binds `hook` buffered: the policy is shared
-    wait_policy_everywhere(redis_server, "hook")
-    away(agent, edge_a)
+    edge_a, edge_b, app = hook_away_from_two_edges(relay, redis_server, apps)
 
     count = 12 if SANITIZED else 30
     sent: dict[str, bytes] = {}
@@ -106,12 +113,7 @@ def test_queued_at_edge_b_delivered_once_by_edge_a_which_holds_the_agent(relay, 
 
 
 def test_the_same_event_at_two_edges_is_delivered_once(relay, redis_server, apps):
-    edge_a = cluster_edge(relay, redis_server, "edge-a")
-    edge_b = cluster_edge(relay, redis_server, "edge-b")
-    app = apps()
-    agent = start_agent(relay, edge_a, app, "offline")
-    wait_policy_everywhere(redis_server, "hook")
-    away(agent, edge_a)
+    edge_a, edge_b, app = hook_away_from_two_edges(relay, redis_server, apps)
 
     headers = {"TokPortal-Event-Id": "evt_cluster_1"}
     first = queued_id(post(edge_a, "hook", "/evt", b'{"id":1}', headers))
