@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libhiredis-dev  # cluster: the RESP encoder/reader under the edge's Redis client
   libmimalloc-dev  # data path: the process allocator (cmake/dependencies.cmake)
+  lld  # data path: links relay's code in the order cmake/relay.order gives (cmake/code_layout.cmake)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-tidy
   curl openssl python3 python3-pytest systemd procps

@@ -59,8 +59,10 @@ def key(build: Path, entry: dict, deps: list[str] | None, common: bytes) -> str 
     h = hashlib.sha256(common)
     root, build_abs = str(ROOT), str(build.resolve())
     # The command without its absolute paths, so a clone elsewhere gets the same key; debug-info
-    # flags (-g, -g1, -gline-tables-only) do not change what clang-tidy reads, so all hash as -g.
-    command = " ".join("-g" if arg.startswith("-g") else arg for arg in entry["command"].split(" "))
+    # flags (-g, -g1, -gline-tables-only) do not change what clang-tidy reads, so all hash as -g,
+    # and neither does the code layout's -ffunction-sections (cmake/code_layout.cmake).
+    args = (("-g" if arg.startswith("-g") else arg) for arg in entry["command"].split(" "))
+    command = " ".join(arg for arg in args if arg != "-ffunction-sections")
     h.update(command.replace(build_abs, "@build").replace(root, "@").encode())
     # ninja records each input as the compiler named it: absolute, or relative to the build
     # directory when ccache rewrote the command (its base_dir). Each is hashed, and sorted, by

@@ -3,10 +3,12 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/library_setup.hpp"
 
 namespace {
 
 int run(int argc, char** argv) {
+  relay::cli::configure_libraries();
   CLI::App app{
       "relay: a self-hostable webhook relay. Public URL → one TLS tunnel → signature check,\n"
       "inspector, replay → your app on localhost.\n\n"

@@ -1,6 +1,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <cstring>
+#include <utility>
 
 #include "h2_detail.hpp"
 #include "relay/net/error.hpp"
@@ -17,12 +18,23 @@ H2Stream::H2Stream(std::weak_ptr<H2Session> session, const asio::any_io_executor
 H2Stream::~H2Stream() { give_back_window(); }
 
 void H2Stream::give_back_window() {
-  if (recv_buf_.empty()) return;
+  const std::size_t held = recv_buf_.size() + std::exchange(handed_out_, 0);
+  recv_buf_.clear();
+  if (held == 0) return;
   if (auto s = session_.lock(); s && s->session_) {
-    nghttp2_session_consume_connection(s->session_, recv_buf_.size());
+    nghttp2_session_consume_connection(s->session_, held);
     s->wake_writer();
   }
-  recv_buf_.clear();
+}
+
+void H2Stream::release_read() {
+  if (handed_out_ == 0) return;
+  if (auto s = session_.lock(); s && s->session_) {
+    // Only now may the peer send more: this is the backpressure of the whole tunnel.
+    nghttp2_session_consume(s->session_, id_, handed_out_);
+    s->wake_writer();
+  }
+  handed_out_ = 0;
 }
 
 void H2Stream::reuse() {
@@ -74,15 +86,14 @@ asio::awaitable<error_code> H2Stream::read(std::string& out) {
 }
 
 std::optional<error_code> H2Stream::try_read(std::string& out) {
+  // Not when the chunk is handed over: the peer could then send a second window while the
+  // reader still writes the first on, two windows per stream instead of one.
+  release_read();
   out.clear();
   if (!recv_buf_.empty()) {
     std::swap(out, recv_buf_);
     recv_buf_.clear();
-    if (auto s = session_.lock(); s && s->session_) {
-      // Only now may the peer send more: this is the backpressure of the whole tunnel.
-      nghttp2_session_consume(s->session_, id_, out.size());
-      s->wake_writer();
-    }
+    handed_out_ = out.size();
     return error_code{};
   }
   if (remote_closed_) return error_code{};

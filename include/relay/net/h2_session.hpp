@@ -84,8 +84,10 @@ class H2Stream {
   boost::asio::awaitable<core::error_code> wait_headers();
 
   // Moves every buffered body byte into `out` (replacing its content), waiting for at least one.
-  // An empty `out` without error means the body is complete. Reading is what reopens the
-  // peer's flow-control window, so an unread body stops its sender: backpressure end to end.
+  // An empty `out` without error means the body is complete. The next read is what reopens
+  // the peer's flow-control window for these bytes: the reader is done with them by then
+  // (written on), so an unread body stops its sender and at most one window of it is held
+  // per stream, in `out` or here: backpressure end to end.
   boost::asio::awaitable<core::error_code> read(std::string& out);
   // read() when it need not wait, without a coroutine: nullopt (and `out` empty) when it would
   // wait, then co_await read(). Most reads of a webhook's body find it all there already.
@@ -135,9 +137,11 @@ class H2Stream {
   [[nodiscard]] bool borrows(std::string_view data, bool fin) const {
     return send_pending() == 0 && !data.empty() && !(fin && data.size() <= kSmallLastWrite);
   }
-  // Body bytes that arrived but were never read still hold the connection's window open:
-  // hands them back to the session (when a stream ends, or is reused).
+  // Body bytes that arrived but were never read, or that the last read handed out, still hold
+  // the connection's window: hands them back to the session (when a stream ends, or is reused).
   void give_back_window();
+  // Gives the peer back the window of what the last read handed out (see read()).
+  void release_read();
   // Makes a finished stream as good as new for its session's next request: every member as
   // the constructor leaves it, but the header list's and small buffers' capacity is kept.
   void reuse();
@@ -168,6 +172,7 @@ class H2Stream {
   bool lent_ = false;  // send_view_'s bytes are in the session's TLS write (H2Session::borrow)
   core::error_code close_reason_;
   std::string recv_buf_;
+  std::size_t handed_out_ = 0;  // bytes the last read gave the reader, not yet given back
   std::string_view send_view_;  // the current write()'s bytes, framed before send_buf_
   std::string send_buf_;
   std::size_t send_offset_ = 0;

@@ -412,6 +412,41 @@ TEST_F(H2SessionTest, SlowReaderBoundsBufferingThroughFlowControl) {
       << "writer blocked at its limit";
 }
 
+// The window of a chunk opens again when the reader asks for the next one, not when it takes
+// this one: a reader still writing its chunk on (to an app, to a public client) holds one
+// window of the body in all, not the chunk plus a second window that arrived behind it.
+TEST_F(H2SessionTest, AChunkBeingReadStillHoldsItsWindow) {
+  H2Options server_options;
+  server_options.stream_window = 64 * 1024;
+  std::size_t held = 0;
+  std::size_t total = 0;
+  handler_ = [&](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    std::string chunk;
+    co_await pause(50ms);  // a full window arrives
+    EXPECT_FALSE(co_await s->read(chunk));
+    co_await pause(100ms);  // long enough for a second window, were it open
+    held = chunk.size() + s->buffered();
+    total = chunk.size();
+    while (!(co_await s->read(chunk)) && !chunk.empty()) total += chunk.size();
+    s->respond(204, {}, true);
+  };
+  start_sessions(server_options, {});
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), false).value();
+        EXPECT_FALSE(co_await stream->write(std::string(256 * 1024, 'x'), true));
+        EXPECT_FALSE(co_await stream->wait_headers());
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
+  EXPECT_EQ(total, 256u * 1024);
+  EXPECT_GT(held, 32u * 1024);
+  EXPECT_LE(held, 64u * 1024);
+}
+
 TEST_F(H2SessionTest, ResetReachesThePeer) {
   handler_ = [](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
     s->reset();
