@@ -5,14 +5,16 @@ order the linker should lay them out (docs/architecture.md, "Code layout").
 Why: the kernel maps a file's pages 64 KiB at a time around each page a process touches. An edge
 runs ~800 KiB of relay's 5 MiB of code, spread over nearly all of it, so ~4 MiB of relay counted
 in its RSS. Laid out together (lld's --symbol-ordering-file), the code an edge or an agent runs
-sits in a few hundred KiB.
+sits in ~1 MiB.
 
 How: the edge and two agents (the benchmark's, and one with the defaults: inspector on) run under
 callgrind from start to exit while webhooks, 1 MiB uploads and inspector reads go through them.
 Every function of relay's binary that ran is listed: the edge's own first, then those both run,
-then the agents' own, each group hottest first. A function that is not listed (new since the
-file was written) still links, after the listed ones: run this again when the layout drifts
-(bench/README.md). Needs valgrind, wrk and nginx (scripts/install-deps.sh) and a Release build.
+then the agents' own, each group hottest first (in steps of 16x). A function that is not listed
+(new since the file was written) still links, after the listed ones: run this again when the
+layout drifts (bench/README.md). Two runs differ in a few functions that run only sometimes (a
+timer that fires, a read that splits). Needs valgrind, wrk and nginx (scripts/install-deps.sh)
+and a Release build.
 
   python3 bench/orderfile.py            # writes cmake/relay.order
 """
@@ -33,7 +35,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "e2e"))
 
 import bench  # noqa: E402
-from relay_harness import Agent, Edge, Pki, free_port, new_authtoken  # noqa: E402
+from profile import start_app_and_edge  # noqa: E402
+from relay_harness import Agent, Edge, free_port  # noqa: E402
 
 OUTPUT = HERE.parent / "cmake" / "relay.order"
 
@@ -97,13 +100,7 @@ def main() -> int:
     started: list = []
     roles: dict[int, str] = {}
     try:
-        nginx = bench.baselines.Nginx(workdir, "1")
-        started.append(nginx)
-        pki = Pki(workdir / "pki")
-        token = new_authtoken()
-        edge = Edge(pki, token, workdir / "logs")
-        started.append(edge)
-        edge.wait_ready(timeout=90)
+        nginx, edge = start_app_and_edge(workdir, started)
         roles[edge.pid] = "edge"
         agents = []
         for url, inspector in (("bench", 0), ("defaults", free_port())):
@@ -137,7 +134,9 @@ def main() -> int:
              "# (--symbol-ordering-file, CMakeLists.txt). Regenerate it; do not edit it."]
     for title, names, cost in groups:
         lines.append(f"# {title}: {len(names)} functions")
-        lines.extend(sorted(names, key=lambda f: (-cost[f], f)))
+        # Hottest first in steps of 16x, then by name: two runs, whose costs differ a little,
+        # then write nearly the same file, so a regenerated file shows what changed in the code.
+        lines.extend(sorted(names, key=lambda f: (-(cost[f].bit_length() // 4), f)))
     OUTPUT.write_text("\n".join(lines) + "\n")
     print(f"orderfile: wrote {OUTPUT} ({sum(len(g[1]) for g in groups)} functions; "
           f"callgrind files in {workdir})")

@@ -93,6 +93,17 @@ def sched_run(workdir: Path, label: str, scenario: bench.Scenario, url: str, hos
     print(sched_analysis.report(path, names))
 
 
+def start_app_and_edge(workdir: Path, started: list) -> tuple[bench.baselines.Nginx, Edge]:
+    """The benchmark's nginx and an edge with its own PKI and authtoken, both appended to
+    `started` (stop them in reverse)."""
+    nginx = bench.baselines.Nginx(workdir, bench.NGINX_WORKERS)
+    started.append(nginx)
+    edge = Edge(Pki(workdir / "pki"), new_authtoken(), workdir / "logs")
+    started.append(edge)
+    edge.wait_ready(timeout=90)  # under valgrind
+    return nginx, edge
+
+
 def main() -> int:
     kind = sys.argv[1] if len(sys.argv) > 1 else "webhook"
     conns = int(sys.argv[2]) if len(sys.argv) > 2 else 8
@@ -102,13 +113,7 @@ def main() -> int:
     os.environ["RELAY_BIN"] = wrapper(workdir, real)
     started = []
     try:
-        nginx = bench.baselines.Nginx(workdir, bench.NGINX_WORKERS)
-        started.append(nginx)
-        pki = Pki(workdir / "pki")
-        token = new_authtoken()
-        edge = Edge(pki, token, workdir / "logs")
-        started.append(edge)
-        edge.wait_ready(timeout=60)
+        nginx, edge = start_app_and_edge(workdir, started)
         agent = Agent(f"127.0.0.1:{nginx.port}", workdir / "logs", edge=edge, url="bench")
         started.append(agent)
         agent.wait_ready(timeout=90)
