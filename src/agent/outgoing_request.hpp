@@ -48,8 +48,8 @@ class OutgoingRequest {
       add_view(data);
     }
   }
-  // Takes the chunk's buffer; a spare one (capacity kept) is swapped back into it for the next
-  // read.
+  // Takes the chunk's buffer; the spare one (a buffer written before, capacity kept) is swapped
+  // back into it for the next read.
   void add_body(std::string& chunk, BodyFraming framing) {
     if (framing == BodyFraming::chunked) {
       if (chunk.empty()) return;
@@ -60,10 +60,7 @@ class OutgoingRequest {
       add_owned(std::move(chunk));
     }
     chunk.clear();
-    if (!spare_.empty()) {
-      chunk.swap(spare_.back());
-      spare_.pop_back();
-    }
+    chunk.swap(spare_);
   }
   void add_end(BodyFraming framing) {
     if (framing == BodyFraming::chunked) add_view("0\r\n\r\n");
@@ -86,8 +83,11 @@ class OutgoingRequest {
     return all;
   }
   void clear() {
+    // One spare is what the next read takes. Four had kept the capacity of an upload's largest
+    // chunks: ~1 MiB more in an agent with four 1 MiB uploads in flight, for the same
+    // instructions per MiB.
     for (auto& p : pieces_) {
-      if (p.owned.capacity() >= 4096 && spare_.size() < 4) spare_.push_back(std::move(p.owned));
+      if (p.owned.capacity() >= 4096 && spare_.capacity() < 4096) spare_ = std::move(p.owned);
     }
     pieces_.clear();
     bytes_ = 0;
@@ -101,7 +101,7 @@ class OutgoingRequest {
   };
   std::vector<Piece> pieces_;
   std::vector<boost::asio::const_buffer> buffers_;
-  std::vector<std::string> spare_;
+  std::string spare_;
   std::size_t bytes_ = 0;
 };
 
