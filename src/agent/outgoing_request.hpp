@@ -51,6 +51,11 @@ class OutgoingRequest {
   // Takes the chunk's buffer; the spare one (a buffer written before, capacity kept) is swapped
   // back into it for the next read.
   void add_body(std::string& chunk, BodyFraming framing) {
+    if (chunk.size() < kCopiedChunk && chunk.capacity() >= kCopiedChunk) {
+      add_small(chunk, framing);
+      chunk.clear();
+      return;
+    }
     if (framing == BodyFraming::chunked) {
       if (chunk.empty()) return;
       add_owned(fmt::format("{:x}\r\n", chunk.size()));
@@ -61,6 +66,22 @@ class OutgoingRequest {
     }
     chunk.clear();
     chunk.swap(spare_);
+  }
+  // A few bytes in a large buffer (the tail of a DATA frame cut by a TLS record): copied, so that
+  // the buffer goes back to the reader instead of waiting, nearly empty, for this write.
+  void add_small(std::string_view data, BodyFraming framing) {
+    if (framing == BodyFraming::chunked) {
+      if (data.empty()) return;
+      add_owned(fmt::format("{:x}\r\n{}\r\n", data.size(), data));
+      return;
+    }
+    if (!pieces_.empty() && pieces_.back().view.data() == nullptr &&
+        pieces_.back().owned.capacity() - pieces_.back().owned.size() >= data.size()) {
+      pieces_.back().owned.append(data);
+      bytes_ += data.size();
+      return;
+    }
+    add_owned(std::string(data));
   }
   void add_end(BodyFraming framing) {
     if (framing == BodyFraming::chunked) add_view("0\r\n\r\n");
@@ -95,6 +116,7 @@ class OutgoingRequest {
 
  private:
   static constexpr std::size_t kTypicalPieces = 6;
+  static constexpr std::size_t kCopiedChunk = 4096;
   struct Piece {
     std::string owned;
     std::string_view view;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <utility>
 
@@ -40,6 +41,16 @@ constexpr std::size_t kExpectedFields = 16;
 constexpr std::size_t kMaxSpareStreams = 32;
 // A GOAWAY's debug data is the peer's free text: logged only this much, printable only.
 constexpr std::size_t kMaxGoawayDebug = 256;
+
+// Appends to a stream's receive buffer, growing it to a power of two (the allocation, with the
+// string's terminator, is exactly one): appended DATA of every length grew each buffer to a
+// size of its own, and the allocator kept a page per size class. Four 1 MiB uploads left ~2 MiB
+// in pages of a dozen classes with no block in use; four classes are reused by every stream.
+void append_in_size_classes(std::string& buf, const char* data, std::size_t len) {
+  const std::size_t size = buf.size() + len;
+  if (size > buf.capacity()) buf.reserve(std::bit_ceil(size + 1) - 1);
+  buf.append(data, len);
+}
 
 std::string printable(const std::uint8_t* data, std::size_t len) {
   std::string out;
@@ -150,7 +161,7 @@ struct H2Session::Callbacks {
       nghttp2_session_consume_connection(session, len);  // nobody will read it
       return 0;
     }
-    stream->recv_buf_.append(reinterpret_cast<const char*>(data), len);
+    append_in_size_classes(stream->recv_buf_, reinterpret_cast<const char*>(data), len);
     stream->recv_event_.notify();
     return 0;
   }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <string>
 #include <utility>
 #include <vector>
@@ -445,6 +446,40 @@ TEST_F(H2SessionTest, AChunkBeingReadStillHoldsItsWindow) {
   EXPECT_EQ(total, 256u * 1024);
   EXPECT_GT(held, 32u * 1024);
   EXPECT_LE(held, 64u * 1024);
+}
+
+// Body bytes arrive in buffers of a few sizes (a power of two each, with the string's
+// terminator), which every stream then reuses: buffers sized to whatever DATA had arrived left
+// the allocator a page per size (bench/README.md, session 19).
+TEST_F(H2SessionTest, BodyChunksComeInPowerOfTwoBuffers) {
+  std::size_t total = 0;
+  std::vector<std::size_t> capacities;
+  handler_ = [&](std::shared_ptr<H2Stream> s) -> asio::awaitable<void> {
+    std::string chunk;
+    co_await pause(20ms);  // several DATA frames arrive into one buffer
+    while (!(co_await s->read(chunk)) && !chunk.empty()) {
+      total += chunk.size();
+      capacities.push_back(chunk.capacity());
+    }
+    s->respond(204, {}, true);
+  };
+  start_sessions();
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        auto stream = client_->open_stream(request(), false).value();
+        for (int i = 0; i < 8; ++i) {
+          EXPECT_FALSE(co_await stream->write(std::string(12345, 'x'), i == 7));
+        }
+        EXPECT_FALSE(co_await stream->wait_headers());
+        done = true;
+      },
+      asio::detached);
+  run_until([&] { return done; });
+  EXPECT_EQ(total, 8u * 12345);
+  ASSERT_FALSE(capacities.empty());
+  for (auto capacity : capacities) EXPECT_TRUE(std::has_single_bit(capacity + 1)) << capacity;
 }
 
 TEST_F(H2SessionTest, ResetReachesThePeer) {
