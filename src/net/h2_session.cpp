@@ -88,6 +88,10 @@ H2Goaway goaway_of(const nghttp2_frame& frame, bool sent) {
 }
 }  // namespace
 
+bool H2Session::holds_stream_state(std::int32_t id) const {
+  return session_ != nullptr && nghttp2_session_find_stream(session_, id) != nullptr;
+}
+
 std::string H2Goaway::error_name() const { return nghttp2_http2_strerror(error_code); }
 
 // nghttp2 callbacks: they only record state and wake the coroutine that waits for it.
@@ -241,6 +245,10 @@ H2Session::H2Session(TlsStream stream, Role role, H2Options options, std::string
   nghttp2_option_set_no_auto_window_update(opt, 1);
   nghttp2_option_set_max_send_header_block_length(opt, 1u << 20);
   nghttp2_option_set_peer_max_concurrent_streams(opt, options_.max_concurrent_streams);
+  // A server keeps closed streams (up to max_concurrent_streams of them) for RFC 7540's
+  // priority tree, which relay does not use: each was a block of nghttp2's, and inserting and
+  // pruning them cost instructions on every request.
+  nghttp2_option_set_no_closed_streams(opt, 1);
   // Server role only (nghttp2 ignores it for a client); see H2Options::reset_burst.
   nghttp2_option_set_stream_reset_rate_limit(opt, options_.reset_burst, options_.reset_rate);
 

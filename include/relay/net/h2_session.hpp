@@ -230,6 +230,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 
   [[nodiscard]] bool is_open() const { return open_ && !going_away_; }
   [[nodiscard]] std::size_t active_streams() const { return streams_.size(); }
+  // Whether nghttp2 still keeps state for stream `id`: a finished stream should leave none.
+  [[nodiscard]] bool holds_stream_state(std::int32_t id) const;
   // The peer's SETTINGS_MAX_CONCURRENT_STREAMS (before its SETTINGS: what we assume of it).
   // Requests beyond it would wait inside nghttp2 with no deadline (edge/stream_budget.hpp).
   [[nodiscard]] std::uint32_t peer_max_concurrent_streams() const;

@@ -196,6 +196,34 @@ TEST_F(H2SessionTest, ManyConcurrentStreams) {
   run_until([&] { return ok == 200; });
 }
 
+// The server side (the agent) keeps no closed streams: nghttp2 would keep up to
+// max_concurrent_streams of them for RFC 7540 priorities, a block each (~0.3 MiB in an agent
+// after a burst of webhooks).
+TEST_F(H2SessionTest, AFinishedStreamLeavesNoStateBehind) {
+  handler_ = [](std::shared_ptr<H2Stream> s) { return echo(std::move(s), nullptr, 0ms); };
+  start_sessions();
+  int done = 0;
+  for (int i = 0; i < 20; ++i) {
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          auto stream = client_->open_stream(request(), false).value();
+          co_await stream->write("ping", true);
+          EXPECT_FALSE(co_await stream->wait_headers());
+          std::string chunk;
+          while (!(co_await stream->read(chunk)) && !chunk.empty()) {
+          }
+          ++done;
+        },
+        asio::detached);
+  }
+  run_until([&] { return done == 20 && server_->active_streams() == 0; });
+  for (std::int32_t id = 1; id < 40; id += 2) {
+    EXPECT_FALSE(server_->holds_stream_state(id)) << "stream " << id;
+    EXPECT_FALSE(client_->holds_stream_state(id)) << "stream " << id;
+  }
+}
+
 TEST_F(H2SessionTest, ConcurrentLargeBodiesArriveIntact) {
   // Bodies larger than a DATA frame, a write buffer and a stream window, on many streams at
   // once: frames are cut from the writers' own buffers (NO_COPY), streams wait while the
