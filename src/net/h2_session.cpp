@@ -42,10 +42,10 @@ constexpr std::size_t kMaxSpareStreams = 32;
 // A GOAWAY's debug data is the peer's free text: logged only this much, printable only.
 constexpr std::size_t kMaxGoawayDebug = 256;
 
-// Appends to a stream's receive buffer, growing it to a power of two (the allocation, with the
-// string's terminator, is exactly one): appended DATA of every length grew each buffer to a
-// size of its own, and the allocator kept a page per size class. Four 1 MiB uploads left ~2 MiB
-// in pages of a dozen classes with no block in use; four classes are reused by every stream.
+// Appends to a stream's receive buffer, growing it so that the allocation (the string's
+// terminator included) is a power of two. Grown to whatever DATA had arrived, each buffer had a
+// size of its own, and the allocator kept a page per size class: four 1 MiB uploads left ~2 MiB
+// in pages of a dozen classes with no block in use. A few classes are reused by every stream.
 void append_in_size_classes(std::string& buf, const char* data, std::size_t len) {
   const std::size_t size = buf.size() + len;
   if (size > buf.capacity()) buf.reserve(std::bit_ceil(size + 1) - 1);
