@@ -52,14 +52,6 @@ void append_in_size_classes(std::string& buf, const char* data, std::size_t len)
   buf.append(data, len);
 }
 
-// Drops the first `n` bytes of a gathered write.
-void drop_front(std::vector<asio::const_buffer>& buffers, std::size_t n) {
-  auto it = buffers.begin();
-  for (; it != buffers.end() && n >= it->size(); ++it) n -= it->size();
-  buffers.erase(buffers.begin(), it);
-  if (n > 0) buffers.front() += n;
-}
-
 std::string printable(const std::uint8_t* data, std::size_t len) {
   std::string out;
   for (std::size_t i = 0; i < std::min(len, kMaxGoawayDebug); ++i) {
@@ -517,19 +509,8 @@ asio::awaitable<error_code> H2Session::write_loop() {
         from = b.at;
       }
       if (out.size() > from) gather_.emplace_back(out.data() + from, out.size() - from);
-      // A full batch (bulk data: an upload) goes out at once. A partial one goes through the
-      // async write, whose posted completion is a turn of the event loop in which other
-      // requests finish their frames for the next batch (webhooks at 64 connections: without
-      // it, more and smaller tunnel writes and ~8% fewer requests/s).
-      error_code ec;
-      const std::size_t written =
-          framed_bytes() >= detail::kWriteCoalesce ? stream_.write_now(gather_, ec) : 0;
-      if (!ec && written < framed_bytes()) {
-        drop_front(gather_, written);
-        auto [wec, n] =
-            co_await asio::async_write(stream_, gather_, asio::as_tuple(asio::use_awaitable));
-        ec = wec;
-      }
+      auto [ec, written] =
+          co_await asio::async_write(stream_, gather_, asio::as_tuple(asio::use_awaitable));
       release_lenders();
       if (ec) co_return ec;
       for (auto id : std::exchange(parked_, {})) {

@@ -80,17 +80,6 @@ class TlsStream {
                                                     std::forward<Token>(token));
   }
 
-  // Writes what the socket takes now, without waiting, of the first kMaxGather buffers: the
-  // bytes written (all of them, usually) or an error. A writer that has more to do next calls
-  // this first and waits (async_write_some) only for the rest: a result on the first try is
-  // otherwise posted, a turn of the event loop (and a poll of the reactor) per write.
-  template <class ConstBuffers>
-  std::size_t write_now(const ConstBuffers& buffers, core::error_code& ec) {
-    std::size_t done = 0;
-    ec = advance(*io_, Step::write, gather(buffers), done).ec;
-    return done;
-  }
-
   // What the socket BIO in tls_stream.cpp reads and writes through; stable across moves.
   struct Io {
     boost::asio::ip::tcp::socket socket;

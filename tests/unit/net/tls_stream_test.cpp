@@ -162,33 +162,6 @@ TEST_F(TlsStreamTest, OneReadReturnsEveryRecordAlreadyReceived) {
   EXPECT_TRUE(buf.substr(0, got) == data);
 }
 
-// write_now() writes what the socket takes without waiting; an async write of the rest, from
-// where it stopped (OpenSSL's retry of a record cut short), completes the stream byte-exact.
-TEST_F(TlsStreamTest, WriteNowStopsWhenTheSocketIsFullAndTheRestFollows) {
-  auto [server, client] = connect();
-  const std::string data = pattern(16u << 20, 'w');  // more than the socket buffers hold
-  error_code ec;
-  const std::size_t now = client.write_now(asio::buffer(data), ec);
-  EXPECT_FALSE(ec) << ec.message();
-  EXPECT_GT(now, 0u);
-  EXPECT_LT(now, data.size());
-  std::string got(data.size(), '\0');
-  int done = 0;
-  asio::async_write(client, asio::buffer(data.data() + now, data.size() - now),
-                    [&](error_code wec, std::size_t n) {
-                      EXPECT_FALSE(wec) << wec.message();
-                      EXPECT_EQ(n, data.size() - now);
-                      ++done;
-                    });
-  asio::async_read(server, asio::buffer(got), [&](error_code rec, std::size_t n) {
-    EXPECT_FALSE(rec) << rec.message();
-    EXPECT_EQ(n, data.size());
-    ++done;
-  });
-  run_until([&] { return done == 2; });
-  EXPECT_TRUE(got == data);
-}
-
 TEST_F(TlsStreamTest, HandlerNeverRunsInsideItsInitiation) {
   auto [server, client] = connect();
   bool initiating = true;
