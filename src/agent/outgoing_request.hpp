@@ -51,7 +51,7 @@ class OutgoingRequest {
   // Takes the chunk's buffer; the spare one (a buffer written before, capacity kept) is swapped
   // back into it for the next read.
   void add_body(std::string& chunk, BodyFraming framing) {
-    if (chunk.size() < kCopiedChunk && chunk.capacity() >= kCopiedChunk) {
+    if (chunk.size() < kLargeBuffer && chunk.capacity() >= kLargeBuffer) {
       add_small(chunk, framing);
       chunk.clear();
       return;
@@ -66,22 +66,6 @@ class OutgoingRequest {
     }
     chunk.clear();
     chunk.swap(spare_);
-  }
-  // A few bytes in a large buffer (the tail of a DATA frame cut by a TLS record): copied, so that
-  // the buffer goes back to the reader instead of waiting, nearly empty, for this write.
-  void add_small(std::string_view data, BodyFraming framing) {
-    if (framing == BodyFraming::chunked) {
-      if (data.empty()) return;
-      add_owned(fmt::format("{:x}\r\n{}\r\n", data.size(), data));
-      return;
-    }
-    if (!pieces_.empty() && pieces_.back().view.data() == nullptr &&
-        pieces_.back().owned.capacity() - pieces_.back().owned.size() >= data.size()) {
-      pieces_.back().owned.append(data);
-      bytes_ += data.size();
-      return;
-    }
-    add_owned(std::string(data));
   }
   void add_end(BodyFraming framing) {
     if (framing == BodyFraming::chunked) add_view("0\r\n\r\n");
@@ -108,7 +92,9 @@ class OutgoingRequest {
     // chunks: ~1 MiB more in an agent with four 1 MiB uploads in flight, for the same
     // instructions per MiB.
     for (auto& p : pieces_) {
-      if (p.owned.capacity() >= 4096 && spare_.capacity() < 4096) spare_ = std::move(p.owned);
+      if (p.owned.capacity() >= kLargeBuffer && spare_.capacity() < kLargeBuffer) {
+        spare_ = std::move(p.owned);
+      }
     }
     pieces_.clear();
     bytes_ = 0;
@@ -116,11 +102,31 @@ class OutgoingRequest {
 
  private:
   static constexpr std::size_t kTypicalPieces = 6;
-  static constexpr std::size_t kCopiedChunk = 4096;
+  // A buffer worth keeping for the next read: the one spare is one of these, and a chunk of
+  // fewer bytes that sits in one is copied instead (add_small), so the buffer stays in use.
+  static constexpr std::size_t kLargeBuffer = 4096;
   struct Piece {
     std::string owned;
     std::string_view view;
   };
+
+  // A few bytes in a large buffer (the tail of a DATA frame cut by a TLS record): copied, so that
+  // the buffer goes back to the reader instead of waiting, nearly empty, for this write.
+  void add_small(std::string_view data, BodyFraming framing) {
+    if (framing == BodyFraming::chunked) {
+      if (data.empty()) return;
+      add_owned(fmt::format("{:x}\r\n{}\r\n", data.size(), data));
+      return;
+    }
+    if (!pieces_.empty() && pieces_.back().view.data() == nullptr &&
+        pieces_.back().owned.capacity() - pieces_.back().owned.size() >= data.size()) {
+      pieces_.back().owned.append(data);
+      bytes_ += data.size();
+      return;
+    }
+    add_owned(std::string(data));
+  }
+
   std::vector<Piece> pieces_;
   std::vector<boost::asio::const_buffer> buffers_;
   std::string spare_;
